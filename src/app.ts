@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Express } from 'express';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { JwtVerifier } from './auth/jwt';
+import type { Config } from './config';
+import { GatewayContext, type Services } from './context';
+import { UpstreamClient } from './datasources/http';
+import { TokenProvider } from './datasources/token';
+import { formatError, GatewayError } from './errors';
+import type { Logger } from './logger';
+import { buildGatewaySchema } from './schema/build';
+import { MemoryStore } from './store/memory';
+import { RedisStore } from './store/redis';
+import type { Store } from './store/store';
+
+export interface Gateway {
+  url: string;
+  port: number;
+  services: Services;
+  /** Graceful stop: no new connections, in-flight requests finish, sockets close with 1001. */
+  close(): Promise<void>;
+}
+
+/** Hooks a feature adds to the HTTP app or to shutdown (webhooks, event fan-out, …). */
+export interface GatewayFeature {
+  mount?(app: Express, services: Services): void | Promise<void>;
+  close?(): void | Promise<void>;
+}
+
+export interface GatewayOptions {
+  config: Config;
+  logger: Logger;
+  /** Features started with the gateway (event backbone, IVR routing, …). */
+  features?: ((services: Services) => GatewayFeature)[];
+}
+
+function createStore(config: Config, logger: Logger): Store {
+  if (config.redisUrl) return new RedisStore({ url: config.redisUrl, prefix: config.redisPrefix, logger });
+  logger.warn('no REDIS_URL: using the in-process store (single instance only)');
+  return new MemoryStore();
+}
+
+function createServices(config: Config, logger: Logger): Services {
+  if (!config.upstream) throw new Error('no upstream hosts configured');
+  if (!config.accessKeyId || !config.accessKeySecret) throw new Error('no platform credentials configured');
+  const store = createStore(config, logger);
+  const upstream = new UpstreamClient({ hosts: config.upstream, timeoutMs: config.upstreamTimeoutMs, logger });
+  const tokenOptions = {
+    accessKeyId: config.accessKeyId,
+    accessKeySecret: config.accessKeySecret,
+    client: upstream,
+    store,
+    clock: upstream.clock,
+    logger,
+    lockTtlMs: config.upstreamTimeoutMs + 5000,
+  };
+  const tokens = {
+    cc: new TokenProvider({ ...tokenOptions, endpointId: 'auth.token' }),
+    notice: new TokenProvider({ ...tokenOptions, endpointId: 'notice.token' }),
+  };
+  upstream.useTokens('cc', tokens.cc);
+  upstream.useTokens('open', tokens.cc);
+  upstream.useTokens('notice', tokens.notice);
+  const jwt = new JwtVerifier({ secret: config.jwtSecret, jwksUrl: config.jwksUrl });
+  return { config, logger, store, upstream, tokens, jwt };
+}
+
+/** One log line per GraphQL operation: name, duration, upstream calls, outcome. */
+function operationLog(logger: Logger): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse({ contextValue, operationName, errors }) {
+          const codes = (errors ?? []).map((e) => (e.extensions?.code as string | undefined) ?? 'INTERNAL');
+          logger.info(
+            {
+              requestId: contextValue?.requestId,
+              operation: operationName ?? null,
+              ms: Math.round(performance.now() - started),
+              upstreamCalls: contextValue?.upstreamCalls.length ?? 0,
+              outcome: codes.length === 0 ? 'ok' : [...new Set(codes)].join(','),
+            },
+            'graphql operation',
+          );
+        },
+        async didEncounterErrors({ errors }) {
+          for (const e of errors) {
+            const original = e.originalError;
+            if (original && !(original instanceof GatewayError) && !(original instanceof GraphQLError)) {
+              logger.error({ err: { message: original.message, stack: original.stack } }, 'unexpected resolver error');
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+async function checkReadiness(services: Services) {
+  const checks: Record<string, string> = {};
+  if (services.store.kind === 'memory') checks.store = 'in-process';
+  else {
+    try {
+      await services.store.ping();
+      checks.redis = 'up';
+    } catch {
+      checks.redis = 'down';
+    }
+  }
+  try {
+    await Promise.race([
+      services.tokens.cc.get(),
+      new Promise((_r, reject) => setTimeout(() => reject(new Error('timeout')), 3000).unref()),
+    ]);
+    checks.platformToken = 'ok';
+  } catch (err) {
+    checks.platformToken = `unavailable: ${(err as Error).message}`;
+  }
+  const ready = checks.redis !== 'down' && checks.platformToken === 'ok';
+  return { ready, checks };
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, logger } = options;
+  const services = createServices(config, logger);
+  const schema: GraphQLSchema = await buildGatewaySchema();
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  const httpServer = http.createServer(app);
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+
+  const wsCleanup = useServer<{ authorization?: string }, { principal: unknown }>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        try {
+          const principal = await services.jwt.verify(ctx.connectionParams?.authorization);
+          (ctx.extra as { principal?: unknown }).principal = principal;
+          return true;
+        } catch {
+          return false; // graphql-ws closes with 4403 Forbidden
+        }
+      },
+      context: (ctx) =>
+        new GatewayContext(services, (ctx.extra as unknown as { principal: GatewayContext['principal'] }).principal, randomUUID()),
+      onError: (_ctx, _id, _payload, errors) => {
+        for (const e of errors) logger.warn({ message: e.message }, 'subscription error');
+      },
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<GatewayContext>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      operationLog(logger),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'alive' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const { ready, checks } = await checkReadiness(services);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...checks });
+  });
+
+  const features = (options.features ?? []).map((make) => make(services));
+  for (const f of features) await f.mount?.(app, services);
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '50mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        try {
+          const principal = await services.jwt.verify(req.headers.authorization);
+          return new GatewayContext(services, principal, randomUUID());
+        } catch (err) {
+          const message = err instanceof GatewayError ? err.message : 'A valid bearer token is required';
+          throw new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+        }
+      },
+    }),
+  );
+
+  httpServer.listen(config.port, config.host);
+  await once(httpServer, 'listening');
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  logger.info({ url: `${url}/graphql`, port, store: services.store.kind }, 'gateway listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    services,
+    close: () =>
+      (closing ??= (async () => {
+        // Apollo's drain plugin stops accepting, waits for in-flight requests, then the WS cleanup closes sockets with 1001.
+        await apollo.stop();
+        for (const f of features) await f.close?.();
+        wsServer.close();
+        await services.upstream.close();
+        await services.store.close();
+        logger.info('gateway stopped');
+      })()),
+  };
+}

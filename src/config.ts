@@ -1,0 +1,135 @@
+import { z } from 'zod';
+
+/** Thrown when the environment holds a value the gateway cannot run with; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`invalid configuration: ${variable} ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute http(s) URL')
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const port = z.coerce
+  .number({ message: 'must be a number' })
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+
+const positiveMs = (fallback: number) =>
+  z.coerce.number({ message: 'must be a number' }).int('must be a whole number').positive('must be positive').default(fallback);
+
+const env = z.object({
+  PORT: port.default(4000),
+  HOST: z.string().trim().default('0.0.0.0'),
+  VCALL_BASE_URL: httpUrl.optional(),
+  VCALL_NOTICE_BASE_URL: httpUrl.optional(),
+  VCALL_OPEN_BASE_URL: httpUrl.optional(),
+  VCALL_ACCESS_KEY_ID: optionalString,
+  VCALL_ACCESS_KEY_SECRET: optionalString,
+  VCALL_COMPANY_ID: optionalString,
+  REDIS_URL: z
+    .string()
+    .trim()
+    .optional()
+    .refine((v) => v === undefined || v === '' || /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL')
+    .transform((v) => (v === '' ? undefined : v)),
+  REDIS_PREFIX: z.string().default('occ:'),
+  HOOK_SECRET: optionalString,
+  HOOK_ALLOW_CIDRS: optionalString,
+  AUTH_JWT_SECRET: optionalString,
+  AUTH_JWKS_URL: httpUrl.optional(),
+  UPSTREAM_TIMEOUT_MS: positiveMs(10_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface UpstreamHosts {
+  /** Main platform host (`cc`). */
+  cc: string;
+  /** Legacy voice-notice host with its own token (`notice`). */
+  notice: string;
+  /** Customer-deployed `{ip:port}` host: SMS, flash SMS, AIM, direct call (`open`). */
+  open: string;
+}
+export type HostName = keyof UpstreamHosts;
+
+export interface Config {
+  port: number;
+  host: string;
+  /** True when no VCALL_BASE_URL was given: the embedded sandbox platform is the upstream. */
+  sandbox: boolean;
+  upstream: UpstreamHosts | undefined;
+  accessKeyId: string | undefined;
+  accessKeySecret: string | undefined;
+  companyId: string | undefined;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  hookSecret: string | undefined;
+  hookAllowCidrs: string[];
+  jwtSecret: string | undefined;
+  jwksUrl: string | undefined;
+  upstreamTimeoutMs: number;
+  logLevel: z.infer<typeof env>['LOG_LEVEL'];
+}
+
+/** Reads and validates the environment. Throws ConfigError naming the first bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = env.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+  }
+  const e = parsed.data;
+  const sandbox = e.VCALL_BASE_URL === undefined;
+  if (e.AUTH_JWT_SECRET && e.AUTH_JWKS_URL) {
+    throw new ConfigError('AUTH_JWKS_URL', 'must not be set together with AUTH_JWT_SECRET');
+  }
+  if (e.AUTH_JWT_SECRET && e.AUTH_JWT_SECRET.length < 32) {
+    throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 32 characters');
+  }
+  if (!sandbox) {
+    for (const name of ['VCALL_ACCESS_KEY_ID', 'VCALL_ACCESS_KEY_SECRET', 'HOOK_SECRET'] as const) {
+      if (!e[name]) throw new ConfigError(name, 'is required when VCALL_BASE_URL is set');
+    }
+    if (!e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL) {
+      throw new ConfigError('AUTH_JWT_SECRET', 'or AUTH_JWKS_URL is required when VCALL_BASE_URL is set');
+    }
+  }
+  const base = e.VCALL_BASE_URL;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    sandbox,
+    upstream: base
+      ? { cc: base, notice: e.VCALL_NOTICE_BASE_URL ?? base, open: e.VCALL_OPEN_BASE_URL ?? base }
+      : undefined,
+    accessKeyId: e.VCALL_ACCESS_KEY_ID,
+    accessKeySecret: e.VCALL_ACCESS_KEY_SECRET,
+    companyId: e.VCALL_COMPANY_ID,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    hookSecret: e.HOOK_SECRET,
+    hookAllowCidrs: e.HOOK_ALLOW_CIDRS ? e.HOOK_ALLOW_CIDRS.split(',').map((s) => s.trim()).filter(Boolean) : [],
+    jwtSecret: e.AUTH_JWT_SECRET,
+    jwksUrl: e.AUTH_JWKS_URL,
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,112 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ArgumentValidationError, AuthenticationError, AuthorizationError } from 'type-graphql';
+
+/** The codes a client can see in `extensions.code`. */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'UPSTREAM_ERROR'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'TIMEOUT'
+  | 'INTERNAL';
+
+/** Base of every error the gateway raises on purpose; anything else is reported as INTERNAL. */
+export abstract class GatewayError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Extra fields for `extensions`; never secrets. */
+  extensions(): Record<string, unknown> {
+    return {};
+  }
+}
+
+export class UnauthenticatedError extends GatewayError {
+  readonly code = 'UNAUTHENTICATED';
+  constructor(message = 'A valid bearer token is required') {
+    super(message);
+  }
+}
+
+export class ForbiddenError extends GatewayError {
+  readonly code = 'FORBIDDEN';
+  constructor(message = 'Not allowed for this principal') {
+    super(message);
+  }
+}
+
+export class BadInputError extends GatewayError {
+  readonly code = 'BAD_USER_INPUT';
+  constructor(readonly field: string, message: string) {
+    super(`${field}: ${message}`);
+  }
+  override extensions() {
+    return { field: this.field };
+  }
+}
+
+export class NotFoundError extends GatewayError {
+  readonly code = 'NOT_FOUND';
+}
+
+/** The platform answered with a non-success envelope. */
+export class UpstreamError extends GatewayError {
+  readonly code = 'UPSTREAM_ERROR';
+  constructor(
+    readonly endpoint: string,
+    readonly upstreamCode: string,
+    readonly upstreamMessage: string,
+    readonly httpStatus: number,
+    /** English meaning from the spec's error table, when the code is documented. */
+    readonly meaning?: string,
+  ) {
+    super(meaning ? `${meaning} (platform code ${upstreamCode})` : `Platform error ${upstreamCode}: ${upstreamMessage}`);
+  }
+  override extensions() {
+    return { endpoint: this.endpoint, upstreamCode: this.upstreamCode, upstreamMessage: this.upstreamMessage };
+  }
+}
+
+/** The platform could not be reached, timed out, or answered something that is not an envelope. */
+export class UpstreamUnavailableError extends GatewayError {
+  readonly code = 'UPSTREAM_UNAVAILABLE';
+  constructor(readonly endpoint: string, readonly reason: string, readonly timedOut = false) {
+    super(`The platform is unavailable (${endpoint}: ${reason})`);
+  }
+  override extensions() {
+    return { endpoint: this.endpoint };
+  }
+}
+
+export class TimeoutError extends GatewayError {
+  readonly code = 'TIMEOUT';
+}
+
+/** Maps any error thrown in a resolver to what a client may see: code, message, safe extensions. */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+  if (original instanceof GatewayError) {
+    return { ...base, message: original.message, extensions: { code: original.code, ...original.extensions() } };
+  }
+  if (original instanceof ArgumentValidationError) {
+    const fields = original.extensions.validationErrors?.map((v) => v.property) ?? [];
+    return { ...base, extensions: { code: 'BAD_USER_INPUT', fields } };
+  }
+  if (original instanceof AuthenticationError) {
+    return { ...base, extensions: { code: 'UNAUTHENTICATED' } };
+  }
+  if (original instanceof AuthorizationError) {
+    return { ...base, extensions: { code: 'FORBIDDEN' } };
+  }
+  const code = formatted.extensions?.code;
+  // Apollo's own request errors (parse, validation, bad variables, persisted queries) are safe to pass on.
+  if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
+    return { ...base, extensions: { code } };
+  }
+  // A GraphQL coercion error (bad scalar/enum value) carries no originalError of ours.
+  if (error instanceof GraphQLError && !error.originalError && !formatted.path) {
+    return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
+  }
+  return { ...base, message: 'Internal error', extensions: { code: 'INTERNAL' } };
+}

@@ -1,0 +1,4 @@
+import type { GatewayOptions } from './app';
+
+/** Features started with every gateway (the event backbone, IVR routing, …); each adds itself here. */
+export const features: NonNullable<GatewayOptions['features']> = [];

@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { startGateway, type Gateway } from './app';
+import { mintToken } from './auth/jwt';
+import { ConfigError, loadConfig, type Config } from './config';
+import { features } from './features';
+import { createLogger } from './logger';
+import { startSandbox, type Sandbox } from './sandbox/server';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  let sandbox: Sandbox | undefined;
+  if (config.sandbox) {
+    sandbox = await startSandbox();
+    const creds = sandbox.credentials;
+    config = {
+      ...config,
+      upstream: sandbox.urls,
+      accessKeyId: creds.accessKeyId,
+      accessKeySecret: creds.accessKeySecret,
+      companyId: config.companyId ?? creds.companyId,
+      hookSecret: config.hookSecret ?? randomBytes(16).toString('hex'),
+      jwtSecret: config.jwtSecret ?? (config.jwksUrl ? undefined : randomBytes(32).toString('hex')),
+    };
+    logger.info({ sandbox: sandbox.url }, 'sandbox mode: no VCALL_BASE_URL, the embedded sandbox platform is the upstream');
+  }
+
+  const gateway: Gateway = await startGateway({ config, logger, features });
+  if (sandbox) {
+    sandbox.callbacks.configure({ hookUrl: `${gateway.url}/hooks/${config.hookSecret}` });
+    if (config.jwtSecret) {
+      const admin = await mintToken(config.jwtSecret, { sub: 'sandbox-admin', roles: ['admin'] });
+      process.stdout.write(
+        `\nocc-gateway (sandbox) at ${gateway.url}/graphql\nadmin token (12 h):\n  Authorization: Bearer ${admin}\n` +
+          `mint others with: AUTH_JWT_SECRET=${config.jwtSecret} npm run token -- --role agent --agent 1001\n\n`,
+      );
+    }
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await gateway.close();
+    await sandbox?.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`occ-gateway failed to start: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,37 @@
+import endpointsJson from '../spec/endpoints.json';
+import type { HostName } from './config';
+
+/**
+ * The platform's endpoints as data (spec/endpoints.json, a copy of the shared spec kept in the
+ * repository so a deployed gateway does not depend on files outside it; test/spec.test.ts keeps
+ * the copy equal to ../shared/spec when that is present).
+ */
+export interface EndpointSpec {
+  id: string;
+  family: string;
+  host: HostName;
+  method: 'GET' | 'POST';
+  path: string;
+  contentType: 'json' | 'form' | 'multipart' | 'query';
+  tokenIn: 'body' | 'query' | 'form' | 'none';
+  required: string[];
+  optional: string[];
+  successCode: string | number;
+  errors: { code: string; meaning: string }[];
+  section: string;
+}
+
+const byId = new Map<string, EndpointSpec>((endpointsJson as unknown as EndpointSpec[]).map((e) => [e.id, e]));
+
+export const ENDPOINTS: readonly EndpointSpec[] = [...byId.values()];
+
+export function endpoint(id: string): EndpointSpec {
+  const spec = byId.get(id);
+  if (!spec) throw new Error(`unknown platform endpoint ${id}`);
+  return spec;
+}
+
+/** English meaning of a documented error code of an endpoint, when the spec has one. */
+export function errorMeaning(id: string, code: string): string | undefined {
+  return byId.get(id)?.errors.find((e) => String(e.code) === code)?.meaning;
+}

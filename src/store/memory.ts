@@ -1,0 +1,106 @@
+import type { Store } from './store';
+
+interface Entry {
+  value: string | Map<string, string>;
+  expiresAt: number | undefined;
+}
+
+/** In-process store for a single sandbox instance without Redis. Same contract as RedisStore. */
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  private readonly entries = new Map<string, Entry>();
+  private closed = false;
+
+  private live(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private string(key: string): string | null {
+    const entry = this.live(key);
+    if (!entry) return null;
+    if (typeof entry.value !== 'string') throw new Error('WRONGTYPE Operation against a key holding the wrong kind of value');
+    return entry.value;
+  }
+
+  private hash(key: string, create: boolean): Map<string, string> | undefined {
+    const entry = this.live(key);
+    if (!entry) {
+      if (!create) return undefined;
+      const map = new Map<string, string>();
+      this.entries.set(key, { value: map, expiresAt: undefined });
+      return map;
+    }
+    if (typeof entry.value === 'string') throw new Error('WRONGTYPE Operation against a key holding the wrong kind of value');
+    return entry.value;
+  }
+
+  async get(key: string) {
+    return this.string(key);
+  }
+  async mget(keys: string[]) {
+    return keys.map((k) => this.string(k));
+  }
+  async set(key: string, value: string, ttlMs?: number) {
+    this.entries.set(key, { value, expiresAt: ttlMs === undefined ? undefined : Date.now() + ttlMs });
+  }
+  async setIfAbsent(key: string, value: string, ttlMs: number) {
+    if (this.live(key)) return false;
+    this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
+    return true;
+  }
+  async del(...keys: string[]) {
+    let n = 0;
+    for (const k of keys) if (this.live(k) && this.entries.delete(k)) n++;
+    return n;
+  }
+  async deleteIfEquals(key: string, expected: string) {
+    if (this.string(key) !== expected) return false;
+    this.entries.delete(key);
+    return true;
+  }
+  async pttl(key: string) {
+    const entry = this.live(key);
+    if (!entry) return -2;
+    return entry.expiresAt === undefined ? -1 : Math.max(0, entry.expiresAt - Date.now());
+  }
+  async incrBy(key: string, by = 1) {
+    const current = this.string(key);
+    const next = (current === null ? 0 : Number.parseInt(current, 10)) + by;
+    if (Number.isNaN(next)) throw new Error('ERR value is not an integer or out of range');
+    const expiresAt = this.live(key)?.expiresAt;
+    this.entries.set(key, { value: String(next), expiresAt });
+    return next;
+  }
+  async hset(key: string, fields: Record<string, string>) {
+    const map = this.hash(key, true)!;
+    for (const [f, v] of Object.entries(fields)) map.set(f, v);
+  }
+  async hget(key: string, field: string) {
+    return this.hash(key, false)?.get(field) ?? null;
+  }
+  async hgetall(key: string) {
+    return Object.fromEntries(this.hash(key, false) ?? []);
+  }
+  async hdel(key: string, ...fields: string[]) {
+    const map = this.hash(key, false);
+    if (!map) return 0;
+    let n = 0;
+    for (const f of fields) if (map.delete(f)) n++;
+    if (map.size === 0) this.entries.delete(key);
+    return n;
+  }
+  async ping() {
+    if (this.closed) throw new Error('store closed');
+  }
+  isConnected() {
+    return !this.closed;
+  }
+  async close() {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,54 @@
+import { request } from 'undici';
+import type { LoggedRequest } from '../../src/sandbox/server';
+
+/** Talks to the sandbox's test endpoints over HTTP, as a test harness outside the process would. */
+export class SandboxApi {
+  constructor(readonly url: string) {}
+
+  private async send<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const res = await request(`${this.url}/__sandbox${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.body.text();
+    if (res.statusCode >= 400) throw new Error(`sandbox ${method} ${path}: ${res.statusCode} ${text}`);
+    return JSON.parse(text) as T;
+  }
+
+  requests(endpoint?: string, since?: number): Promise<LoggedRequest[]> {
+    const q = new URLSearchParams();
+    if (endpoint) q.set('endpoint', endpoint);
+    if (since !== undefined) q.set('since', String(since));
+    return this.send('GET', `/requests?${q}`);
+  }
+  async count(endpoint: string): Promise<number> {
+    const counters = await this.send<Record<string, number>>('GET', '/counters');
+    return counters[endpoint] ?? 0;
+  }
+  async lastSeq(): Promise<number> {
+    const all = await this.requests();
+    return all.length ? all[all.length - 1].seq : 0;
+  }
+  advanceClock(ms: number): Promise<{ now: number }> {
+    return this.send('POST', '/clock', { advanceMs: ms });
+  }
+  fault(fault: { endpoint: string; kind: 'delay' | 'http' | 'envelope' | 'reset'; ms?: number; status?: number; code?: string | number; msg?: string; times?: number }) {
+    return this.send('POST', '/faults', fault);
+  }
+  clearFaults() {
+    return this.send('DELETE', '/faults');
+  }
+  revokeTokens() {
+    return this.send('POST', '/tokens/revoke');
+  }
+  reset() {
+    return this.send('POST', '/reset');
+  }
+  post<T = unknown>(path: string, body?: unknown): Promise<T> {
+    return this.send('POST', path, body ?? {});
+  }
+  get<T = unknown>(path: string): Promise<T> {
+    return this.send('GET', path);
+  }
+}

@@ -1,0 +1,116 @@
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { request } from 'undici';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { startGateway, type Gateway } from '../../src/app';
+import { mintToken } from '../../src/auth/jwt';
+import type { Role } from '../../src/auth/principal';
+import { loadConfig, type Config } from '../../src/config';
+import { features as defaultFeatures } from '../../src/features';
+import { createLogger } from '../../src/logger';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server';
+import { testRedisUrl } from './redis';
+import { SandboxApi } from './sandbox';
+
+export interface GqlResult<T = Record<string, any>> {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: string[]; extensions?: Record<string, any> }[];
+}
+
+export interface StackOptions {
+  /** 'redis' (default: the suite's Redis), 'memory', or a redis URL. */
+  store?: 'redis' | 'memory' | string;
+  /** Share a key prefix between gateways (several instances of one deployment). */
+  prefix?: string;
+  /** An existing sandbox to point at (several gateways, one platform). */
+  sandbox?: Sandbox;
+  env?: Record<string, string>;
+  withFeatures?: boolean;
+}
+
+export const JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+export interface Stack {
+  sandbox: Sandbox;
+  api: SandboxApi;
+  gateway: Gateway;
+  config: Config;
+  url: string;
+  prefix: string;
+  hookUrl: string;
+  token(roles?: Role[], agentNumber?: string): Promise<string>;
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GqlResult<T>>;
+  ws(token?: string | null): Client;
+  close(): Promise<void>;
+}
+
+/** Starts a sandbox platform (unless given) and a gateway pointed at it over HTTP. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const ownSandbox = !options.sandbox;
+  const sandbox = options.sandbox ?? (await startSandbox({ callbacks: { retryIntervalMs: 200 } }));
+  const prefix = options.prefix ?? `test:${randomUUID()}:`;
+  const store = options.store ?? 'redis';
+  const hookSecret = options.env?.HOOK_SECRET ?? randomBytes(12).toString('hex');
+  const creds = sandbox.credentials;
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    VCALL_BASE_URL: sandbox.urls.cc,
+    VCALL_NOTICE_BASE_URL: sandbox.urls.notice,
+    VCALL_OPEN_BASE_URL: sandbox.urls.open,
+    VCALL_ACCESS_KEY_ID: creds.accessKeyId,
+    VCALL_ACCESS_KEY_SECRET: creds.accessKeySecret,
+    VCALL_COMPANY_ID: creds.companyId,
+    ...(store === 'memory' ? {} : { REDIS_URL: store === 'redis' ? testRedisUrl() : store }),
+    REDIS_PREFIX: prefix,
+    HOOK_SECRET: hookSecret,
+    AUTH_JWT_SECRET: JWT_SECRET,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  const logger = createLogger(config.logLevel);
+  const gateway = await startGateway({ config, logger, features: options.withFeatures === false ? [] : defaultFeatures });
+  const hookUrl = `${gateway.url}/hooks/${hookSecret}`;
+  if (ownSandbox) sandbox.callbacks.configure({ hookUrl });
+  const adminToken = await mintToken(JWT_SECRET, { sub: 'test-admin', roles: ['admin'] });
+  const sockets: Client[] = [];
+
+  const stack: Stack = {
+    sandbox,
+    api: new SandboxApi(sandbox.url),
+    gateway,
+    config,
+    url: gateway.url,
+    prefix,
+    hookUrl,
+    token: (roles = ['admin'], agentNumber) => mintToken(JWT_SECRET, { sub: `test-${roles.join('-')}`, roles, agentNumber }),
+    async gql(query, variables, token = adminToken) {
+      const res = await request(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.body.json()) as GqlResult<any>;
+      return { ...body, status: res.statusCode };
+    },
+    ws(token = adminToken) {
+      const client = createClient({
+        url: `${gateway.url.replace('http', 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: token === null ? {} : { authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+        lazy: true,
+      });
+      sockets.push(client);
+      return client;
+    },
+    async close() {
+      for (const s of sockets) await s.dispose();
+      await gateway.close();
+      if (ownSandbox) await sandbox.close();
+    },
+  };
+  return stack;
+}
