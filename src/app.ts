@@ -20,6 +20,7 @@ import { buildGatewaySchema } from './schema/build';
 import { MemoryStore } from './store/memory';
 import { RedisStore } from './store/redis';
 import type { Store } from './store/store';
+import { LocalEventBus } from './subscriptions/bus';
 
 export interface Gateway {
   url: string;
@@ -70,7 +71,8 @@ function createServices(config: Config, logger: Logger): Services {
   upstream.useTokens('open', tokens.cc);
   upstream.useTokens('notice', tokens.notice);
   const jwt = new JwtVerifier({ secret: config.jwtSecret, jwksUrl: config.jwksUrl });
-  return { config, logger, store, upstream, tokens, jwt };
+  const events = new LocalEventBus();
+  return { config, logger, store, upstream, tokens, jwt, events };
 }
 
 /** One log line per GraphQL operation: name, duration, upstream calls, outcome. */
@@ -225,6 +227,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await apollo.stop();
         for (const f of features) await f.close?.();
         wsServer.close();
+        await services.events.close();
         await services.upstream.close();
         await services.store.close();
         logger.info('gateway stopped');

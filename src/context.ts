@@ -5,6 +5,7 @@ import type { CallOptions, UpstreamClient, UpstreamResult } from './datasources/
 import type { TokenProvider } from './datasources/token';
 import type { Logger } from './logger';
 import type { Store } from './store/store';
+import type { EventBus } from './subscriptions/bus';
 
 /** Singletons of one gateway instance, shared by all requests. */
 export interface Services {
@@ -14,6 +15,8 @@ export interface Services {
   upstream: UpstreamClient;
   tokens: { cc: TokenProvider; notice: TokenProvider };
   jwt: JwtVerifier;
+  /** Platform events after fan-out (the event backbone). */
+  events: EventBus;
 }
 
 export interface UpstreamCallRecord {
