@@ -166,6 +166,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false, // main.ts owns the signals and the order of shutdown
     introspection: true,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -108,10 +108,12 @@ export class RedisStore implements Store {
     return this.client.status === 'ready';
   }
   async close() {
-    try {
-      await this.client.quit();
-    } catch {
+    if (this.client.status !== 'ready') {
       this.client.disconnect();
+      return;
     }
+    const timeout = new Promise((resolve) => setTimeout(resolve, 1000).unref());
+    await Promise.race([this.client.quit().catch(() => undefined), timeout]);
+    this.client.disconnect();
   }
 }

@@ -54,7 +54,7 @@ export async function startOwnRedis(port?: number): Promise<OwnRedis> {
     port: p,
     process: child,
     stop: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
       await exited;
