@@ -3,6 +3,7 @@ import codes from '../../../spec/codes.json';
 import { toPlatformTime } from '../../datasources/convert';
 import { PlatformFault } from '../envelope';
 import type { SandboxContext } from '../server';
+import type { SandboxTemplate } from './template';
 
 const TASK_TYPES = new Set(['flow', 'notice', 'ivr', 'preview']);
 /** Status descriptions exactly as the platform writes them (Query task status). */
@@ -35,8 +36,10 @@ export interface CampaignPlatform {
   timing: CampaignTiming;
   /** Calling numbers bound to the account → their display number (undefined: bound without one). */
   callers: Map<string, string | undefined>;
-  /** v2 templates by sn (for notice tasks). */
-  templates: Map<string, { status: number; caller: string; name: string }>;
+  /** v2 templates (main host) by sn: NOTICE tasks play them. */
+  templates: Map<string, SandboxTemplate>;
+  /** Legacy templates (notice host) by sn. */
+  noticeTemplates: Map<string, SandboxTemplate>;
 }
 
 const DEFAULT_CALLERS: [string, string | undefined][] = [
@@ -56,12 +59,14 @@ export function campaignPlatform(ctx: SandboxContext): CampaignPlatform {
       timing: { dialIntervalMs: 500, reviewDelayMs: 2000 },
       callers: new Map(DEFAULT_CALLERS),
       templates: new Map(),
+      noticeTemplates: new Map(),
     };
     p = fresh;
     platforms.set(ctx, p);
     ctx.onReset(() => {
       fresh.callers = new Map(DEFAULT_CALLERS);
       fresh.templates.clear();
+      fresh.noticeTemplates.clear();
     });
     ctx.control('post', '/campaigns/config', (req) => {
       const { dialIntervalMs, reviewDelayMs } = req.body ?? {};
