@@ -28,9 +28,12 @@ function graphqlError(res: Parameters<RequestHandler>[1], status: number, code: 
  * csrfPrevention, a multipart request must carry a non-empty Apollo-Require-Preflight or
  * x-apollo-operation-name header (a browser cannot send one cross-site without a preflight); it is
  * refused before its body is read. Files above maxBytes are cut there and refused by readUpload.
+ * Must run before the JSON body parser and Apollo's middleware.
  */
 export function graphqlUploads(maxBytes: number): RequestHandler {
-  const parse = graphqlUploadExpress({ maxFileSize: maxBytes, maxFiles: 5 });
+  // One byte over the limit is let through so readUpload can tell "too large" from "exactly the limit"
+  // (busboy marks a file truncated once it reaches its limit).
+  const parse = graphqlUploadExpress({ maxFileSize: maxBytes + 1, maxFiles: 5 });
   return (req, res, next) => {
     if (!req.is('multipart/form-data')) return next();
     const preflight = PREFLIGHT_HEADERS.some((h) => {
