@@ -1,4 +1,5 @@
 import { fastPlatform, uploadGql, waitForCallbacks, wavBytes } from './fixtures/uploads';
+import { noticeHangupMeaning } from '../src/datasources/notice';
 import { startStack, type Stack } from './support/stack';
 
 const TEXT = `mutation($input: CreateTextTemplateInput!) { createLegacyTextTemplate(input: $input) { templateSn status } }`;
@@ -201,5 +202,48 @@ describe('legacy voice notice v1 (notice host)', () => {
         await expectMsg(TEXT, { name: 'n', caller: '95001', content: 'c' }, 'notice.template.text', msg);
       }
     });
+  });
+});
+
+describe('legacy voice notice: token, roles, file errors', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+    await fastPlatform(stack);
+  });
+  afterAll(() => stack.close());
+
+  it('gets a new notice token after a 403 "no auth" and retries once', async () => {
+    const first = await stack.gql(`{ legacyVoiceTemplates { total } }`);
+    expect(first.errors).toBeUndefined();
+    await stack.api.revokeTokens();
+    const since = await stack.api.lastSeq();
+    const res = await stack.gql(`{ legacyVoiceTemplates { total } }`);
+    expect(res.errors).toBeUndefined();
+    const calls = await stack.api.requests(undefined, since);
+    expect(calls.map((c) => [c.endpoint, c.answered])).toEqual([
+      ['notice.template.list', 403],
+      ['notice.token', 0],
+      ['notice.template.list', 0],
+    ]);
+  });
+
+  it('lets only supervisors send notices', async () => {
+    const viewer = await stack.token(['viewer']);
+    const res = await stack.gql(BATCH, { input: { templateSn: 'x', contacts: [{ phone: '13500000001' }] } }, viewer);
+    expect(res.errors![0].extensions!.code).toBe('FORBIDDEN');
+    const list = await stack.gql(`{ legacyVoiceTemplates { total } }`, {}, viewer);
+    expect(list.errors).toBeUndefined();
+  });
+
+  it.each(['模板标题不能为空', '录音文件不能为空', '格式异常,只能上传wav'])('file template: %s reaches the client', async (msg) => {
+    await stack.api.fault({ endpoint: 'notice.template.file', kind: 'envelope', code: -1, msg });
+    const res = await uploadGql(stack, FILE, { input: { name: 'n', caller: '95001' } }, { file: { data: wavBytes(), filename: 'a.wav' } });
+    expect(res.body.errors![0].extensions).toMatchObject({ code: 'UPSTREAM_ERROR', endpoint: 'notice.template.file', upstreamCode: '-1', upstreamMessage: msg });
+  });
+
+  it('gives the meaning of tasklog hang-up causes', () => {
+    expect(noticeHangupMeaning('NO_USER_RESPONSE')).toEqual({ code: 'NO_USER_RESPONSE', meaning: 'Called party did not respond', platformDescription: '被叫无响应' });
+    expect(noticeHangupMeaning('SOMETHING_NEW')).toEqual({ code: 'SOMETHING_NEW', meaning: undefined, platformDescription: undefined });
   });
 });

@@ -194,6 +194,19 @@ describe('createTask', () => {
     });
   });
 
+  it('lets only supervisors create tasks', async () => {
+    const before = await stack.api.count('task.create');
+    for (const roles of [['viewer'], ['agent']] as const) {
+      const token = await stack.token([...roles], '1001');
+      const res = await stack.gql(CREATE, { input: { name: 't', flowId: 'f', contacts: [{ phone: '13800000001' }] } }, token);
+      expect(res.errors![0].extensions!.code).toBe('FORBIDDEN');
+    }
+    const supervisor = await stack.token(['supervisor']);
+    const ok = await stack.gql(CREATE, { input: { name: 't', flowId: 'f', contacts: [{ phone: '13800000001' }] } }, supervisor);
+    expect(ok.errors).toBeUndefined();
+    expect(await stack.api.count('task.create')).toBe(before + 1);
+  });
+
   it('accepts a task of 100,000 contacts in one platform request', async () => {
     const n = 100_000;
     const contacts = Array.from({ length: n }, (_, i) => ({

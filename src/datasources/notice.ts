@@ -1,3 +1,4 @@
+import codes from '../../spec/codes.json';
 import { BadInputError, UpstreamUnavailableError } from '../errors';
 import type { CreatedTemplate, CreateFileTemplateInput, CreateTextTemplateInput, VoiceTemplatePage } from '../schema/template';
 import type {
@@ -35,6 +36,15 @@ function contactEntry(c: NoticeContactInput, field: string): string {
     entry += `@${c.orderId}`;
   }
   return entry;
+}
+
+/**
+ * The meaning of a legacy `tasklog` hang-up cause (codes.json `noticeHangupCauses`, e.g.
+ * NORMAL_CLEARING → "Normal hang-up"); unknown causes keep their platform name.
+ */
+export function noticeHangupMeaning(cause: string): { code: string; meaning?: string; platformDescription?: string } {
+  const row = codes.noticeHangupCauses.find((r) => r.code === cause.trim());
+  return { code: cause.trim(), meaning: row?.meaning, platformDescription: row?.descriptionZh };
 }
 
 /** Builds the platform's `phone|p1|p2@orderId,phone2|…` contacts string. */
