@@ -73,3 +73,8 @@ export function startOfPlatformDay(date: Date): Date {
   const cst = date.getTime() + CST_OFFSET_MS;
   return new Date(cst - (((cst % 86_400_000) + 86_400_000) % 86_400_000) - CST_OFFSET_MS);
 }
+
+/** A dialable number as the platform takes it: digits with an optional leading +, 3–20 digits. */
+export function isPhoneNumber(value: string): boolean {
+  return /^\+?\d{3,20}$/.test(value);
+}

@@ -10,11 +10,10 @@ import type {
   UploadedVoiceFile,
 } from '../schema/notice';
 import type { ReceivedFile } from '../schema/upload';
-import { toOptionalString } from './convert';
+import { isPhoneNumber, toOptionalString } from './convert';
 import { DataSource } from './datasource';
 import { checkPage, createdTemplate, fileTemplateFields, templatePage, textTemplateFields } from './template';
 
-const PHONE = /^\+?\d{3,20}$/;
 /** The separators of the platform's contacts string: a value holding one would corrupt the batch. */
 const SEPARATORS = /[,|@]/;
 
@@ -24,7 +23,7 @@ function checkValue(field: string, value: string): void {
 
 /** One contact → `phone|p1|p2@orderId`, refusing values that hold a separator. */
 function contactEntry(c: NoticeContactInput, field: string): string {
-  if (!PHONE.test(c.phone)) throw new BadInputError(`${field}.phone`, `"${c.phone}" is not a phone number`);
+  if (!isPhoneNumber(c.phone)) throw new BadInputError(`${field}.phone`, `"${c.phone}" is not a phone number`);
   let entry = c.phone;
   (c.params ?? []).forEach((p, i) => {
     checkValue(`${field}.params[${i}]`, p);

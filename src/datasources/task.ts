@@ -14,7 +14,7 @@ import {
   type TaskState,
   type TaskStatusChange,
 } from '../schema/task';
-import { fromAnyPlatformTime, fromEpochMs, toInt, toOptionalString } from './convert';
+import { fromAnyPlatformTime, fromEpochMs, isPhoneNumber, toInt, toOptionalString } from './convert';
 import { DataSource } from './datasource';
 
 /** A control number of updateTaskStatus → the status the task is then in. */
@@ -56,7 +56,6 @@ export function hangupCause(code: unknown, platformName: unknown): HangupCause |
 }
 
 const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
-const PHONE = /^\+?\d{3,20}$/;
 const MAX_PAGE_SIZE = 1000;
 
 function minutes(hhmm: string): number {
@@ -173,14 +172,14 @@ export class TaskDataSource extends DataSource {
         throw new BadInputError(f, `does not apply to ${typeName(input.type)} tasks`);
       }
     }
-    if (input.caller !== undefined && input.caller !== null && !PHONE.test(input.caller)) {
+    if (input.caller !== undefined && input.caller !== null && !isPhoneNumber(input.caller)) {
       throw new BadInputError('caller', 'must be a phone number');
     }
     if (input.contacts.length === 0) throw new BadInputError('contacts', 'must list at least one contact');
     const contactsList = new Array<Record<string, unknown>>(input.contacts.length);
     for (let i = 0; i < input.contacts.length; i++) {
       const c = input.contacts[i];
-      if (!PHONE.test(c.phone)) throw new BadInputError(`contacts[${i}].phone`, `"${c.phone}" is not a phone number`);
+      if (!isPhoneNumber(c.phone)) throw new BadInputError(`contacts[${i}].phone`, `"${c.phone}" is not a phone number`);
       checkParams(`contacts[${i}].params`, c.params);
       const item: Record<string, unknown> = { phone: c.phone };
       if (c.params) item.params = c.params;

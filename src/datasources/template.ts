@@ -9,10 +9,9 @@ import {
   type VoiceTemplatePage,
 } from '../schema/template';
 import type { ReceivedFile } from '../schema/upload';
-import { toInt, toOptionalString } from './convert';
+import { isPhoneNumber, toInt, toOptionalString } from './convert';
 import { DataSource } from './datasource';
 
-const PHONE = /^\+?\d{3,20}$/;
 const MAX_PAGE_SIZE = 100;
 
 function checkRange(field: string, value: number | undefined | null, min: number, max: number): void {
@@ -22,7 +21,7 @@ function checkRange(field: string, value: number | undefined | null, min: number
 
 function checkCommon(input: { name: string; caller: string; playCount: number }): void {
   if (!input.name.trim()) throw new BadInputError('name', 'must not be empty');
-  if (!PHONE.test(input.caller)) throw new BadInputError('caller', 'must be a phone number');
+  if (!isPhoneNumber(input.caller)) throw new BadInputError('caller', 'must be a phone number');
   checkRange('playCount', input.playCount, 1, 10);
 }
 
