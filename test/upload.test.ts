@@ -79,6 +79,14 @@ describe('GraphQL multipart uploads', () => {
     expect(res.errors).toBeUndefined();
   });
 
+  it('answers FORBIDDEN to a viewer uploading, without waiting for the unread file', async () => {
+    const viewer = await stack.token(['viewer']);
+    const before = await stack.api.count('notice.voicefile.upload');
+    const res = await uploadGql(stack, UPLOAD, { remarks: 'r' }, { file: { data: wavBytes(1.5), filename: 'a.wav' } }, { token: viewer });
+    expect(res.body.errors![0].extensions!.code).toBe('FORBIDDEN');
+    expect(await stack.api.count('notice.voicefile.upload')).toBe(before);
+  });
+
   it('refuses an upload without a bearer token', async () => {
     const res = await uploadGql(stack, FILE, { input }, { file: { data: wavBytes(), filename: 'a.wav' } }, { token: 'not-a-jwt' });
     expect(res.status).toBe(401);
