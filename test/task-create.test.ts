@@ -156,13 +156,13 @@ describe('createTask', () => {
       expectUpstream({ caller: '95888' }, '1004006', '未绑定的主叫号码', 'Calling number is not bound'));
 
     it('1004007: the caller number has no display number', () =>
-      expectUpstream({ caller: '95009' }, '1004007', '当前主叫号码未绑定外显号码', 'Current calling number is not bound to a display number'));
+      expectUpstream({ caller: '95009' }, '1004007', '当前主叫号未绑定外显号码', 'Current calling number is not bound to a display number'));
 
     it('1003022: the end date is already past (platform clock)', () =>
       expectUpstream(
         { callStartDate: new Date(cstMidnight(-3)).toISOString(), callEndDate: new Date(cstMidnight(-2)).toISOString() },
         '1003022',
-        '结束时间不能小于当前时间',
+        '结束时间不能早于当前时间',
         'End time must not be earlier than the current time',
       ));
 
@@ -174,15 +174,15 @@ describe('createTask', () => {
           callEndDate: new Date(cstMidnight(1) + 23 * 3600_000).toISOString(),
         },
         '1003023',
-        '调度时间校验失败',
+        '调度时间校验未通过',
         'Scheduling-time validation failed',
       ));
 
     // The gateway refuses malformed windows and reversed dates itself, so no input through it can
     // make the platform answer these two: they are injected.
     it.each([
-      ['1003010', '时间段格式错误', 'Call time-window (dispatch) format is wrong'],
-      ['1003011', '结束时间不能小于开始时间', 'End time must not be earlier than start time'],
+      ['1003010', '可外呼时间段格式错误', 'Call time-window (dispatch) format is wrong'],
+      ['1003011', '结束时间不能早于开始时间', 'End time must not be earlier than start time'],
     ])('%s (injected)', async (code, msg, meaning) => {
       await stack.api.fault({ endpoint: 'task.create', kind: 'envelope', code, msg });
       await expectUpstream({}, code, msg, meaning);

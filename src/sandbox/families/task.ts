@@ -236,14 +236,14 @@ export function registerTask(ctx: SandboxContext): void {
       if (!Number.isFinite(start) || !Number.isFinite(end)) throw fault('-1', '日期格式错误');
       const dispatch = (body.dispatch ?? [{ start: '08:00', end: '20:00' }]) as { start: string; end: string }[];
       if (!Array.isArray(dispatch) || dispatch.some((w) => !w || !HH_MM.test(String(w.start)) || !HH_MM.test(String(w.end)))) {
-        throw fault('1003010', '时间段格式错误');
+        throw fault('1003010', '可外呼时间段格式错误');
       }
-      if (end < start || dispatch.some((w) => w.end < w.start)) throw fault('1003011', '结束时间不能小于开始时间');
-      if (end < now) throw fault('1003022', '结束时间不能小于当前时间');
-      if (!schedulable(start, end, dispatch)) throw fault('1003023', '调度时间校验失败');
+      if (end < start || dispatch.some((w) => w.end < w.start)) throw fault('1003011', '结束时间不能早于开始时间');
+      if (end < now) throw fault('1003022', '结束时间不能早于当前时间');
+      if (!schedulable(start, end, dispatch)) throw fault('1003023', '调度时间校验未通过');
       const caller = body.caller === undefined ? '95001' : String(body.caller);
       if (!platform.callers.has(caller)) throw fault('1004006', '未绑定的主叫号码');
-      if (platform.callers.get(caller) === undefined) throw fault('1004007', '当前主叫号码未绑定外显号码');
+      if (platform.callers.get(caller) === undefined) throw fault('1004007', '当前主叫号未绑定外显号码');
       if (taskType === 'notice' && body.templateSn !== undefined) {
         const template = platform.templates.get(String(body.templateSn));
         if (!template) throw fault('-1', '模板不存在');
