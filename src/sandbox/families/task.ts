@@ -19,6 +19,8 @@ export const TASK_STATUS_TEXT: Record<number, string> = {
 const CONTROL_TO_STATUS: Record<number, number> = { 1: 1, 3: 2, 5: 5 };
 /** The taskStatus callback numbers its statuses differently: 1 continued, 2 paused, 3 completed, 4 cancelled. */
 const CALLBACK_STATUS = { resumed: 1, paused: 2, completed: 3, cancelled: 4 } as const;
+/** The id a task of each type runs (robot flow, voice template, IVR flow); preview tasks need none. */
+const TYPE_ID_FIELD: Record<string, string | undefined> = { flow: 'groupId', notice: 'templateSn', ivr: 'ivrId', preview: undefined };
 const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const CST_MS = 8 * 3600_000;
 const DAY_MS = 86_400_000;
@@ -222,6 +224,8 @@ export function registerTask(ctx: SandboxContext): void {
       const taskType = body.taskType === undefined ? 'flow' : String(body.taskType);
       if (!TASK_TYPES.has(taskType)) throw fault('-1', 'taskType错误');
       if (typeof body.name !== 'string' || body.name.trim() === '') throw fault('-1', 'name不能为空');
+      const idField = TYPE_ID_FIELD[taskType];
+      if (idField && (typeof body[idField] !== 'string' || body[idField] === '')) throw fault('-1', `${idField}不能为空`);
       const list = body.contactsList;
       if (!Array.isArray(list) || list.length === 0) throw fault('-1', 'contactsList不能为空');
       for (const c of list) {
@@ -244,7 +248,7 @@ export function registerTask(ctx: SandboxContext): void {
       const caller = body.caller === undefined ? '95001' : String(body.caller);
       if (!platform.callers.has(caller)) throw fault('1004006', '未绑定的主叫号码');
       if (platform.callers.get(caller) === undefined) throw fault('1004007', '当前主叫号未绑定外显号码');
-      if (taskType === 'notice' && body.templateSn !== undefined) {
+      if (taskType === 'notice') {
         const template = platform.templates.get(String(body.templateSn));
         if (!template) throw fault('-1', '模板不存在');
         if (template.status !== 3) throw fault('-1', '模板未审核通过');
