@@ -17,6 +17,7 @@ import { TokenProvider } from './datasources/token';
 import { formatError, GatewayError } from './errors';
 import type { Logger } from './logger';
 import { buildGatewaySchema } from './schema/build';
+import { graphqlUploads } from './schema/upload';
 import { MemoryStore } from './store/memory';
 import { RedisStore } from './store/redis';
 import type { Store } from './store/store';
@@ -197,6 +198,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   app.use(
     '/graphql',
+    graphqlUploads(config.uploadMaxBytes),
     express.json({ limit: '50mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {

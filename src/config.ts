@@ -57,6 +57,7 @@ const env = z.object({
   AUTH_JWT_SECRET: optionalString,
   AUTH_JWKS_URL: httpUrl.optional(),
   UPSTREAM_TIMEOUT_MS: positiveMs(10_000),
+  UPLOAD_MAX_BYTES: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').positive('must be positive').default(20 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -86,6 +87,8 @@ export interface Config {
   jwtSecret: string | undefined;
   jwksUrl: string | undefined;
   upstreamTimeoutMs: number;
+  /** Largest file a GraphQL multipart upload may carry (default 20 MiB). */
+  uploadMaxBytes: number;
   logLevel: z.infer<typeof env>['LOG_LEVEL'];
 }
 
@@ -130,6 +133,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret: e.AUTH_JWT_SECRET,
     jwksUrl: e.AUTH_JWKS_URL,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     logLevel: e.LOG_LEVEL,
   };
 }

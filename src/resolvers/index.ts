@@ -1,5 +1,7 @@
 import type { NonEmptyArray } from 'type-graphql';
+import { NoticeResolver } from './notice';
 import { TaskResolver } from './task';
+import { TemplateResolver } from './template';
 
 /** Every resolver class of the schema: one per REST family, plus the event subscriptions. */
-export const resolvers: NonEmptyArray<Function> = [TaskResolver];
+export const resolvers: NonEmptyArray<Function> = [TaskResolver, TemplateResolver, NoticeResolver];

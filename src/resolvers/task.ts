@@ -1,7 +1,7 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../context';
 import { TaskDataSource } from '../datasources/task';
-import { TaskAction, TaskState, TaskStatusChange, TaskType } from '../schema/task';
+import { CreatedTask, CreateTaskInput, TaskAction, TaskCallLogPage, TaskState, TaskStatusChange, TaskType } from '../schema/task';
 
 @Resolver()
 export class TaskResolver {
@@ -13,6 +13,24 @@ export class TaskResolver {
     @Ctx() ctx: GatewayContext,
   ): Promise<TaskState> {
     return ctx.dataSource(TaskDataSource).status(taskSn, type);
+  }
+
+  @Authorized('viewer')
+  @Query(() => TaskCallLogPage, { description: 'One page of the call records of an outbound task' })
+  taskCallLogs(
+    @Arg('taskSn', () => ID) taskSn: string,
+    @Arg('type', () => TaskType) type: TaskType,
+    @Arg('page', () => Int, { defaultValue: 1 }) page: number,
+    @Arg('pageSize', () => Int, { defaultValue: 20 }) pageSize: number,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<TaskCallLogPage> {
+    return ctx.dataSource(TaskDataSource).callLogs(taskSn, type, page, pageSize);
+  }
+
+  @Authorized('supervisor')
+  @Mutation(() => CreatedTask, { description: 'Create an outbound task (robot, voice notice, IVR or preview); start it with setTaskStatus' })
+  createTask(@Arg('input', () => CreateTaskInput) input: CreateTaskInput, @Ctx() ctx: GatewayContext): Promise<CreatedTask> {
+    return ctx.dataSource(TaskDataSource).create(input);
   }
 
   @Authorized('supervisor')

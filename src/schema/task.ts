@@ -1,4 +1,5 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 /** Task types; the values are the platform's `taskType` strings. */
 export enum TaskType {
@@ -37,6 +38,26 @@ export enum TaskAction {
 }
 registerEnumType(TaskAction, { name: 'TaskAction', description: 'Start, pause or cancel a task' });
 
+/** What a redial step redials; the platform supports only the phone number. */
+export enum RecallTarget {
+  PHONE = 'phone',
+}
+registerEnumType(RecallTarget, { name: 'RecallTarget', description: 'What a redial step calls again' });
+
+/** Who spoke in a dialogue turn; the values are the platform's `talker` strings. */
+export enum DialogueSpeaker {
+  CUSTOMER = 'customer',
+  BOT = 'agent',
+}
+registerEnumType(DialogueSpeaker, {
+  name: 'DialogueSpeaker',
+  description: 'Speaker of a dialogue turn',
+  valuesConfig: {
+    CUSTOMER: { description: 'The called person (platform `customer`)' },
+    BOT: { description: 'The robot (platform `agent`)' },
+  },
+});
+
 @ObjectType({ description: 'Current status of an outbound task' })
 export class TaskState {
   @Field(() => ID)
@@ -59,4 +80,185 @@ export class TaskStatusChange {
 
   @Field(() => TaskStatus, { description: 'The status the task is in after the change' })
   status!: TaskStatus;
+}
+
+@InputType({ description: 'One person a task calls' })
+export class TaskContactInput {
+  @Field({ description: 'Number to call (digits, optional leading +)' })
+  phone!: string;
+
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'Input parameters of the flow or template for this contact, e.g. {"name": "Zhang San"}; flat string/number/boolean values',
+  })
+  params?: Record<string, unknown>;
+
+  @Field({ nullable: true, description: 'Your own data, returned with every call result of this contact' })
+  userData?: string;
+}
+
+@InputType({ description: 'A daily time window in which calls may be placed (UTC+08:00 wall clock)' })
+export class DialingWindowInput {
+  @Field({ description: 'Start, HH:mm (e.g. "09:00")' })
+  start!: string;
+
+  @Field({ description: 'End, HH:mm, after start (e.g. "12:00")' })
+  end!: string;
+}
+
+@InputType({ description: 'One redial attempt after an unsuccessful call' })
+export class RecallStepInput {
+  @Field(() => Int, { description: 'Seconds to wait before this redial' })
+  delaySeconds!: number;
+
+  @Field(() => Int, { description: 'Which redial this is: 1 for the first, 2 for the second, …' })
+  attempt!: number;
+
+  @Field(() => RecallTarget, { defaultValue: RecallTarget.PHONE })
+  target!: RecallTarget;
+}
+
+@InputType({ description: 'A new outbound task' })
+export class CreateTaskInput {
+  @Field({ description: 'Task name' })
+  name!: string;
+
+  @Field(() => TaskType, { defaultValue: TaskType.ROBOT })
+  type!: TaskType;
+
+  @Field({ nullable: true, description: 'Robot flow id (ROBOT tasks; the platform `groupId`)' })
+  flowId?: string;
+
+  @Field({ nullable: true, description: 'Voice notice template sn (NOTICE tasks)' })
+  templateSn?: string;
+
+  @Field({ nullable: true, description: 'IVR flow id (IVR tasks)' })
+  ivrId?: string;
+
+  @Field({ nullable: true, description: 'Calling number (must be bound to the account)' })
+  caller?: string;
+
+  @Field(() => [TaskContactInput], { description: 'People to call (at least one)' })
+  contacts!: TaskContactInput[];
+
+  @Field(() => Date, { nullable: true, description: 'First day calls may be placed (default: today 00:00 UTC+08:00)' })
+  callStartDate?: Date;
+
+  @Field(() => Date, { nullable: true, description: 'Last moment calls may be placed (default: today 23:59:59 UTC+08:00)' })
+  callEndDate?: Date;
+
+  @Field(() => [DialingWindowInput], { nullable: true, description: 'Daily windows for calls (default 08:00–20:00); no overlaps' })
+  dialingWindows?: DialingWindowInput[];
+
+  @Field(() => [RecallStepInput], { nullable: true, description: 'Redial strategy, one step per redial' })
+  recallStrategy?: RecallStepInput[];
+}
+
+@ObjectType({ description: 'A created task; subscribe to its status and call-end events by taskSn' })
+export class CreatedTask {
+  @Field(() => ID, { description: 'The task sn, carried by the taskStatus and CallEnd events of this task' })
+  taskSn!: string;
+
+  @Field(() => TaskType)
+  type!: TaskType;
+
+  @Field(() => Int, { description: 'Number of contacts sent to the platform' })
+  contactCount!: number;
+}
+
+@ObjectType({ description: 'One utterance of a robot dialogue' })
+export class DialogueTurn {
+  @Field(() => DialogueSpeaker, { nullable: true })
+  speaker?: DialogueSpeaker;
+
+  @Field({ description: 'What was said' })
+  content!: string;
+
+  @Field(() => Date, { nullable: true, description: 'When it was said' })
+  at?: Date;
+
+  @Field(() => Int, { nullable: true, description: 'Duration as the platform reports it (unit undocumented)' })
+  duration?: number;
+
+  @Field({ nullable: true, description: 'URL of the recording of this utterance (customer turns)' })
+  recordingUrl?: string;
+
+  @Field({ nullable: true, description: 'Label (tag) given to the turn' })
+  label?: string;
+}
+
+@ObjectType({ description: 'Why a call ended (the platform hang-up cause)' })
+export class HangupCause {
+  @Field(() => Int, { description: 'Platform hang-up code (hangupGcode)' })
+  code!: number;
+
+  @Field({ description: 'Platform name of the cause, as sent (Chinese)' })
+  platformName!: string;
+
+  @Field({ nullable: true, description: 'English name of the cause, when the code is documented' })
+  name?: string;
+
+  @Field({ nullable: true, description: 'English meaning of the cause, when the code is documented' })
+  meaning?: string;
+}
+
+@ObjectType({ description: 'One call placed by a task' })
+export class TaskCallRecord {
+  @Field(() => ID, { description: 'Call id (callID in the log, callId in CallEnd events)' })
+  callId!: string;
+
+  @Field(() => ID)
+  taskSn!: string;
+
+  // TODO(lookups): calledInfo: PhoneInfo — wired by the lead when the lookups family merges.
+  @Field({ description: 'Called number' })
+  called!: string;
+
+  @Field({ description: 'Calling number' })
+  caller!: string;
+
+  @Field(() => HangupCause, { nullable: true })
+  hangup?: HangupCause;
+
+  @Field(() => Date, { nullable: true })
+  startTime?: Date;
+
+  @Field(() => Date, { nullable: true })
+  ringingTime?: Date;
+
+  @Field(() => Date, { nullable: true, description: 'Absent when the call was not answered' })
+  answerTime?: Date;
+
+  @Field(() => Date, { nullable: true })
+  endTime?: Date;
+
+  @Field(() => Int, { description: 'Talk duration in milliseconds' })
+  durationMs!: number;
+
+  @Field({ nullable: true, description: 'userData given with the contact' })
+  userData?: string;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Output parameters of the flow' })
+  output?: Record<string, unknown>;
+
+  @Field({ nullable: true, description: 'Recording download URL' })
+  recordingUrl?: string;
+
+  @Field(() => [DialogueTurn], { description: 'Dialogue turns (robot tasks)' })
+  turns!: DialogueTurn[];
+}
+
+@ObjectType({ description: 'One page of the call records of a task' })
+export class TaskCallLogPage {
+  @Field(() => Int)
+  page!: number;
+
+  @Field(() => Int)
+  pageSize!: number;
+
+  @Field(() => Int, { description: 'Number of records over all pages' })
+  total!: number;
+
+  @Field(() => [TaskCallRecord])
+  records!: TaskCallRecord[];
 }

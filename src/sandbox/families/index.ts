@@ -1,7 +1,11 @@
 import type { SandboxContext } from '../server';
+import { registerNotice } from './notice';
 import { registerTask } from './task';
+import { registerTemplate } from './template';
 
 /** Every platform family the sandbox simulates; each registers its endpoints on the context. */
 export function registerFamilies(ctx: SandboxContext): void {
   registerTask(ctx);
+  registerTemplate(ctx);
+  registerNotice(ctx);
 }

@@ -1,0 +1,136 @@
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+/** Review state of a voice-notice template; the values are the platform's status numbers. */
+export enum TemplateStatus {
+  DRAFT = 1,
+  PENDING_REVIEW = 2,
+  APPROVED = 3,
+  REJECTED = 4,
+}
+registerEnumType(TemplateStatus, { name: 'TemplateStatus', description: 'Review state of a voice-notice template' });
+
+@InputType({ description: 'A parameter filled per contact into a text template' })
+export class TemplateParamInput {
+  @Field(() => Int, { description: 'Order of the parameter (unique within the template)' })
+  index!: number;
+
+  @Field({ description: 'Display name of the parameter' })
+  name!: string;
+
+  @Field({ description: 'The placeholder as it is written in the template content' })
+  variable!: string;
+}
+
+@InputType({ description: 'A text-to-speech voice-notice template' })
+export class CreateTextTemplateInput {
+  @Field({ description: 'Template name' })
+  name!: string;
+
+  @Field({ description: 'Calling number (given by the platform operator)' })
+  caller!: string;
+
+  @Field({ description: 'Text to speak; every parameter variable must appear in it' })
+  content!: string;
+
+  @Field(() => Int, { defaultValue: 1, description: 'How many times the message is played (1–10)' })
+  playCount!: number;
+
+  @Field(() => Int, { nullable: true, description: 'Volume 0–100 (platform default 100)' })
+  volume?: number;
+
+  @Field(() => Int, { nullable: true, description: 'Pitch −500–500 (platform default 0)' })
+  pitch?: number;
+
+  @Field(() => Int, { nullable: true, description: 'Speaking rate −500–500 (platform default 0)' })
+  speed?: number;
+
+  @Field(() => [TemplateParamInput], { nullable: true, description: 'Parameters used in the content' })
+  params?: TemplateParamInput[];
+}
+
+@InputType({ description: 'A voice-notice template that plays an uploaded WAV recording' })
+export class CreateFileTemplateInput {
+  @Field({ description: 'Template name' })
+  name!: string;
+
+  @Field({ description: 'Calling number (given by the platform operator)' })
+  caller!: string;
+
+  @Field(() => Int, { defaultValue: 1, description: 'How many times the message is played (1–10)' })
+  playCount!: number;
+}
+
+@ObjectType({ description: 'A created template; it waits for review, whose result arrives as a template review event with this templateSn' })
+export class CreatedTemplate {
+  @Field(() => ID, { description: 'Template sn: use it as templateSn of NOTICE tasks and to match review events' })
+  templateSn!: string;
+
+  @Field(() => TemplateStatus, { description: 'PENDING_REVIEW right after creation' })
+  status!: TemplateStatus;
+}
+
+@ObjectType({ description: 'A parameter of a text template' })
+export class TemplateParam {
+  @Field(() => Int, { nullable: true })
+  index?: number;
+
+  @Field({ nullable: true })
+  name?: string;
+
+  @Field({ nullable: true })
+  variable?: string;
+}
+
+@ObjectType({ description: 'A voice-notice template' })
+export class VoiceTemplate {
+  @Field(() => ID)
+  templateSn!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => TemplateStatus, { nullable: true, description: 'Absent when the platform sent a status this gateway does not know' })
+  status?: TemplateStatus;
+
+  @Field({ nullable: true, description: "The platform's description of the status or review note (Chinese)" })
+  statusDescription?: string;
+
+  @Field({ nullable: true, description: 'Text of a text template' })
+  content?: string;
+
+  @Field({ nullable: true })
+  caller?: string;
+
+  @Field(() => Int, { nullable: true })
+  volume?: number;
+
+  @Field(() => Int, { nullable: true })
+  pitch?: number;
+
+  @Field(() => Int, { nullable: true })
+  speed?: number;
+
+  @Field(() => [TemplateParam])
+  params!: TemplateParam[];
+
+  @Field({ nullable: true, description: 'Platform path of the audio file' })
+  audioPath?: string;
+}
+
+@ObjectType({ description: 'One page of voice-notice templates' })
+export class VoiceTemplatePage {
+  @Field(() => Int)
+  page!: number;
+
+  @Field(() => Int)
+  pageSize!: number;
+
+  @Field(() => Int)
+  total!: number;
+
+  @Field(() => Int)
+  pages!: number;
+
+  @Field(() => [VoiceTemplate])
+  items!: VoiceTemplate[];
+}
