@@ -135,6 +135,9 @@ async function checkReadiness(services: Services) {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
   const services = createServices(config, logger);
+  if (services.store instanceof RedisStore && !(await services.store.waitUntilReady(5000))) {
+    logger.warn('redis not reachable at start: serving degraded until it is');
+  }
   const schema: GraphQLSchema = await buildGatewaySchema();
   const app = express();
   app.disable('x-powered-by');

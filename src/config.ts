@@ -108,7 +108,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 32 characters');
   }
   if (!sandbox) {
-    for (const name of ['VCALL_ACCESS_KEY_ID', 'VCALL_ACCESS_KEY_SECRET', 'HOOK_SECRET'] as const) {
+    for (const name of ['VCALL_ACCESS_KEY_ID', 'VCALL_ACCESS_KEY_SECRET', 'HOOK_SECRET', 'REDIS_URL'] as const) {
       if (!e[name]) throw new ConfigError(name, 'is required when VCALL_BASE_URL is set');
     }
     if (!e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL) {

@@ -49,6 +49,21 @@ export class RedisStore implements Store {
     return this.client.duplicate({ commandTimeout: undefined });
   }
 
+  /** Resolves once connected, or after `timeoutMs` (the gateway then starts degraded and reconnects in the background). */
+  async waitUntilReady(timeoutMs: number): Promise<boolean> {
+    if (this.client.status === 'ready') return true;
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.client.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.client.once('ready', onReady);
+    });
+  }
+
   get prefix() {
     return this.options.prefix;
   }

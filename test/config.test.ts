@@ -1,0 +1,45 @@
+import { ConfigError, loadConfig } from '../src/config';
+import { runToExit } from './support/process';
+
+describe('configuration', () => {
+  it('runs in sandbox mode without VCALL_BASE_URL, with the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ sandbox: true, port: 4000, upstreamTimeoutMs: 10_000, redisUrl: undefined });
+  });
+
+  it('derives the notice and open hosts from the main host unless given', () => {
+    const c = loadConfig({
+      VCALL_BASE_URL: 'https://cc.example.test/',
+      VCALL_OPEN_BASE_URL: 'http://10.0.0.1:8080',
+      VCALL_ACCESS_KEY_ID: 'id',
+      VCALL_ACCESS_KEY_SECRET: 'secret',
+      HOOK_SECRET: 'hook',
+      AUTH_JWT_SECRET: 'x'.repeat(32),
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
+    expect(c.upstream).toEqual({ cc: 'https://cc.example.test', notice: 'https://cc.example.test', open: 'http://10.0.0.1:8080' });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ VCALL_BASE_URL: 'cc.v-call.cn' }, 'VCALL_BASE_URL'],
+    [{ UPSTREAM_TIMEOUT_MS: '-5' }, 'UPSTREAM_TIMEOUT_MS'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET'],
+    [{ VCALL_BASE_URL: 'https://cc.example.test' }, 'VCALL_ACCESS_KEY_ID'],
+  ])('rejects %j naming %s', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^invalid configuration: ${variable} `));
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ VCALL_BASE_URL: 'not a url' }, 'VCALL_BASE_URL'],
+  ])('the process exits non-zero with one line naming the variable for %j', async (env, variable) => {
+    const { code, output } = await runToExit(env);
+    expect(code).not.toBe(0);
+    expect(output.trim().split('\n')).toHaveLength(1);
+    expect(output).toContain(variable);
+  });
+});
