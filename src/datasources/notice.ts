@@ -1,6 +1,5 @@
 import codes from '../../spec/codes.json';
 import { BadInputError, UpstreamUnavailableError } from '../errors';
-import type { CreatedTemplate, CreateFileTemplateInput, CreateTextTemplateInput, VoiceTemplatePage } from '../schema/template';
 import type {
   NoticeContactInput,
   SendVoiceNoticeBatchInput,
@@ -11,8 +10,7 @@ import type {
 } from '../schema/notice';
 import type { ReceivedFile } from '../schema/upload';
 import { isPhoneNumber, toOptionalString } from './convert';
-import { DataSource } from './datasource';
-import { checkPage, createdTemplate, fileTemplateFields, templatePage, textTemplateFields } from './template';
+import { TemplateOperations } from './template';
 
 /** The separators of the platform's contacts string: a value holding one would corrupt the batch. */
 const SEPARATORS = /[,|@]/;
@@ -66,27 +64,8 @@ function checkTemplateSn(sn: string): void {
 }
 
 /** Legacy voice notice v1 on the `notice` host, with its own token (family `notice`). */
-export class NoticeDataSource extends DataSource {
-  async createTextTemplate(input: CreateTextTemplateInput): Promise<CreatedTemplate> {
-    const body = textTemplateFields(input);
-    const { data } = await this.ctx.call<{ template_sn?: unknown }>('notice.template.text', { body });
-    return createdTemplate('notice.template.text', data);
-  }
-
-  async createFileTemplate(input: CreateFileTemplateInput, file: ReceivedFile): Promise<CreatedTemplate> {
-    const body = fileTemplateFields(input);
-    const { data } = await this.ctx.call<{ template_sn?: unknown }>('notice.template.file', {
-      body,
-      files: [{ field: 'voicefile', filename: file.filename || 'voice.wav', contentType: 'audio/wav', data: file.data }],
-    });
-    return createdTemplate('notice.template.file', data);
-  }
-
-  async templates(page: number, pageSize: number): Promise<VoiceTemplatePage> {
-    checkPage(page, pageSize);
-    const { data } = await this.ctx.call<Record<string, unknown>>('notice.template.list', { query: { pageNo: page, pageSize } });
-    return templatePage(data, page, pageSize);
-  }
+export class NoticeDataSource extends TemplateOperations {
+  protected readonly endpoints = { text: 'notice.template.text', file: 'notice.template.file', list: 'notice.template.list' };
 
   async send(input: SendVoiceNoticeInput): Promise<SentVoiceNotice> {
     checkTemplateSn(input.templateSn);

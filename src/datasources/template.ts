@@ -121,26 +121,40 @@ export function templatePage(data: Record<string, unknown> | undefined, page: nu
   };
 }
 
-/** Voice-notice templates v2 on the main host (family `template`). */
-export class TemplateDataSource extends DataSource {
+/** The endpoints of one copy of the template API: v2 on the main host, v1 on the legacy notice host. */
+interface TemplateEndpoints {
+  text: string;
+  file: string;
+  list: string;
+}
+
+/** Template operations shared by both copies of the API; a subclass names its endpoints. */
+export abstract class TemplateOperations extends DataSource {
+  protected abstract readonly endpoints: TemplateEndpoints;
+
   async createText(input: CreateTextTemplateInput): Promise<CreatedTemplate> {
     const body = textTemplateFields(input);
-    const { data } = await this.ctx.call<{ template_sn?: unknown }>('template.createText', { body });
-    return createdTemplate('template.createText', data);
+    const { data } = await this.ctx.call<{ template_sn?: unknown }>(this.endpoints.text, { body });
+    return createdTemplate(this.endpoints.text, data);
   }
 
   async createFile(input: CreateFileTemplateInput, file: ReceivedFile): Promise<CreatedTemplate> {
     const body = fileTemplateFields(input);
-    const { data } = await this.ctx.call<{ template_sn?: unknown }>('template.createFile', {
+    const { data } = await this.ctx.call<{ template_sn?: unknown }>(this.endpoints.file, {
       body,
       files: [{ field: 'voicefile', filename: file.filename || 'voice.wav', contentType: 'audio/wav', data: file.data }],
     });
-    return createdTemplate('template.createFile', data);
+    return createdTemplate(this.endpoints.file, data);
   }
 
   async list(page: number, pageSize: number): Promise<VoiceTemplatePage> {
     checkPage(page, pageSize);
-    const { data } = await this.ctx.call<Record<string, unknown>>('template.list', { query: { pageNo: page, pageSize } });
+    const { data } = await this.ctx.call<Record<string, unknown>>(this.endpoints.list, { query: { pageNo: page, pageSize } });
     return templatePage(data, page, pageSize);
   }
+}
+
+/** Voice-notice templates v2 on the main host (family `template`). */
+export class TemplateDataSource extends TemplateOperations {
+  protected readonly endpoints = { text: 'template.createText', file: 'template.createFile', list: 'template.list' };
 }

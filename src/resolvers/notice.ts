@@ -11,7 +11,7 @@ export class NoticeResolver {
   @Authorized('supervisor')
   @Mutation(() => CreatedTemplate, { description: 'Create a text-to-speech template on the legacy voice-notice platform (v1)' })
   createLegacyTextTemplate(@Arg('input', () => CreateTextTemplateInput) input: CreateTextTemplateInput, @Ctx() ctx: GatewayContext): Promise<CreatedTemplate> {
-    return ctx.dataSource(NoticeDataSource).createTextTemplate(input);
+    return ctx.dataSource(NoticeDataSource).createText(input);
   }
 
   @Authorized('supervisor')
@@ -22,7 +22,7 @@ export class NoticeResolver {
     @Ctx() ctx: GatewayContext,
   ): Promise<CreatedTemplate> {
     const wav = await readWavUpload(file, 'file', ctx.services.config.uploadMaxBytes);
-    return ctx.dataSource(NoticeDataSource).createFileTemplate(input, wav);
+    return ctx.dataSource(NoticeDataSource).createFile(input, wav);
   }
 
   @Authorized('viewer')
@@ -32,7 +32,7 @@ export class NoticeResolver {
     @Arg('pageSize', () => Int, { defaultValue: 20 }) pageSize: number,
     @Ctx() ctx: GatewayContext,
   ): Promise<VoiceTemplatePage> {
-    return ctx.dataSource(NoticeDataSource).templates(page, pageSize);
+    return ctx.dataSource(NoticeDataSource).list(page, pageSize);
   }
 
   @Authorized('supervisor')
