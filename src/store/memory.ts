@@ -1,4 +1,4 @@
-import type { Store } from './store';
+import { mergeById, type Store, type StreamEntry } from './store';
 
 interface Entry {
   value: string | Map<string, string>;
@@ -9,6 +9,9 @@ interface Entry {
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   private readonly entries = new Map<string, Entry>();
+  private readonly streams = new Map<string, StreamEntry[]>();
+  private sequence = 0;
+  private readonly waiters = new Set<() => void>();
   private closed = false;
 
   private live(key: string): Entry | undefined {
@@ -94,6 +97,40 @@ export class MemoryStore implements Store {
     if (map.size === 0) this.entries.delete(key);
     return n;
   }
+  async appendEvent(stream: string, dedupeKey: string, dedupeTtlMs: number, maxLen: number, fields: Record<string, string>) {
+    if (!(await this.setIfAbsent(dedupeKey, '1', dedupeTtlMs))) return null;
+    const id = String(++this.sequence);
+    const list = this.streams.get(stream) ?? [];
+    list.push({ stream, id, fields: { ...fields } });
+    if (list.length > maxLen) list.splice(0, list.length - maxLen);
+    this.streams.set(stream, list);
+    for (const wake of [...this.waiters]) wake();
+    return id;
+  }
+  async readEvents(streams: string[], after: string, count: number) {
+    const from = Number(after);
+    return mergeById(
+      streams.map((s) => (this.streams.get(s) ?? []).filter((e) => Number(e.id) > from)),
+      count,
+    );
+  }
+  async waitEvents(streams: string[], after: string, blockMs: number, count: number) {
+    const ready = await this.readEvents(streams, after, count);
+    if (ready.length > 0 || this.closed) return ready;
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, blockMs);
+      this.waiters.add(wake);
+    });
+    return this.readEvents(streams, after, count);
+  }
+  async lastEventId() {
+    return String(this.sequence);
+  }
   async ping() {
     if (this.closed) throw new Error('store closed');
   }
@@ -102,5 +139,6 @@ export class MemoryStore implements Store {
   }
   async close() {
     this.closed = true;
+    for (const wake of [...this.waiters]) wake();
   }
 }

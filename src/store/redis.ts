@@ -1,8 +1,31 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger';
-import { StoreUnavailableError, type Store } from './store';
+import { mergeById, StoreUnavailableError, type Store, type StreamEntry } from './store';
 
 const COMPARE_AND_DELETE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`;
+
+/**
+ * Dedupe and append in one step: the entry id is the next value of one sequence shared by all
+ * streams (`<n>-0`), so ids order entries across streams and any instance may append.
+ * KEYS: stream, dedupe key, sequence key. ARGV: dedupe TTL ms, max length, field, value, …
+ */
+const APPEND_EVENT = `
+if redis.call("SET", KEYS[2], "1", "NX", "PX", ARGV[1]) == false then return false end
+local n = redis.call("INCR", KEYS[3])
+redis.call("XADD", KEYS[1], "MAXLEN", "~", ARGV[2], n .. "-0", unpack(ARGV, 3))
+return n`;
+
+const SEQUENCE_KEY = 'events:seq';
+
+type RawEntries = [id: string, fields: string[]][];
+
+function toEntries(stream: string, raw: RawEntries): StreamEntry[] {
+  return raw.map(([id, flat]) => {
+    const fields: Record<string, string> = {};
+    for (let i = 0; i < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
+    return { stream, id: id.split('-')[0], fields };
+  });
+}
 
 export interface RedisStoreOptions {
   url: string;
@@ -27,6 +50,8 @@ export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly client: Redis;
   private reportedDown = false;
+  /** Connection for blocking reads, created on first use. */
+  private blocking?: Redis;
 
   constructor(private readonly options: RedisStoreOptions) {
     this.client = createRedisClient(options.url, {
@@ -34,6 +59,7 @@ export class RedisStore implements Store {
       commandTimeout: options.commandTimeoutMs ?? 1000,
     });
     this.client.defineCommand('compareAndDelete', { numberOfKeys: 1, lua: COMPARE_AND_DELETE });
+    this.client.defineCommand('appendEvent', { numberOfKeys: 3, lua: APPEND_EVENT });
     this.client.on('error', (err) => {
       if (!this.reportedDown) options.logger?.warn({ err: err.message }, 'redis unreachable; degrading where possible');
       this.reportedDown = true;
@@ -42,11 +68,6 @@ export class RedisStore implements Store {
       if (this.reportedDown) options.logger?.info('redis reachable again');
       this.reportedDown = false;
     });
-  }
-
-  /** Connection with the same prefix for blocking reads (a blocked connection can serve nothing else). */
-  duplicate(): Redis {
-    return this.client.duplicate({ commandTimeout: undefined });
   }
 
   /** Resolves once connected, or after `timeoutMs` (the gateway then starts degraded and reconnects in the background). */
@@ -116,6 +137,36 @@ export class RedisStore implements Store {
   hdel(key: string, ...fields: string[]) {
     return fields.length === 0 ? Promise.resolve(0) : this.run(() => this.client.hdel(key, ...fields));
   }
+  async appendEvent(stream: string, dedupeKey: string, dedupeTtlMs: number, maxLen: number, fields: Record<string, string>) {
+    const client = this.client as Redis & { appendEvent(...args: (string | number)[]): Promise<number | null> };
+    const args = Object.entries(fields).flat();
+    const n = await this.run(() => client.appendEvent(stream, dedupeKey, SEQUENCE_KEY, Math.ceil(dedupeTtlMs), maxLen, ...args));
+    return n === null ? null : String(n);
+  }
+  async readEvents(streams: string[], after: string, count: number) {
+    const lists = await this.run(() =>
+      Promise.all(streams.map(async (s) => toEntries(s, (await this.client.xrange(s, `(${after}-0`, '+', 'COUNT', count)) as RawEntries))),
+    );
+    return mergeById(lists, count);
+  }
+  async waitEvents(streams: string[], after: string, blockMs: number, count: number) {
+    // No command timeout here: a blocking read legitimately waits for blockMs.
+    this.blocking ??= createRedisClient(this.options.url, { keyPrefix: this.options.prefix });
+    const blocking = this.blocking;
+    if (blocking.status !== 'ready') await new Promise((r) => setTimeout(r, Math.min(blockMs, 200)));
+    const reply = (await this.run(() =>
+      blocking.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...streams, ...streams.map(() => `${after}-0`)),
+    )) as [string, RawEntries][] | null;
+    if (!reply) return [];
+    const prefix = this.options.prefix;
+    return mergeById(
+      reply.map(([key, raw]) => toEntries(key.startsWith(prefix) ? key.slice(prefix.length) : key, raw)),
+      Number.MAX_SAFE_INTEGER,
+    );
+  }
+  async lastEventId() {
+    return (await this.get(SEQUENCE_KEY)) ?? '0';
+  }
   async ping() {
     await this.run(() => this.client.ping());
   }
@@ -123,6 +174,7 @@ export class RedisStore implements Store {
     return this.client.status === 'ready';
   }
   async close() {
+    this.blocking?.disconnect();
     if (this.client.status !== 'ready') {
       this.client.disconnect();
       return;

@@ -22,11 +22,38 @@ export interface Store {
   hget(key: string, field: string): Promise<string | null>;
   hgetall(key: string): Promise<Record<string, string>>;
   hdel(key: string, ...fields: string[]): Promise<number>;
+  /**
+   * Appends an entry to an event stream (capped near `maxLen`) unless `dedupeKey` was set within
+   * `dedupeTtlMs`, atomically. Entry ids come from one sequence shared by every stream, so ids
+   * order entries across streams. Resolves with the id, or null for a duplicate.
+   */
+  appendEvent(stream: string, dedupeKey: string, dedupeTtlMs: number, maxLen: number, fields: Record<string, string>): Promise<string | null>;
+  /** Entries of the streams with an id after `after`, merged in id order, at most `count`. */
+  readEvents(streams: string[], after: string, count: number): Promise<StreamEntry[]>;
+  /** Like readEvents, but waits up to `blockMs` for a new entry (on a connection of its own). */
+  waitEvents(streams: string[], after: string, blockMs: number, count: number): Promise<StreamEntry[]>;
+  /** The id of the latest appended entry of any stream ("0" before the first). */
+  lastEventId(): Promise<string>;
   /** Resolves when the store answers; rejects when it is unreachable. */
   ping(): Promise<void>;
   /** Whether the store is connected right now (no round trip). */
   isConnected(): boolean;
   close(): Promise<void>;
+}
+
+export interface StreamEntry {
+  stream: string;
+  /** A positive integer, as a string: the shared sequence number. */
+  id: string;
+  fields: Record<string, string>;
+}
+
+/** Merges per-stream entry lists (each in id order) into one list in id order. */
+export function mergeById(lists: StreamEntry[][], count: number): StreamEntry[] {
+  return lists
+    .flat()
+    .sort((a, b) => Number(a.id) - Number(b.id))
+    .slice(0, count);
 }
 
 /** Raised by a store that cannot be reached; callers that can degrade catch exactly this. */

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { MemoryStore } from '../src/store/memory';
+import { RedisStore } from '../src/store/redis';
+import type { Store } from '../src/store/store';
+import { testRedisUrl } from './support/redis';
+
+/** The same contract for the Redis store and the in-process store. */
+describe.each([
+  ['redis', () => new RedisStore({ url: testRedisUrl(), prefix: `test:${randomUUID()}:` })],
+  ['memory', () => new MemoryStore()],
+])('%s store', (_name, make: () => Store) => {
+  let store: Store;
+  beforeEach(async () => {
+    store = make();
+    if (store instanceof RedisStore) await store.waitUntilReady(2000);
+  });
+  afterEach(() => store.close());
+
+  it('gets, sets with expiry, mgets and deletes', async () => {
+    await store.set('a', '1');
+    await store.set('b', '2', 50);
+    expect(await store.mget(['a', 'b', 'c'])).toEqual(['1', '2', null]);
+    expect(await store.pttl('a')).toBe(-1);
+    expect(await store.pttl('b')).toBeGreaterThan(0);
+    expect(await store.pttl('c')).toBe(-2);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(await store.get('b')).toBeNull();
+    expect(await store.del('a', 'c')).toBe(1);
+    expect(await store.get('a')).toBeNull();
+  });
+
+  it('sets only if absent and deletes only if still equal (a lock)', async () => {
+    expect(await store.setIfAbsent('lock', 'me', 1000)).toBe(true);
+    expect(await store.setIfAbsent('lock', 'you', 1000)).toBe(false);
+    expect(await store.deleteIfEquals('lock', 'you')).toBe(false);
+    expect(await store.get('lock')).toBe('me');
+    expect(await store.deleteIfEquals('lock', 'me')).toBe(true);
+    expect(await store.setIfAbsent('lock', 'you', 1000)).toBe(true);
+  });
+
+  it('counts and keeps hashes', async () => {
+    expect(await store.incrBy('n')).toBe(1);
+    expect(await store.incrBy('n', 5)).toBe(6);
+    await store.hset('h', { x: '1', y: '2' });
+    expect(await store.hget('h', 'x')).toBe('1');
+    expect(await store.hgetall('h')).toEqual({ x: '1', y: '2' });
+    expect(await store.hdel('h', 'x', 'z')).toBe(1);
+    expect(await store.hgetall('h')).toEqual({ y: '2' });
+    expect(await store.hgetall('missing')).toEqual({});
+  });
+
+  it('appends events once per dedupe key, with ids ordered across streams', async () => {
+    const a1 = await store.appendEvent('s:a', 'k1', 10_000, 100, { v: 'a1' });
+    const b1 = await store.appendEvent('s:b', 'k2', 10_000, 100, { v: 'b1' });
+    expect(await store.appendEvent('s:a', 'k1', 10_000, 100, { v: 'again' })).toBeNull();
+    const a2 = await store.appendEvent('s:a', 'k3', 10_000, 100, { v: 'a2' });
+    expect(Number(a1)).toBeLessThan(Number(b1));
+    expect(Number(b1)).toBeLessThan(Number(a2));
+    expect(await store.lastEventId()).toBe(a2);
+    const all = await store.readEvents(['s:a', 's:b'], '0', 10);
+    expect(all.map((e) => [e.stream, e.fields.v])).toEqual([['s:a', 'a1'], ['s:b', 'b1'], ['s:a', 'a2']]);
+    expect((await store.readEvents(['s:a', 's:b'], a1!, 10)).map((e) => e.fields.v)).toEqual(['b1', 'a2']);
+    expect((await store.readEvents(['s:a', 's:b'], '0', 2)).map((e) => e.fields.v)).toEqual(['a1', 'b1']);
+  });
+
+  it('caps a stream near its maximum length', async () => {
+    for (let i = 0; i < 300; i++) await store.appendEvent('capped', `k${i}`, 10_000, 100, { i: String(i) });
+    const kept = await store.readEvents(['capped'], '0', 1000);
+    expect(kept.length).toBeGreaterThanOrEqual(100);
+    expect(kept.length).toBeLessThan(300);
+    expect(kept[kept.length - 1].fields.i).toBe('299');
+  });
+
+  it('waits for new events, and returns at once when some are there', async () => {
+    const before = await store.lastEventId();
+    const waiting = store.waitEvents(['w:1', 'w:2'], before, 2000, 10);
+    await new Promise((r) => setTimeout(r, 100));
+    await store.appendEvent('w:2', 'kw', 10_000, 100, { v: 'late' });
+    const got = await waiting;
+    expect(got.map((e) => [e.stream, e.fields.v])).toEqual([['w:2', 'late']]);
+    expect(await store.waitEvents(['w:1', 'w:2'], before, 2000, 10)).toHaveLength(1);
+    const started = Date.now();
+    expect(await store.waitEvents(['w:1'], await store.lastEventId(), 150, 10)).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+  });
+});
