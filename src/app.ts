@@ -21,7 +21,7 @@ import { graphqlUploads } from './schema/upload';
 import { MemoryStore } from './store/memory';
 import { RedisStore } from './store/redis';
 import type { Store } from './store/store';
-import { LocalEventBus } from './subscriptions/bus';
+import { StreamEventBus } from './subscriptions/stream-bus';
 
 export interface Gateway {
   url: string;
@@ -72,7 +72,7 @@ function createServices(config: Config, logger: Logger): Services {
   upstream.useTokens('open', tokens.cc);
   upstream.useTokens('notice', tokens.notice);
   const jwt = new JwtVerifier({ secret: config.jwtSecret, jwksUrl: config.jwksUrl });
-  const events = new LocalEventBus();
+  const events = new StreamEventBus(store, logger, { maxLenPerKind: config.eventsMaxLenPerKind, dedupeTtlMs: config.eventsDedupeTtlMs });
   return { config, logger, store, upstream, tokens, jwt, events };
 }
 
@@ -138,6 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (services.store instanceof RedisStore && !(await services.store.waitUntilReady(5000))) {
     logger.warn('redis not reachable at start: serving degraded until it is');
   }
+  await services.events.start();
   const schema: GraphQLSchema = await buildGatewaySchema();
   const app = express();
   app.disable('x-powered-by');

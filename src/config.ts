@@ -33,7 +33,7 @@ const port = z.coerce
   .min(0, 'must be between 0 and 65535')
   .max(65535, 'must be between 0 and 65535');
 
-const positiveMs = (fallback: number) =>
+const positiveInt = (fallback: number) =>
   z.coerce.number({ message: 'must be a number' }).int('must be a whole number').positive('must be positive').default(fallback);
 
 const env = z.object({
@@ -56,8 +56,11 @@ const env = z.object({
   HOOK_ALLOW_CIDRS: optionalString,
   AUTH_JWT_SECRET: optionalString,
   AUTH_JWKS_URL: httpUrl.optional(),
-  UPSTREAM_TIMEOUT_MS: positiveMs(10_000),
+  UPSTREAM_TIMEOUT_MS: positiveInt(10_000),
   UPLOAD_MAX_BYTES: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').positive('must be positive').default(20 * 1024 * 1024),
+  EVENTS_MAXLEN_PER_KIND: positiveInt(100_000),
+  EVENTS_DEDUPE_TTL_S: positiveInt(48 * 3600),
+  EVENT_BUFFER_SIZE: positiveInt(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -89,6 +92,12 @@ export interface Config {
   upstreamTimeoutMs: number;
   /** Largest file a GraphQL multipart upload may carry (default 20 MiB). */
   uploadMaxBytes: number;
+  /** Entries kept per event kind in the log (MAXLEN ~). */
+  eventsMaxLenPerKind: number;
+  /** How long a callback's idempotency key is remembered (≥ 24 h: the platform retries for 15 min). */
+  eventsDedupeTtlMs: number;
+  /** Events buffered per subscription before a slow subscriber is cut off. */
+  eventBufferSize: number;
   logLevel: z.infer<typeof env>['LOG_LEVEL'];
 }
 
@@ -134,6 +143,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jwksUrl: e.AUTH_JWKS_URL,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    eventsMaxLenPerKind: e.EVENTS_MAXLEN_PER_KIND,
+    eventsDedupeTtlMs: e.EVENTS_DEDUPE_TTL_S * 1000,
+    eventBufferSize: e.EVENT_BUFFER_SIZE,
     logLevel: e.LOG_LEVEL,
   };
 }

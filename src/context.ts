@@ -5,7 +5,7 @@ import type { CallOptions, UpstreamClient, UpstreamResult } from './datasources/
 import type { TokenProvider } from './datasources/token';
 import type { Logger } from './logger';
 import type { Store } from './store/store';
-import type { EventBus } from './subscriptions/bus';
+import type { StreamEventBus } from './subscriptions/stream-bus';
 
 /** Singletons of one gateway instance, shared by all requests. */
 export interface Services {
@@ -16,7 +16,7 @@ export interface Services {
   tokens: { cc: TokenProvider; notice: TokenProvider };
   jwt: JwtVerifier;
   /** Platform events after fan-out (the event backbone). */
-  events: EventBus;
+  events: StreamEventBus;
 }
 
 export interface UpstreamCallRecord {

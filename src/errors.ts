@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'UPSTREAM_ERROR'
   | 'UPSTREAM_UNAVAILABLE'
   | 'TIMEOUT'
+  | 'SLOW_SUBSCRIBER'
   | 'INTERNAL';
 
 /** Base of every error the gateway raises on purpose; anything else is reported as INTERNAL. */
@@ -80,6 +81,17 @@ export class UpstreamUnavailableError extends GatewayError {
 
 export class TimeoutError extends GatewayError {
   readonly code = 'TIMEOUT';
+}
+
+/** A subscriber fell too far behind: its subscription ends; it resumes with `after: resumeAfter`. */
+export class SlowSubscriberError extends GatewayError {
+  readonly code = 'SLOW_SUBSCRIBER';
+  constructor(readonly resumeAfter: string | null) {
+    super(`Subscription ended: the client fell more than the buffer behind. Subscribe again with after: ${JSON.stringify(resumeAfter)} to resume without a gap`);
+  }
+  override extensions() {
+    return { resumeAfter: this.resumeAfter };
+  }
 }
 
 /** Maps any error thrown in a resolver to what a client may see: code, message, safe extensions. */

@@ -1,4 +1,5 @@
 import type { GatewayOptions } from './app';
+import { webhookReceiver } from './hooks/receiver';
 
-/** Features started with every gateway (the event backbone, IVR routing, …); each adds itself here. */
-export const features: NonNullable<GatewayOptions['features']> = [];
+/** Features started with every gateway (the webhook receiver, IVR routing, …); each adds itself here. */
+export const features: NonNullable<GatewayOptions['features']> = [webhookReceiver];

@@ -101,7 +101,7 @@ function typeName(type: TaskType): string {
   return (Object.keys(TaskType) as (keyof typeof TaskType)[]).find((k) => TaskType[k] === type) ?? type;
 }
 
-interface PlatformRecord {
+export interface PlatformRecord {
   called?: unknown;
   caller?: unknown;
   hangupGcode?: unknown;
@@ -132,7 +132,8 @@ function toTurn(t: NonNullable<PlatformRecord['turnInfos']>[number]): DialogueTu
   };
 }
 
-function toRecord(r: PlatformRecord, taskSn: string): TaskCallRecord {
+/** A platform call record (call-log row or CallEnd callback) → TaskCallRecord. */
+export function toCallRecord(r: PlatformRecord, taskSn: string): TaskCallRecord {
   return {
     callId: String(r.callID ?? r.callId ?? ''),
     taskSn: String(r.taskSn ?? taskSn),
@@ -239,6 +240,6 @@ export class TaskDataSource extends DataSource {
       query: { taskType: type, pageNo: page, pageSize, taskSn },
     });
     const records = Array.isArray(data?.records) ? data.records : [];
-    return { page, pageSize, total: toInt(data?.total) ?? records.length, records: records.map((r) => toRecord(r, taskSn)) };
+    return { page, pageSize, total: toInt(data?.total) ?? records.length, records: records.map((r) => toCallRecord(r, taskSn)) };
   }
 }

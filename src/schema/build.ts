@@ -9,6 +9,19 @@ import { DateTimeScalar } from './scalars';
 /** One auth checker for every @Authorized field: the principal needs one of the roles (or a higher one). */
 export const authChecker: AuthChecker<GatewayContext, Role> = ({ context }, roles) => hasAnyRole(context.principal, roles);
 
+/**
+ * type-graphql insists on a PubSub once there are subscriptions, but every subscription here brings
+ * its own `subscribe` (the event log): topic-based subscriptions are a mistake, said loudly.
+ */
+const noTopics = {
+  publish(): never {
+    throw new Error('topic pub/sub is not used: subscriptions read the event log (src/subscriptions)');
+  },
+  subscribe(): never {
+    throw new Error('topic pub/sub is not used: subscriptions read the event log (src/subscriptions)');
+  },
+};
+
 let built: Promise<GraphQLSchema> | undefined;
 
 /** Builds the schema once per process (type-graphql metadata is global). */
@@ -19,6 +32,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
     authMode: 'error',
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
+    pubSub: noTopics,
   });
   return built;
 }

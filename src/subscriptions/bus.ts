@@ -29,27 +29,27 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-/** In-process bus: one instance, no durability. The backbone replaces it with the Redis-stream bus. */
-export class LocalEventBus implements EventBus {
-  private readonly listeners = new Set<EventListener>();
-  private readonly seen = new Set<string>();
-  private seq = 0;
-
-  subscribe(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  async publish(kind: string, key: string, data: Record<string, unknown>): Promise<string | null> {
-    const id = `${kind}:${key}`;
-    if (this.seen.has(id)) return null;
-    this.seen.add(id);
-    const event: DeliveredEvent = { kind, key, cursor: `${Date.now()}-${++this.seq}`, receivedAt: new Date(), data };
-    for (const l of this.listeners) l(event);
-    return event.cursor;
-  }
-
-  async close(): Promise<void> {
-    this.listeners.clear();
-  }
-}
+/**
+ * Every kind of event the log keeps: the platform's callback kinds (the discriminator values of
+ * spec/callbacks.json; `DirectCallEnd` is the direct-call flavour of PnsCallEnd, `smsUplink` the
+ * reply flavour of sms) and the gateway's own (`ivrDecision`).
+ */
+export const EVENT_KINDS: readonly string[] = [
+  'taskStatus',
+  'CallEnd',
+  'TemplateReviewEvent',
+  'AgentCallEnd',
+  'agentEvent',
+  'BidirectionalCallEnd',
+  'PnsCallEnd',
+  'DirectCallEnd',
+  'HangupCauseEvent',
+  'SipDockingCallEnd',
+  'template',
+  'recordpackage',
+  'tasklog',
+  'sms',
+  'smsUplink',
+  'flash',
+  'ivrDecision',
+];

@@ -1,0 +1,136 @@
+import type { Logger } from '../logger';
+import type { Store, StreamEntry } from '../store/store';
+import { EVENT_KINDS, type DeliveredEvent, type EventBus, type EventListener } from './bus';
+
+export interface StreamBusOptions {
+  /** Entries kept per kind (MAXLEN ~). */
+  maxLenPerKind: number;
+  /** How long an idempotency key is remembered (longer than the platform's retry window). */
+  dedupeTtlMs: number;
+}
+
+const streamOf = (kind: string) => `events:${kind}`;
+const STREAMS = EVENT_KINDS.map(streamOf);
+
+/** Dates survive the round trip through JSON as {"$date": ms}. */
+function encode(data: Record<string, unknown>): string {
+  return JSON.stringify(data, function (this: Record<string, unknown>, key, value) {
+    const original = this[key];
+    return original instanceof Date ? { $date: original.getTime() } : value;
+  });
+}
+
+function decode(text: string): Record<string, unknown> {
+  return JSON.parse(text, (_key, value) =>
+    value && typeof value === 'object' && typeof (value as { $date?: unknown }).$date === 'number' && Object.keys(value).length === 1
+      ? new Date((value as { $date: number }).$date)
+      : value,
+  ) as Record<string, unknown>;
+}
+
+export function toDelivered(entry: StreamEntry): DeliveredEvent {
+  return {
+    kind: entry.fields.kind,
+    key: entry.fields.key,
+    cursor: entry.id,
+    receivedAt: new Date(Number(entry.fields.at)),
+    data: decode(entry.fields.data),
+  };
+}
+
+/**
+ * The durable event log and its fan-out: events are appended to one stream per kind in the store
+ * (deduplicated by kind and idempotency key); every instance reads all streams with blocking
+ * reads from its last id and hands each event, once and in id order, to its listeners.
+ */
+export class StreamEventBus implements EventBus {
+  private readonly listeners = new Set<EventListener>();
+  private running = false;
+  private loop?: Promise<void>;
+  private lastId = '0';
+
+  constructor(
+    private readonly store: Store,
+    private readonly logger: Logger,
+    private readonly options: StreamBusOptions,
+  ) {}
+
+  /** Starts the fan-out from the current end of the log (history is read through `replay`). */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      this.lastId = await this.store.lastEventId();
+    } catch (err) {
+      this.logger.warn({ reason: (err as Error).message }, 'event log unreachable at start; fan-out retries');
+    }
+    this.loop = this.run();
+  }
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async publish(kind: string, key: string, data: Record<string, unknown>): Promise<string | null> {
+    if (!EVENT_KINDS.includes(kind)) throw new Error(`unknown event kind ${kind}`);
+    return this.store.appendEvent(streamOf(kind), `events:seen:${kind}:${key}`, this.options.dedupeTtlMs, this.options.maxLenPerKind, {
+      kind,
+      key,
+      at: String(Date.now()),
+      data: encode(data),
+    });
+  }
+
+  /** Events of the given kinds after a cursor, oldest first (at most `count`). */
+  async replay(kinds: readonly string[], after: string, count: number): Promise<DeliveredEvent[]> {
+    const entries = await this.store.readEvents(kinds.map(streamOf), after, count);
+    return entries.map(toDelivered);
+  }
+
+  /** The cursor of the latest event in the log. */
+  head(): Promise<string> {
+    return this.store.lastEventId();
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    this.listeners.clear();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const entries = await this.store.waitEvents(STREAMS, this.lastId, 1000, 1000);
+        if (failures > 0) this.logger.info('event fan-out reading again');
+        failures = 0;
+        for (const entry of entries) {
+          this.lastId = entry.id;
+          this.deliver(entry);
+        }
+      } catch (err) {
+        if (failures++ === 0) this.logger.warn({ reason: (err as Error).message }, 'event fan-out cannot read the log; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** failures, 2000)));
+      }
+    }
+  }
+
+  private deliver(entry: StreamEntry): void {
+    let event: DeliveredEvent;
+    try {
+      event = toDelivered(entry);
+    } catch (err) {
+      this.logger.error({ cursor: entry.id, reason: (err as Error).message }, 'unreadable event in the log skipped');
+      return;
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.logger.error({ kind: event.kind, reason: (err as Error).message }, 'event listener failed');
+      }
+    }
+  }
+}
