@@ -103,6 +103,9 @@ export class StreamEventBus implements EventBus {
     let failures = 0;
     while (this.running) {
       try {
+        // After an outage the log may have been lost (Redis without persistence) and restarted its
+        // sequence: read the new log from its start rather than waiting for ids it will not reach.
+        if (failures > 0 && Number(await this.store.lastEventId()) < Number(this.lastId)) this.lastId = '0';
         const entries = await this.store.waitEvents(STREAMS, this.lastId, 1000, 1000);
         if (failures > 0) this.logger.info('event fan-out reading again');
         failures = 0;
