@@ -160,6 +160,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       },
       context: (ctx) =>
         new GatewayContext(services, (ctx.extra as unknown as { principal: GatewayContext['principal'] }).principal, randomUUID()),
+      // Subscription results get the same error shape as HTTP ones (codes, no internals).
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
       onError: (_ctx, _id, _payload, errors) => {
         for (const e of errors) logger.warn({ message: e.message }, 'subscription error');
       },

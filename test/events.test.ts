@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import { request } from 'undici';
+import WebSocket from 'ws';
+import { startSandbox, type Sandbox } from '../src/sandbox/server';
+import { startOwnRedis, type OwnRedis } from './support/redis';
+import { collect, until } from './support/subscriptions';
+import { startStack, type Stack } from './support/stack';
+
+const CALL_END = `subscription($after: ID, $taskSn: ID) { callEnded(after: $after, taskSn: $taskSn) { cursor callId taskSn } }`;
+
+async function postHook(url: string, body: unknown, contentType = 'application/json') {
+  const res = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.statusCode, text: await res.body.text() };
+}
+
+const callEnd = (callId: string, taskSn = 'task-1') => ({ event: 'CallEnd', callId, taskSn, called: '13800000000', caller: '95001', hangupGcode: 0, duration: 1000 });
+
+describe('event backbone across instances', () => {
+  let sandbox: Sandbox;
+  let a: Stack;
+  let b: Stack;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ callbacks: { retryIntervalMs: 200 } });
+    const prefix = `test:${randomUUID()}:`;
+    a = await startStack({ sandbox, prefix });
+    b = await startStack({ sandbox, prefix, env: { HOOK_SECRET: a.config.hookSecret! } });
+    sandbox.callbacks.configure({ hookUrl: a.hookUrl });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await sandbox.close();
+  });
+
+  it('delivers a callback received by one instance to subscribers on both, once, however often it is posted', async () => {
+    const taskSn = randomUUID();
+    const onA = await collect(a.ws(), CALL_END, { taskSn });
+    const onB = await collect(b.ws(), CALL_END, { taskSn });
+    const body = callEnd(`call-${taskSn}`, taskSn);
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => postHook((i % 2 ? a : b).hookUrl, body)));
+    expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
+    await onA.waitFor(1);
+    await onB.waitFor(1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(onA.events.map((e) => e.callId)).toEqual([body.callId]);
+    expect(onB.events.map((e) => e.callId)).toEqual([body.callId]);
+    expect(onA.events[0].cursor).toBe(onB.events[0].cursor);
+  });
+
+  it('resumes with after: exactly the missed events, then live ones, none twice', async () => {
+    const taskSn = randomUUID();
+    const first = await collect(b.ws(), CALL_END, { taskSn });
+    for (const n of [1, 2]) await postHook(a.hookUrl, callEnd(`${taskSn}-${n}`, taskSn));
+    await first.waitFor(2);
+    first.stop();
+    const resumeAfter = first.events[1].cursor;
+    for (const n of [3, 4]) await postHook(a.hookUrl, callEnd(`${taskSn}-${n}`, taskSn));
+    const resumed = await collect(b.ws(), CALL_END, { taskSn, after: resumeAfter });
+    await resumed.waitFor(2);
+    await postHook(b.hookUrl, callEnd(`${taskSn}-5`, taskSn));
+    await resumed.waitFor(3);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(resumed.events.map((e) => e.callId)).toEqual([3, 4, 5].map((n) => `${taskSn}-${n}`));
+    const cursors = resumed.events.map((e) => Number(e.cursor));
+    expect([...cursors].sort((x, y) => x - y)).toEqual(cursors);
+    // A cursor from the start replays everything of this task.
+    const all = await collect(a.ws(), CALL_END, { taskSn, after: '0' });
+    await all.waitFor(5);
+    expect(all.events.map((e) => e.callId)).toEqual([1, 2, 3, 4, 5].map((n) => `${taskSn}-${n}`));
+  });
+
+  it('keeps a malformed or unknown callback as a dead letter with 200, visible to admins only', async () => {
+    const marker = randomUUID();
+    expect((await postHook(a.hookUrl, `{"event": "CallEnd", "callId": "${marker}"`)).status).toBe(200);
+    expect((await postHook(a.hookUrl, { event: 'SomethingNew', marker })).status).toBe(200);
+    expect((await postHook(a.hookUrl, { event: 'CallEnd', taskSn: marker })).status).toBe(200);
+    const res = await b.gql(`{ deadLetters(limit: 1000) { cursor reason rawBody contentType receivedAt } }`);
+    const mine = res.data!.deadLetters.filter((d: { rawBody: string }) => d.rawBody.includes(marker));
+    expect(mine.map((d: { reason: string }) => d.reason)).toEqual([
+      expect.stringMatching(/JSON|Unexpected|Expected/),
+      'unknown callback event "SomethingNew"',
+      'CallEnd without its identifying field callId',
+    ]);
+    const viewer = await b.token(['viewer']);
+    expect((await b.gql(`{ deadLetters { cursor } }`, {}, viewer)).errors![0].extensions!.code).toBe('FORBIDDEN');
+  });
+
+  it('answers 404 with no hint for a wrong or missing secret, and 413 for a body over 1 MiB', async () => {
+    const wrong = await postHook(`${a.url}/hooks/not-the-secret`, callEnd('x'));
+    expect(wrong).toEqual({ status: 404, text: '' });
+    expect((await postHook(`${a.url}/hooks/`, callEnd('x'))).status).toBe(404);
+    const big = await postHook(a.hookUrl, { ...callEnd(randomUUID()), userData: 'x'.repeat(1024 * 1024 + 10) });
+    expect(big.status).toBe(413);
+    expect(big.text).not.toMatch(/at .*\.(js|ts)/);
+  });
+});
+
+describe('Redis down while callbacks arrive', () => {
+  let redis: OwnRedis;
+  let stack: Stack;
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+    stack = await startStack({ store: redis.url });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await redis.stop();
+  });
+
+  it('answers 503 so the platform pushes again, and the retry is delivered once when Redis is back', async () => {
+    const sub = await collect(stack.ws(), `subscription { taskStatusChanged { taskSn status } }`);
+    await redis.stop();
+    const taskSn = randomUUID();
+    stack.sandbox.callbacks.configure({ retryIntervalMs: 1500, maxRetries: 3 });
+    await stack.api.post('/emit', { kind: 'taskStatus', fields: { taskSn, status: 1 } });
+    await until(() => stack.sandbox.callbacks.list().some((r) => r.body.taskSn === taskSn && r.attempts.length >= 1), 5000);
+    const record = stack.sandbox.callbacks.list().find((r) => r.body.taskSn === taskSn)!;
+    expect(record.attempts[0].status).toBe(503);
+    redis = await redis.restart();
+    await until(() => record.delivered, 15_000);
+    expect(record.attempts[record.attempts.length - 1].status).toBe(200);
+    await sub.waitFor(1, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sub.events).toEqual([{ taskSn, status: 'RUNNING' }]);
+  });
+});
+
+describe('subscribers', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { EVENT_BUFFER_SIZE: '20' } });
+  });
+  afterAll(() => stack.close());
+
+  it('an agent sees only events of its own agent number, without another agent reaching its credentials', async () => {
+    const mine = await collect(stack.ws(await stack.token(['agent'], '7001')), `subscription { agentEvent { agentNumber event data } }`);
+    const wall = await collect(stack.ws(await stack.token(['viewer'])), `subscription { agentEvent(agentNumber: "7001") { agentNumber data } }`);
+    for (const agentNumber of ['7002', '7001']) {
+      await stack.api.post('/emit', { kind: 'agentEvent', fields: { agentNumber, eventTime: Date.now(), sequence: Math.random() } });
+    }
+    await mine.waitFor(1);
+    await wall.waitFor(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mine.events.map((e) => e.agentNumber)).toEqual(['7001']);
+    expect(mine.events[0].data.sipPassword).toEqual(expect.any(String));
+    expect(wall.events[0].data.sipPassword).toBeNull();
+    expect(wall.events[0].data.sipId).toEqual(expect.any(String));
+  });
+
+  it('cuts off a subscriber that stops reading, with the cursor to resume from, while others keep receiving', async () => {
+    const taskSn = randomUUID();
+    const healthy = await collect(stack.ws(), CALL_END, { taskSn });
+    const token = await stack.token(['viewer']);
+    const slow = new WebSocket(`${stack.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    const received: { type: string; payload?: any }[] = [];
+    await new Promise<void>((resolve) => {
+      slow.on('open', () => slow.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+      slow.on('message', (m) => {
+        const msg = JSON.parse(m.toString());
+        received.push(msg);
+        if (msg.type === 'connection_ack') {
+          const withBulk = `subscription($taskSn: ID) { callEnded(taskSn: $taskSn) { cursor callId userData } }`;
+          slow.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: withBulk, variables: { taskSn } } }));
+          setTimeout(resolve, 200);
+        }
+      });
+    });
+    // Stop reading: the socket's buffers fill, the gateway's buffer for it overflows.
+    (slow as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    const bulk = 'x'.repeat(64 * 1024);
+    const total = 400;
+    for (let i = 0; i < total; i++) {
+      await stack.gateway.services.events.publish('CallEnd', `${taskSn}-${i}`, { callId: `${taskSn}-${i}`, taskSn, called: '1', caller: '2', durationMs: 0, turns: [], userData: bulk });
+    }
+    await healthy.waitFor(total, 30_000);
+    expect(healthy.errors).toEqual([]);
+    (slow as unknown as { _socket: { resume(): void } })._socket.resume();
+    await until(() => received.some((m) => m.type === 'next' && m.payload?.errors), 15_000);
+    const next = received.filter((m) => m.type === 'next');
+    const cutoff = next.find((m) => m.payload.errors)!;
+    expect(cutoff.payload.errors[0].extensions).toMatchObject({ code: 'SLOW_SUBSCRIBER' });
+    const delivered = next.filter((m) => m.payload.data?.callEnded);
+    const lastCursor = delivered.length ? delivered[delivered.length - 1].payload.data.callEnded.cursor : null;
+    expect(cutoff.payload.errors[0].extensions.resumeAfter).toBe(lastCursor);
+    expect(delivered.length).toBeLessThan(total);
+    await until(() => received.some((m) => m.type === 'complete'), 5000);
+    slow.close();
+  });
+});
