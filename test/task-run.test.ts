@@ -1,5 +1,6 @@
 import { fastPlatform, waitForCallbacks } from './fixtures/uploads';
 import { startStack, type Stack } from './support/stack';
+import { collect } from './support/subscriptions';
 
 const CREATE = `mutation($input: CreateTaskInput!) { createTask(input: $input) { taskSn } }`;
 const LOGS = `query($sn: ID!, $type: TaskType!, $page: Int!, $size: Int!) {
@@ -111,6 +112,30 @@ describe('a task created and started', () => {
     expect(records[2].hangup.meaning).toContain('second row');
     expect(records[0].turns[0]).toMatchObject({ speaker: 'BOT', label: '开场白', duration: 3000 });
     expect(records[0].turns[1].recordingUrl).toMatch(/^http/);
+  });
+
+  it('delivers its call ends and status changes on subscriptions, matching its call-log pages', async () => {
+    const phones = ['13900000011', '13900000017', '13900000012'];
+    const created = await stack.gql(CREATE, {
+      input: { name: 'live', type: 'ROBOT', flowId: 'flow-1', caller: '95002', contacts: phones.map((phone) => ({ phone })) },
+    });
+    const taskSn = created.data!.createTask.taskSn as string;
+    const viewer = await stack.token(['viewer']);
+    const ends = await collect(
+      stack.ws(viewer),
+      `subscription($sn: ID) { callEnded(taskSn: $sn) { cursor callId taskSn called durationMs answerTime hangup { code meaning } } }`,
+      { sn: taskSn },
+    );
+    const changes = await collect(stack.ws(viewer), `subscription($sn: ID) { taskStatusChanged(taskSn: $sn) { taskSn status } }`, { sn: taskSn });
+    await stack.gql(`mutation($sn: ID!) { setTaskStatus(taskSn: $sn, action: START) { status } }`, { sn: taskSn });
+    await ends.waitFor(phones.length);
+    await changes.waitFor(2);
+    expect(changes.events.map((e) => e.status)).toEqual(['RUNNING', 'FINISHED']);
+    const logs = await stack.gql(LOGS, { sn: taskSn, type: 'ROBOT', page: 1, size: 10 });
+    const records = logs.data!.taskCallLogs.records as Record<string, any>[];
+    expect(ends.events.map(({ cursor: _c, ...e }) => e)).toEqual(
+      records.map((r) => ({ callId: r.callId, taskSn, called: r.called, durationMs: r.durationMs, answerTime: r.answerTime, hangup: { code: r.hangup.code, meaning: r.hangup.meaning } })),
+    );
   });
 
   it('pauses, resumes and cancels with taskStatus pushes in the callback numbering', async () => {
