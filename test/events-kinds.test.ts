@@ -51,7 +51,7 @@ const CASES: KindCase[] = [
   {
     kind: 'AgentCallEnd',
     typename: 'AgentCallEndedEvent',
-    selection: `callId agentNumber beganAt duration hangupBy ${HANGUP}`,
+    selection: `callId agentNumber beganAt durationSeconds hangupBy ${HANGUP}`,
     fields: (id) => ({ callId: id, beginTime: 1626710400000, hangupGcode: '0', hangupDirection: '2' }),
     expected: (id) => ({ callId: id, agentNumber: '1001', beganAt: '2021-07-19T16:00:00.000Z', hangupBy: 'AGENT', hangup: expect.objectContaining({ code: 0 }) }),
   },

@@ -96,20 +96,10 @@ const NORMALIZERS: Record<string, (b: Body) => Record<string, unknown>> = {
   TemplateReviewEvent: (b) => templateReview(b, false),
   template: (b) => templateReview(b, true),
   AgentCallEnd: (b) => ({
-    callId: String(b.callId),
+    ...callLegs(b),
     agentNumber: str(b.agentNumber),
     agentName: str(b.agentName),
     groupName: str(b.groupName),
-    callingNumber: str(b.callingNumber),
-    calledNumber: str(b.calledNumber),
-    beganAt: time(b.beginTime),
-    ringingAt: time(b.ringTime),
-    answeredAt: time(b.startTime),
-    endedAt: time(b.stopTime),
-    duration: int(b.duration),
-    userData: str(b.userData),
-    recordingUrl: str(b.recordUrl),
-    hangup: hangup(b),
     hangupBy: ({ 0: 'SYSTEM', 1: 'CUSTOMER', 2: 'AGENT' } as Record<string, string>)[String(b.hangupDirection)] ?? null,
   }),
   agentEvent: (b) => ({
@@ -218,7 +208,7 @@ function templateReview(b: Body, legacy: boolean): Record<string, unknown> {
   return { templateSn: String(b.template_sn), name: str(b.name), legacy, status, remark: str(b.desc), reviewedAt: time(b.review_time) };
 }
 
-/** The fields the privacy-number and direct-call records share. */
+/** The fields the agent-call, privacy-number and direct-call records share. */
 function callLegs(b: Body): Record<string, unknown> {
   return {
     callId: String(b.callId),

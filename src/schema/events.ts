@@ -80,40 +80,6 @@ export enum AgentCallHangupBy {
 }
 registerEnumType(AgentCallHangupBy, { name: 'AgentCallHangupBy' });
 
-@ObjectType({ implements: PlatformEvent, description: 'A click-to-call of an agent ended (AgentCallEnd callback)' })
-export class AgentCallEndedEvent extends PlatformEvent {
-  @Field(() => ID)
-  callId!: string;
-  @Field({ nullable: true })
-  agentNumber?: string;
-  @Field({ nullable: true })
-  agentName?: string;
-  @Field({ nullable: true })
-  groupName?: string;
-  @Field({ nullable: true })
-  callingNumber?: string;
-  @Field({ nullable: true })
-  calledNumber?: string;
-  @Field(() => Date, { nullable: true })
-  beganAt?: Date;
-  @Field(() => Date, { nullable: true })
-  ringingAt?: Date;
-  @Field(() => Date, { nullable: true })
-  answeredAt?: Date;
-  @Field(() => Date, { nullable: true })
-  endedAt?: Date;
-  @Field(() => Int, { nullable: true, description: 'Talk duration as the platform reports it (seconds per the table)' })
-  duration?: number;
-  @Field({ nullable: true })
-  userData?: string;
-  @Field({ nullable: true })
-  recordingUrl?: string;
-  @Field(() => HangupCause, { nullable: true })
-  hangup?: HangupCause;
-  @Field(() => AgentCallHangupBy, { nullable: true })
-  hangupBy?: AgentCallHangupBy;
-}
-
 @ObjectType({ implements: PlatformEvent, description: 'An agent-toolbar event pushed by the platform (Login, Idle, AgentRinging, …)' })
 export class AgentToolbarEvent extends PlatformEvent {
   @Field({ description: 'Event name, e.g. Login, Idle, AgentRinging, After' })
@@ -180,7 +146,7 @@ export class BidirectionalCallEndedEvent extends PlatformEvent {
 
 @InterfaceType('CallDetailRecord', {
   implements: PlatformEvent,
-  description: 'A call detail record of a masked (privacy-number or direct) call',
+  description: 'A call detail record of an agent, privacy-number or direct call',
   resolveType: (value: { kind?: string }) => EVENT_TYPE_NAMES[value.kind ?? ''],
 })
 export abstract class CallDetailRecord extends PlatformEvent {
@@ -206,6 +172,18 @@ export abstract class CallDetailRecord extends PlatformEvent {
   recordingUrl?: string;
   @Field(() => HangupCause, { nullable: true })
   hangup?: HangupCause;
+}
+
+@ObjectType({ implements: [PlatformEvent, CallDetailRecord], description: 'A click-to-call of an agent ended (AgentCallEnd callback)' })
+export class AgentCallEndedEvent extends CallDetailRecord {
+  @Field({ nullable: true })
+  agentNumber?: string;
+  @Field({ nullable: true })
+  agentName?: string;
+  @Field({ nullable: true })
+  groupName?: string;
+  @Field(() => AgentCallHangupBy, { nullable: true })
+  hangupBy?: AgentCallHangupBy;
 }
 
 @ObjectType({ implements: [PlatformEvent, CallDetailRecord], description: 'A privacy-number (AXB/AX/AXG) call ended (PnsCallEnd with bindId)' })
