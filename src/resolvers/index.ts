@@ -3,6 +3,7 @@ import { AgentControlResolver } from './agentcontrol';
 import { NoticeResolver } from './notice';
 import { TaskResolver } from './task';
 import { TemplateResolver } from './template';
+import { WallboardResolver } from './wallboard';
 
 /** Every resolver class of the schema: one per REST family, plus the event subscriptions. */
-export const resolvers: NonEmptyArray<Function> = [TaskResolver, TemplateResolver, NoticeResolver, AgentControlResolver];
+export const resolvers: NonEmptyArray<Function> = [TaskResolver, TemplateResolver, NoticeResolver, AgentControlResolver, WallboardResolver];

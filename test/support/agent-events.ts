@@ -15,7 +15,8 @@ export class AgentEventRelay {
   /** Every normalised body received, in arrival order. */
   readonly received: Record<string, unknown>[] = [];
 
-  constructor(private readonly gateways: Gateway[]) {}
+  /** The gateways whose buses get the events (replace one to follow a restart). */
+  constructor(readonly gateways: Gateway[]) {}
 
   async start(sandbox: Sandbox): Promise<string> {
     this.server = http.createServer((req, res) => {
