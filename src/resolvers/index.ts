@@ -1,9 +1,11 @@
 import type { NonEmptyArray } from 'type-graphql';
+import { AgentResolver } from './agent';
 import { AgentControlResolver } from './agentcontrol';
+import { GroupResolver } from './group';
 import { NoticeResolver } from './notice';
 import { TaskResolver } from './task';
 import { TemplateResolver } from './template';
 import { WallboardResolver } from './wallboard';
 
 /** Every resolver class of the schema: one per REST family, plus the event subscriptions. */
-export const resolvers: NonEmptyArray<Function> = [TaskResolver, TemplateResolver, NoticeResolver, AgentControlResolver, WallboardResolver];
+export const resolvers: NonEmptyArray<Function> = [TaskResolver, TemplateResolver, NoticeResolver, AgentControlResolver, WallboardResolver, GroupResolver, AgentResolver];

@@ -1,5 +1,7 @@
 import type { SandboxContext } from '../server';
+import { registerAgent } from './agent';
 import { registerAgentControl } from './agentcontrol';
+import { registerGroup } from './group';
 import { registerNotice } from './notice';
 import { registerTask } from './task';
 import { registerTemplate } from './template';
@@ -9,5 +11,7 @@ export function registerFamilies(ctx: SandboxContext): void {
   registerTask(ctx);
   registerTemplate(ctx);
   registerNotice(ctx);
+  registerGroup(ctx);
+  registerAgent(ctx);
   registerAgentControl(ctx);
 }
