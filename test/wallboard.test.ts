@@ -220,3 +220,35 @@ describe('snapshot and updates', () => {
     }
   });
 });
+
+describe('sandbox traffic mode', () => {
+  test('simulated agents keep taking calls and the wallboard moves', async () => {
+    const stack = await startStack();
+    const relay = new AgentEventRelay([stack.gateway]);
+    try {
+      await relay.start(stack.sandbox);
+      await stack.api.post('/agents/config', { stepMs: 2 });
+      expect(await stack.api.post('/agents/traffic', { agents: 4, changesPerSecond: 200 })).toEqual({ agents: 4, changesPerSecond: 200 });
+      const seen = new Set<string>();
+      await eventually(async () => {
+        const w = await board(stack);
+        for (const a of w.agents) seen.add(a.activity);
+        expect(w.totals.loggedIn).toBe(4);
+        expect(seen.has('TALKING') || seen.has('RINGING')).toBe(true);
+        expect(Number(w.cursor)).toBeGreaterThan(20);
+      }, 10_000);
+      expect((await stack.api.get<{ running: unknown }>('/agents/traffic')).running).toEqual({ agents: 4, changesPerSecond: 200 });
+      await request(stack, 'DELETE');
+      expect((await stack.api.get<{ running: unknown }>('/agents/traffic')).running).toBeNull();
+    } finally {
+      await relay.close();
+      await stack.close();
+    }
+  });
+});
+
+async function request(stack: Stack, method: 'DELETE') {
+  const { request: send } = await import('undici');
+  const res = await send(`${stack.sandbox.url}/__sandbox/agents/traffic`, { method });
+  await res.body.dump();
+}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import spec from '../../../spec/agent-control.json';
+import { registerAgentTraffic } from '../agent-sim-traffic';
 import { agentPlatform, pushEvents, type AgentPlatform, type PushStep, type SimAgent } from '../agent-sim';
 import { PlatformFault } from '../envelope';
 import type { SandboxContext } from '../server';
@@ -316,6 +317,8 @@ export function registerAgentControl(ctx: SandboxContext): void {
     }
     return { sequence };
   });
+
+  registerAgentTraffic(ctx, ctx.agentTraffic);
 
   ctx.control('post', '/agents/config', (req) => {
     const { stepMs } = req.body ?? {};
