@@ -61,26 +61,26 @@ export class AgentFilter {
 
 @ObjectType({ description: 'An agent account' })
 export class AgentAccount {
-  @Field(() => ID) sn!: string;
-  @Field(() => ID) agentNumber!: string;
-  @Field() agentName!: string;
-  @Field(() => AgentType) type!: AgentType;
-  @Field(() => ID, { nullable: true }) groupSn?: string;
-  @Field({ nullable: true }) groupName?: string;
-  @Field({ nullable: true }) sipId?: string;
-  @Field({ nullable: true }) phone?: string;
-  @Field(() => AgentAccountStatus, { nullable: true }) status?: AgentAccountStatus;
+  @Field(() => ID, { description: 'Agent sn (32 hex characters)' }) sn!: string;
+  @Field(() => ID, { description: 'Work number (工号) used by the toolbar' }) agentNumber!: string;
+  @Field({ description: 'Name' }) agentName!: string;
+  @Field(() => AgentType, { description: 'Agent or supervisor' }) type!: AgentType;
+  @Field(() => ID, { nullable: true, description: 'Main skill group sn' }) groupSn?: string;
+  @Field({ nullable: true, description: 'Main skill group name' }) groupName?: string;
+  @Field({ nullable: true, description: 'SIP account' }) sipId?: string;
+  @Field({ nullable: true, description: 'Phone number' }) phone?: string;
+  @Field(() => AgentAccountStatus, { nullable: true, description: 'Enabled or disabled' }) status?: AgentAccountStatus;
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Custom fields (paramsData)' }) customFields?: Record<string, unknown>;
-  @Field(() => Int, { nullable: true }) level?: number;
-  @Field({ nullable: true }) workingOffline?: boolean;
-  @Field(() => Int, { nullable: true }) autoIdleSeconds?: number;
-  @Field({ nullable: true }) displayCaller?: string;
-  @Field(() => OfflineCallType, { nullable: true }) offlineCallType?: OfflineCallType;
+  @Field(() => Int, { nullable: true, description: 'Priority' }) level?: number;
+  @Field({ nullable: true, description: 'May work offline' }) workingOffline?: boolean;
+  @Field(() => Int, { nullable: true, description: 'Seconds before the automatic idle after a call; -1 when disabled' }) autoIdleSeconds?: number;
+  @Field({ nullable: true, description: 'Displayed calling number' }) displayCaller?: string;
+  @Field(() => OfflineCallType, { nullable: true, description: 'Which phone an offline agent answers on first' }) offlineCallType?: OfflineCallType;
 }
 
 @ObjectType({ description: 'One page of agents' })
 export class AgentPage {
-  @Field(() => Int) total!: number;
+  @Field(() => Int, { description: 'Total matching rows' }) total!: number;
   @Field(() => [AgentAccount]) records!: AgentAccount[];
 }
 

@@ -36,22 +36,22 @@ export class SkillGroupInput {
 
 @ObjectType({ description: 'A skill group' })
 export class SkillGroup {
-  @Field(() => ID) sn!: string;
-  @Field() name!: string;
-  @Field({ nullable: true }) departmentName?: string;
-  @Field(() => RoutingPolicy, { nullable: true }) policy?: RoutingPolicy;
-  @Field(() => [ID]) agentSns!: string[];
-  @Field(() => Int) agentTotal!: number;
-  @Field({ nullable: true }) popupWindowUrl?: string;
-  @Field({ nullable: true }) caller?: string;
-  @Field() autoIdle!: boolean;
-  @Field(() => Int, { nullable: true }) autoIdleSeconds?: number;
-  @Field() agentsCanCall!: boolean;
-  @Field({ nullable: true }) remark?: string;
+  @Field(() => ID, { description: 'Skill group sn (32 hex characters)' }) sn!: string;
+  @Field({ description: 'Name' }) name!: string;
+  @Field({ nullable: true, description: 'Department' }) departmentName?: string;
+  @Field(() => RoutingPolicy, { nullable: true, description: 'Routing policy (the list endpoint documents other meanings for the same numbers; the create/edit meanings are used)' }) policy?: RoutingPolicy;
+  @Field(() => [ID], { description: 'Agent sns of the members' }) agentSns!: string[];
+  @Field(() => Int, { description: 'Number of member agents' }) agentTotal!: number;
+  @Field({ nullable: true, description: 'Screen-pop URL' }) popupWindowUrl?: string;
+  @Field({ nullable: true, description: 'Default calling number' }) caller?: string;
+  @Field({ description: 'Agents are set idle automatically after a call' }) autoIdle!: boolean;
+  @Field(() => Int, { nullable: true, description: 'Seconds after a call before the automatic idle' }) autoIdleSeconds?: number;
+  @Field({ description: 'Agents may make outbound calls' }) agentsCanCall!: boolean;
+  @Field({ nullable: true, description: 'Remark' }) remark?: string;
 }
 
 @ObjectType({ description: 'One page of skill groups' })
 export class SkillGroupPage {
-  @Field(() => Int) total!: number;
+  @Field(() => Int, { description: 'Total matching rows' }) total!: number;
   @Field(() => [SkillGroup]) records!: SkillGroup[];
 }

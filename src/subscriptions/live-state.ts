@@ -196,7 +196,14 @@ export class LiveState {
 
   private onEvent(delivered: DeliveredEvent): void {
     if (delivered.kind !== 'agentEvent') return;
-    const update = agentEventParts(delivered.data as unknown as AgentEventData);
+    const data = delivered.data as unknown as AgentEventData;
+    // A bus that carried the event as JSON may hand over the time as epoch ms or ISO text.
+    const eventTime = data.eventTime instanceof Date ? data.eventTime : new Date(data.eventTime as unknown as string | number);
+    if (Number.isNaN(eventTime.getTime()) || !data.agentNumber) {
+      this.logger.warn({ key: delivered.key }, 'live state: agent event without a usable time or agent');
+      return;
+    }
+    const update = agentEventParts({ ...data, eventTime, sequence: Number(data.sequence) || 0 });
     if (!update) return;
     // One write at a time per instance keeps the store load bounded under bursts.
     this.applying = this.applying
