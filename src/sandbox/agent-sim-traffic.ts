@@ -79,9 +79,20 @@ export function startAgentTraffic(ctx: SandboxContext, options: AgentTrafficOpti
   const interval = Math.max(1, Math.round(1000 / options.changesPerSecond));
   const perTick = Math.max(1, Math.round(options.changesPerSecond / (1000 / interval)));
   let next = 0;
+  let ticks = 0;
+  const queueSince = new Map<string, number>();
   const timer = setInterval(() => {
     if (!ctx.callbacks.options.hookUrl) return; // nobody listens yet: do not run a day nobody sees
     for (let i = 0; i < perTick; i++) step(ctx, p, agents[next++ % agents.length]);
+    // Now and then a skill group's queue changes (QueueInfo; its payload is undocumented, see live-state.ts).
+    if (++ticks % 10 === 0) {
+      const reporter = agents[ticks % agents.length];
+      const groupId = reporter.groupSn;
+      const waiting = Math.floor(Math.random() * 4);
+      if (waiting === 0) queueSince.delete(groupId);
+      else if (!queueSince.has(groupId)) queueSince.set(groupId, ctx.clock.now() - Math.floor(Math.random() * 30_000));
+      pushEvents(ctx, reporter, 0, [{ event: 'QueueInfo', data: { groupId, waiting, longestWaitSince: queueSince.get(groupId) ?? '' } }]);
+    }
   }, interval);
   timer.unref?.();
   running.set(p, { options, timer, agents });
