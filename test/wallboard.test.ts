@@ -101,6 +101,10 @@ describe('live state from the sandbox toolbar flows', () => {
     const viewer = await a.token(['viewer']);
     expect((await a.gql(`{ agentState(agentNumber: "1002") { activity } }`, {}, viewer)).data!.agentState.activity).toBe('BUSY');
     expect((await a.gql(`{ wallboard(groupIds: ["1"]) { cursor } }`, {}, viewer)).errors).toBeUndefined();
+    // The update stream is for viewers too.
+    const sub = a.ws(t1).iterate({ query: `subscription { wallboardUpdates(after: "0") { cursor } }` });
+    const first = await sub.next();
+    expect(JSON.stringify(first.value)).toContain('viewer role is required');
   });
 });
 
