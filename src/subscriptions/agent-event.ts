@@ -55,7 +55,7 @@ export function normalizeAgentEvent(body: Record<string, unknown>): AgentEventDa
     nowState: str(body.nowState),
     eventTime,
     sequence: toNumber(body.sequence) ?? 0,
-    userData: str(body.userData),
+    userData: str(body.userData ?? body.userdata),
     ivrParam: str(body.ivrParam),
     data,
   };
