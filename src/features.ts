@@ -1,5 +1,6 @@
 import type { GatewayOptions } from './app';
 import { webhookReceiver } from './hooks/receiver';
+import { liveStateFeature } from './subscriptions/live-state';
 
-/** Features started with every gateway (the webhook receiver, IVR routing, …); each adds itself here. */
-export const features: NonNullable<GatewayOptions['features']> = [webhookReceiver];
+/** Features started with every gateway (the webhook receiver, live agent state, IVR routing, …); each adds itself here. */
+export const features: NonNullable<GatewayOptions['features']> = [webhookReceiver, liveStateFeature];

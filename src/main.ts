@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   let sandbox: Sandbox | undefined;
   if (config.sandbox) {
-    sandbox = await startSandbox();
+    sandbox = await startSandbox({ agentTraffic: { agents: 20, changesPerSecond: 4 } });
     const creds = sandbox.credentials;
     config = {
       ...config,

@@ -2,6 +2,7 @@ import callbacks from '../../spec/callbacks.json';
 import { fromAnyPlatformTime, toInt, toNumber, toOptionalString } from '../datasources/convert';
 import { noticeHangupMeaning } from '../datasources/notice';
 import { hangupCause, toCallRecord, type PlatformRecord } from '../datasources/task';
+import { agentEventKey, normalizeAgentEvent } from '../subscriptions/agent-event';
 
 /** A callback body the receiver could not turn into an event (it goes to the dead letters). */
 export class UnusableCallback extends Error {}
@@ -29,14 +30,11 @@ const ID_FIELDS: Record<string, string[]> = {
 };
 
 function idempotencyKey(kind: string, body: Body): string {
-  const fields = kind === 'agentEvent' ? ['companyId', 'agentNumber', 'event', 'eventTime', 'sequence'] : ID_FIELDS[kind];
-  return fields
+  return ID_FIELDS[kind]
     .map((f) => {
       const v = body[f];
-      if ((v === undefined || v === null || v === '') && !(kind === 'agentEvent' && (f === 'sequence' || f === 'companyId'))) {
-        throw new UnusableCallback(`${kind} without its identifying field ${f}`);
-      }
-      return String(v ?? '');
+      if (v === undefined || v === null || v === '') throw new UnusableCallback(`${kind} without its identifying field ${f}`);
+      return String(v);
     })
     .join('|');
 }
@@ -101,18 +99,6 @@ const NORMALIZERS: Record<string, (b: Body) => Record<string, unknown>> = {
     agentName: str(b.agentName),
     groupName: str(b.groupName),
     hangupBy: ({ 0: 'SYSTEM', 1: 'CUSTOMER', 2: 'AGENT' } as Record<string, string>)[String(b.hangupDirection)] ?? null,
-  }),
-  agentEvent: (b) => ({
-    event: String(b.event),
-    agentNumber: String(b.agentNumber ?? ''),
-    agentId: str(b.agentId),
-    companyId: str(b.companyId),
-    nowState: str(b.nowState),
-    eventTime: time(b.eventTime) ?? new Date(),
-    sequence: num(b.sequence) ?? 0,
-    userData: str(b.userData ?? b.userdata),
-    ivrParam: str(b.ivrParam),
-    data: object(b.data),
   }),
   BidirectionalCallEnd: (b) => ({
     callId: String(b.callId),
@@ -243,6 +229,16 @@ function messageReport(b: Body): Record<string, unknown> {
 /** A parsed callback body → its kind, idempotency key and typed data. Throws UnusableCallback. */
 export function normalizeCallback(body: Body): NormalizedEvent {
   const kind = recognise(body);
+  if (kind === 'agentEvent') {
+    // One normaliser for agent events, shared with live agent state (src/subscriptions/agent-event.ts).
+    let data;
+    try {
+      data = normalizeAgentEvent(body);
+    } catch (err) {
+      throw new UnusableCallback((err as Error).message);
+    }
+    return { kind, key: agentEventKey(data), data };
+  }
   const key = idempotencyKey(kind, body);
   return { kind, key, data: NORMALIZERS[kind](body) };
 }

@@ -1,8 +1,21 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { EventsResolver } from './events';
+import { AgentResolver } from './agent';
+import { AgentControlResolver } from './agentcontrol';
+import { GroupResolver } from './group';
 import { NoticeResolver } from './notice';
 import { TaskResolver } from './task';
 import { TemplateResolver } from './template';
+import { WallboardResolver } from './wallboard';
 
 /** Every resolver class of the schema: one per REST family, plus the event subscriptions. */
-export const resolvers: NonEmptyArray<Function> = [TaskResolver, TemplateResolver, NoticeResolver, EventsResolver];
+export const resolvers: NonEmptyArray<Function> = [
+  TaskResolver,
+  TemplateResolver,
+  NoticeResolver,
+  EventsResolver,
+  AgentControlResolver,
+  WallboardResolver,
+  GroupResolver,
+  AgentResolver,
+];

@@ -5,6 +5,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import multer from 'multer';
 import type { HostName } from '../config';
 import { endpoint as endpointSpec, type EndpointSpec } from '../spec';
+import type { AgentTrafficOptions } from './agent-sim-traffic';
 import { CallbackPusher, type CallbackOptions } from './callbacks';
 import { SandboxClock } from './clock';
 import { errorEnvelope, okEnvelope, PlatformFault } from './envelope';
@@ -79,6 +80,8 @@ export interface SandboxOptions {
   accessKeySecret?: string;
   companyId?: string;
   callbacks?: Partial<CallbackOptions>;
+  /** Simulated agents taking calls from the start (agent toolbar events for a moving wallboard). */
+  agentTraffic?: AgentTrafficOptions;
 }
 
 /** What a family module gets to register its endpoints and keep its state. */
@@ -86,6 +89,8 @@ export interface SandboxContext {
   clock: SandboxClock;
   callbacks: CallbackPusher;
   companyId: string;
+  /** The sandbox's agentTraffic option. */
+  agentTraffic?: AgentTrafficOptions;
   /** Registers the handler of one endpoint of spec/endpoints.json. */
   route(endpointId: string, handler: SandboxHandler, options?: { checkRequired?: boolean }): void;
   /** Adds a test-only control route under /__sandbox (e.g. to make the platform emit a callback). */
@@ -203,6 +208,7 @@ export class Sandbox {
       clock: this.clock,
       callbacks: this.callbacks,
       companyId: this.companyId,
+      agentTraffic: this.options.agentTraffic,
       route: (id, handler, options) => this.route(id, handler, options),
       control: (method, path, handler) => {
         this.app[method](`/__sandbox${path}`, express.json({ limit: '10mb' }), async (req, res) => {

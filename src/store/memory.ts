@@ -1,4 +1,4 @@
-import { mergeById, type Store, type StreamEntry } from './store';
+import { LIVE_VERSION_PREFIX, liveFields, mergeById, type LiveChange, type LivePart, type LiveSnapshot, type Store, type StreamEntry } from './store';
 
 interface Entry {
   value: string | Map<string, string>;
@@ -11,6 +11,7 @@ export class MemoryStore implements Store {
   private readonly entries = new Map<string, Entry>();
   private readonly streams = new Map<string, StreamEntry[]>();
   private sequence = 0;
+  private readonly live_ = new Map<string, { rev: number; members: Map<string, Map<string, string>>; log: LiveChange[] }>();
   private readonly waiters = new Set<() => void>();
   private closed = false;
 
@@ -130,6 +131,44 @@ export class MemoryStore implements Store {
   }
   async lastEventId() {
     return String(this.sequence);
+  }
+  private collection(name: string) {
+    let c = this.live_.get(name);
+    if (!c) this.live_.set(name, (c = { rev: 0, members: new Map(), log: [] }));
+    return c;
+  }
+  async liveApply(collection: string, member: string, parts: Record<string, LivePart>, maxLog: number) {
+    const c = this.collection(collection);
+    const hash = c.members.get(member) ?? new Map<string, string>();
+    let applied = false;
+    for (const [name, part] of Object.entries(parts)) {
+      const vf = LIVE_VERSION_PREFIX + name;
+      const current = hash.get(vf);
+      if (current !== undefined && !(current < part.version)) continue;
+      applied = true;
+      hash.set(vf, part.version);
+      for (const [k, v] of Object.entries(part.fields)) {
+        if (v === '') hash.delete(k);
+        else hash.set(k, v);
+      }
+    }
+    if (!applied) return null;
+    c.members.set(member, hash);
+    const change: LiveChange = { rev: ++c.rev, member, fields: liveFields(Object.fromEntries(hash)) };
+    c.log.push(change);
+    if (c.log.length > maxLog) c.log.splice(0, c.log.length - maxLog);
+    return change;
+  }
+  async liveSnapshot(collection: string): Promise<LiveSnapshot> {
+    const c = this.collection(collection);
+    const members: LiveSnapshot['members'] = {};
+    for (const [m, hash] of c.members) members[m] = liveFields(Object.fromEntries(hash));
+    return { rev: c.rev, members };
+  }
+  async liveChanges(collection: string, after: number, count: number) {
+    return this.collection(collection)
+      .log.filter((ch) => ch.rev > after)
+      .slice(0, count);
   }
   async ping() {
     if (this.closed) throw new Error('store closed');

@@ -1,6 +1,6 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger';
-import { mergeById, StoreUnavailableError, type Store, type StreamEntry } from './store';
+import { liveFields, mergeById, StoreUnavailableError, type LiveChange, type LivePart, type LiveSnapshot, type Store, type StreamEntry } from './store';
 
 const COMPARE_AND_DELETE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`;
 
@@ -16,6 +16,59 @@ redis.call("XADD", KEYS[1], "MAXLEN", "~", ARGV[2], n .. "-0", unpack(ARGV, 3))
 return n`;
 
 const SEQUENCE_KEY = 'events:seq';
+
+/**
+ * Live collection update (see Store.liveApply). KEYS: member hash, revision counter, member set, log
+ * (sorted set scored by revision). ARGV: member, max log length, part count, then per part: name,
+ * version, field count, field, value, …
+ */
+const LIVE_APPLY = `
+local applied = false
+local i = 4
+for p = 1, tonumber(ARGV[3]) do
+  local vf = '_v:' .. ARGV[i]
+  local ver = ARGV[i + 1]
+  local n = tonumber(ARGV[i + 2])
+  local cur = redis.call('HGET', KEYS[1], vf)
+  if (not cur) or cur < ver then
+    applied = true
+    redis.call('HSET', KEYS[1], vf, ver)
+    for f = 0, n - 1 do
+      local k = ARGV[i + 3 + 2 * f]
+      local v = ARGV[i + 4 + 2 * f]
+      if v == '' then redis.call('HDEL', KEYS[1], k) else redis.call('HSET', KEYS[1], k, v) end
+    end
+  end
+  i = i + 3 + 2 * n
+end
+if not applied then return false end
+local rev = redis.call('INCR', KEYS[2])
+redis.call('SADD', KEYS[3], ARGV[1])
+local all = redis.call('HGETALL', KEYS[1])
+local t = {}
+for j = 1, #all, 2 do t[all[j]] = all[j + 1] end
+local entry = cjson.encode({ rev = rev, member = ARGV[1], fields = t })
+redis.call('ZADD', KEYS[4], rev, entry)
+redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(tonumber(ARGV[2]) + 1))
+return entry`;
+
+/** Atomic snapshot of a live collection. KEYS: revision counter, member set. ARGV: full (prefixed) member key prefix. */
+const LIVE_SNAPSHOT = `
+local out = { redis.call('GET', KEYS[1]) or '0' }
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  table.insert(out, m)
+  table.insert(out, redis.call('HGETALL', ARGV[1] .. m))
+end
+return out`;
+
+const liveKeys = (c: string) => ({ rev: `${c}:rev`, members: `${c}:members`, member: `${c}:m:`, log: `${c}:log` });
+
+function parseLiveChange(entry: string): LiveChange {
+  const raw = JSON.parse(entry) as { rev: number; member: string; fields: Record<string, string> | unknown[] };
+  // cjson encodes an empty table as {} (or [] for an empty array-like one).
+  const fields = Array.isArray(raw.fields) ? {} : raw.fields;
+  return { rev: Number(raw.rev), member: String(raw.member), fields: liveFields(fields) };
+}
 
 type RawEntries = [id: string, fields: string[]][];
 
@@ -60,6 +113,8 @@ export class RedisStore implements Store {
     });
     this.client.defineCommand('compareAndDelete', { numberOfKeys: 1, lua: COMPARE_AND_DELETE });
     this.client.defineCommand('appendEvent', { numberOfKeys: 3, lua: APPEND_EVENT });
+    this.client.defineCommand('liveApply', { numberOfKeys: 4, lua: LIVE_APPLY });
+    this.client.defineCommand('liveSnapshot', { numberOfKeys: 2, lua: LIVE_SNAPSHOT });
     this.client.on('error', (err) => {
       if (!this.reportedDown) options.logger?.warn({ err: err.message }, 'redis unreachable; degrading where possible');
       this.reportedDown = true;
@@ -166,6 +221,34 @@ export class RedisStore implements Store {
   }
   async lastEventId() {
     return (await this.get(SEQUENCE_KEY)) ?? '0';
+  }
+  async liveApply(collection: string, member: string, parts: Record<string, LivePart>, maxLog: number) {
+    const client = this.client as Redis & { liveApply(...args: (string | number)[]): Promise<string | null> };
+    const k = liveKeys(collection);
+    const args: (string | number)[] = [member, maxLog, Object.keys(parts).length];
+    for (const [name, part] of Object.entries(parts)) {
+      const fields = Object.entries(part.fields);
+      args.push(name, part.version, fields.length, ...fields.flat());
+    }
+    const entry = await this.run(() => client.liveApply(k.member + member, k.rev, k.members, k.log, ...args));
+    return entry === null ? null : parseLiveChange(entry);
+  }
+  async liveSnapshot(collection: string): Promise<LiveSnapshot> {
+    const client = this.client as Redis & { liveSnapshot(...args: string[]): Promise<[string, ...(string | string[])[]]> };
+    const k = liveKeys(collection);
+    const [rev, ...rest] = await this.run(() => client.liveSnapshot(k.rev, k.members, this.options.prefix + k.member));
+    const members: LiveSnapshot['members'] = {};
+    for (let i = 0; i < rest.length; i += 2) {
+      const flat = rest[i + 1] as string[];
+      const hash: Record<string, string> = {};
+      for (let j = 0; j < flat.length; j += 2) hash[flat[j]] = flat[j + 1];
+      members[rest[i] as string] = liveFields(hash);
+    }
+    return { rev: Number(rev), members };
+  }
+  async liveChanges(collection: string, after: number, count: number) {
+    const entries = await this.run(() => this.client.zrangebyscore(liveKeys(collection).log, `(${after}`, '+inf', 'LIMIT', 0, count));
+    return entries.map(parseLiveChange);
   }
   async ping() {
     await this.run(() => this.client.ping());

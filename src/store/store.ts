@@ -34,6 +34,18 @@ export interface Store {
   waitEvents(streams: string[], after: string, blockMs: number, count: number): Promise<StreamEntry[]>;
   /** The id of the latest appended entry of any stream ("0" before the first). */
   lastEventId(): Promise<string>;
+  /**
+   * Live collections (live agent state): members are hashes updated in parts; a part is written
+   * only when its `version` is greater (string order) than the one stored, so replays, duplicates
+   * and late events are harmless. When any part was written, atomically: the collection's revision
+   * is incremented and the member's new fields are logged under it (log capped at `maxLog`).
+   * Resolves with the logged change, or null when nothing was newer. An empty value deletes a field.
+   */
+  liveApply(collection: string, member: string, parts: Record<string, LivePart>, maxLog: number): Promise<LiveChange | null>;
+  /** Every member of a collection and the revision they reflect, read atomically. */
+  liveSnapshot(collection: string): Promise<LiveSnapshot>;
+  /** Logged changes with a revision after `after`, in order, at most `count` (revisions are contiguous until trimmed). */
+  liveChanges(collection: string, after: number, count: number): Promise<LiveChange[]>;
   /** Resolves when the store answers; rejects when it is unreachable. */
   ping(): Promise<void>;
   /** Whether the store is connected right now (no round trip). */
@@ -46,6 +58,34 @@ export interface StreamEntry {
   /** A positive integer, as a string: the shared sequence number. */
   id: string;
   fields: Record<string, string>;
+}
+
+/** One versioned part of a live-collection member (see Store.liveApply). */
+export interface LivePart {
+  version: string;
+  fields: Record<string, string>;
+}
+
+/** A member of a live collection as it was after one change. Fields exclude the part versions. */
+export interface LiveChange {
+  rev: number;
+  member: string;
+  fields: Record<string, string>;
+}
+
+export interface LiveSnapshot {
+  rev: number;
+  members: Record<string, Record<string, string>>;
+}
+
+/** The field a part's version is kept in, inside the member hash. */
+export const LIVE_VERSION_PREFIX = '_v:';
+
+/** A member hash without the part versions. */
+export function liveFields(hash: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(hash)) if (!k.startsWith(LIVE_VERSION_PREFIX)) out[k] = v;
+  return out;
 }
 
 /** Merges per-stream entry lists (each in id order) into one list in id order. */

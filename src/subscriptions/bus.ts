@@ -26,6 +26,8 @@ export interface EventBus {
    * Resolves with its cursor, or null when the key was already appended.
    */
   publish(kind: string, key: string, data: Record<string, unknown>): Promise<string | null>;
+  /** Resolves once this instance has handed out every event appended before the call. */
+  caughtUp(): Promise<void>;
   close(): Promise<void>;
 }
 

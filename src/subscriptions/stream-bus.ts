@@ -88,6 +88,16 @@ export class StreamEventBus implements EventBus {
     return entries.map(toDelivered);
   }
 
+  /** Resolves once this instance has handed out every event appended before the call. */
+  async caughtUp(timeoutMs = 10_000): Promise<void> {
+    const head = Number(await this.store.lastEventId());
+    const deadline = Date.now() + timeoutMs;
+    while (Number(this.lastId) < head) {
+      if (Date.now() > deadline) throw new Error('event fan-out did not catch up in time');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
   /** The cursor of the latest event in the log. */
   head(): Promise<string> {
     return this.store.lastEventId();

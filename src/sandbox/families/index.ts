@@ -1,5 +1,8 @@
 import type { SandboxContext } from '../server';
 import { registerEmit } from './emit';
+import { registerAgent } from './agent';
+import { registerAgentControl } from './agentcontrol';
+import { registerGroup } from './group';
 import { registerNotice } from './notice';
 import { registerTask } from './task';
 import { registerTemplate } from './template';
@@ -10,4 +13,7 @@ export function registerFamilies(ctx: SandboxContext): void {
   registerTemplate(ctx);
   registerNotice(ctx);
   registerEmit(ctx);
+  registerGroup(ctx);
+  registerAgent(ctx);
+  registerAgentControl(ctx);
 }

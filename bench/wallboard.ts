@@ -1,0 +1,177 @@
+/**
+ * npm run bench:wallboard — live wallboard under load: simulated agents change state at a steady
+ * total rate (events POSTed as the platform pushes them), BENCH_SUBSCRIBERS graphql-ws clients hold
+ * wallboardUpdates. Prints p50/p99 from the event POST to its update at the subscribers, lost
+ * updates, and Redis commands per event (sent by the gateway's store client).
+ *
+ * Until the event backbone's receiver is on this branch, the POST goes to a small receiver in this
+ * process that normalises the body (normalizeAgentEvent) and publishes it on the gateway's bus —
+ * what the backbone does. Settings (env): BENCH_AGENTS (200), BENCH_RATE changes per second (10),
+ * BENCH_SUBSCRIBERS (500), BENCH_SECONDS (20), REDIS_URL (redis://127.0.0.1:6379).
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createClient } from 'graphql-ws';
+import Redis from 'ioredis';
+import { request } from 'undici';
+import WebSocket from 'ws';
+import { startGateway } from '../src/app';
+import { mintToken } from '../src/auth/jwt';
+import { loadConfig } from '../src/config';
+import { features } from '../src/features';
+import { createLogger } from '../src/logger';
+import { startSandbox } from '../src/sandbox/server';
+import { RedisStore } from '../src/store/redis';
+import { agentEventKey, normalizeAgentEvent } from '../src/subscriptions/agent-event';
+import { liveStateOf } from '../src/subscriptions/live-state';
+
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 200);
+const RATE = Number(process.env.BENCH_RATE ?? 10);
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 500);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+
+/** Counts the commands the gateway's own Redis client sends (exact, unlike the server-wide counter). */
+function countCommands(client: Redis): { count: number } {
+  const counter = { count: 0 };
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+    counter.count++;
+    return send(...args);
+  }) as Redis['sendCommand'];
+  return counter;
+}
+
+/** A day of one agent as the events it pushes, cycling. */
+const CYCLE = ['Idle', 'AgentRinging', 'AgentAnswer', 'Conversation', 'After', 'Idle', 'Busy'];
+
+async function main() {
+  const sandbox = await startSandbox();
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    VCALL_BASE_URL: sandbox.urls.cc,
+    VCALL_NOTICE_BASE_URL: sandbox.urls.notice,
+    VCALL_OPEN_BASE_URL: sandbox.urls.open,
+    VCALL_ACCESS_KEY_ID: sandbox.credentials.accessKeyId,
+    VCALL_ACCESS_KEY_SECRET: sandbox.credentials.accessKeySecret,
+    VCALL_COMPANY_ID: sandbox.credentials.companyId,
+    REDIS_URL,
+    REDIS_PREFIX: `bench:${randomUUID()}:`,
+    HOOK_SECRET: 'bench-hook',
+    AUTH_JWT_SECRET: SECRET,
+    LOG_LEVEL: 'silent',
+  });
+  const gateway = await startGateway({ config, logger: createLogger('silent'), features });
+
+  // The receiver stand-in (see the header).
+  const receiver = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const data = normalizeAgentEvent(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      await gateway.services.events.publish('agentEvent', agentEventKey(data), data);
+      res.writeHead(200).end('ok');
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`;
+
+  let sequence = 0;
+  const post = (agentNumber: string, event: string, eventTime: number) =>
+    request(hook, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'event', event, nowState: event, eventTime, sequence: ++sequence, companyId: sandbox.companyId, agentNumber, agentId: `id-${agentNumber}`,
+        data: event === 'Login' ? { groupIdList: [String(1 + (Number(agentNumber) % 4))] } : event.startsWith('Agent') || event === 'Conversation' ? { callDirection: '0', caller: '13900000000', called: agentNumber } : {},
+      }),
+    }).then((r) => r.body.dump());
+
+  const numbers = Array.from({ length: AGENTS }, (_, i) => String(7000 + i));
+  for (const n of numbers) await post(n, 'Login', Date.now());
+  await liveStateOf(gateway.services).settled();
+
+  const token = await mintToken(SECRET, { sub: 'bench-viewer', roles: ['viewer'] });
+  const cursor = ((await (await request(`${gateway.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: '{ wallboard { cursor } }' }),
+  })).body.json()) as { data: { wallboard: { cursor: string } } }).data.wallboard.cursor;
+
+  const latencies: number[] = [];
+  let received = 0;
+  const clients = Array.from({ length: SUBSCRIBERS }, () =>
+    createClient({ url: `${gateway.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 }),
+  );
+  let started = 0;
+  await Promise.all(
+    clients.map(
+      (c) =>
+        new Promise<void>((ready) => {
+          c.subscribe<{ wallboardUpdates: { agent: { since: string } | null } }>(
+            { query: `subscription($after: String!) { wallboardUpdates(after: $after) { cursor agent { since } } }`, variables: { after: cursor } },
+            {
+              next: (r) => {
+                const since = r.data?.wallboardUpdates.agent?.since;
+                if (since) {
+                  latencies.push(Date.now() - new Date(since).getTime());
+                  received++;
+                }
+              },
+              error: (e) => console.error('subscription error', e),
+              complete: () => {},
+            },
+          );
+          c.on('connected', () => {
+            started++;
+            ready();
+          });
+        }),
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 500)); // subscriptions registered
+
+  const commands = countCommands((gateway.services.store as RedisStore).client);
+  const before = commands.count;
+  const total = RATE * SECONDS;
+  const position = new Map(numbers.map((n) => [n, 0]));
+  const t0 = Date.now();
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / RATE;
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    const n = numbers[Math.floor(Math.random() * numbers.length)];
+    const k = position.get(n)!;
+    position.set(n, k + 1);
+    // eventTime is the send time, so since (the update's state time) measures POST → update.
+    void post(n, CYCLE[k % CYCLE.length], Date.now());
+  }
+  await new Promise((r) => setTimeout(r, 2000)); // drain
+  const after = commands.count;
+
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const expected = total * SUBSCRIBERS;
+  console.log(
+    JSON.stringify(
+      { agents: AGENTS, changesPerSecond: RATE, subscribers: started, events: total, p50ms: percentile(sorted, 50), p99ms: percentile(sorted, 99), updatesReceived: received, updatesExpected: expected, lost: expected - received, redisCommandsPerEvent: +((after - before) / total).toFixed(1) },
+      null,
+      2,
+    ),
+  );
+  for (const c of clients) await c.dispose();
+  receiver.close();
+  await gateway.close();
+  await sandbox.close();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
