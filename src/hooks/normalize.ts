@@ -150,7 +150,8 @@ const NORMALIZERS: Record<string, (b: Body) => Record<string, unknown>> = {
     caller: str(b.caller),
     displayCaller: str(b.displayCaller),
     called: str(b.called),
-    calledAt: time(b.callTime),
+    // The table names callTime; the example sends startTime.
+    calledAt: time(b.callTime ?? b.startTime),
     ringingAt: time(b.ringingTime),
     answeredAt: time(b.answerTime),
     hungUpAt: time(b.hangupTime),

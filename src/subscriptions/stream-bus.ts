@@ -48,6 +48,8 @@ export class StreamEventBus implements EventBus {
   private running = false;
   private loop?: Promise<void>;
   private lastId = '0';
+  /** Whether lastId is a real position in the log (not yet when the store was down at start). */
+  private positioned = false;
 
   constructor(
     private readonly store: Store,
@@ -61,6 +63,7 @@ export class StreamEventBus implements EventBus {
     this.running = true;
     try {
       this.lastId = await this.store.lastEventId();
+      this.positioned = true;
     } catch (err) {
       this.logger.warn({ reason: (err as Error).message }, 'event log unreachable at start; fan-out retries');
     }
@@ -115,7 +118,11 @@ export class StreamEventBus implements EventBus {
       try {
         // After an outage the log may have been lost (Redis without persistence) and restarted its
         // sequence: read the new log from its start rather than waiting for ids it will not reach.
-        if (failures > 0 && Number(await this.store.lastEventId()) < Number(this.lastId)) this.lastId = '0';
+        if (!this.positioned) {
+          // The store was down at start: go live from the log's end, not from its beginning.
+          this.lastId = await this.store.lastEventId();
+          this.positioned = true;
+        } else if (failures > 0 && Number(await this.store.lastEventId()) < Number(this.lastId)) this.lastId = '0';
         const entries = await this.store.waitEvents(STREAMS, this.lastId, 1000, 1000);
         if (failures > 0) this.logger.info('event fan-out reading again');
         failures = 0;
