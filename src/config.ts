@@ -58,6 +58,14 @@ const env = z.object({
   AUTH_JWKS_URL: httpUrl.optional(),
   UPSTREAM_TIMEOUT_MS: positiveMs(10_000),
   UPLOAD_MAX_BYTES: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').positive('must be positive').default(20 * 1024 * 1024),
+  LOOKUP_TTL_LOCATION_S: positiveMs(30 * 86_400),
+  LOOKUP_TTL_PORTABILITY_S: positiveMs(7 * 86_400),
+  LOOKUP_TTL_STATE_S: positiveMs(600),
+  LOOKUP_TTL_MARKS_S: positiveMs(86_400),
+  LOOKUP_TTL_MARK_REPORT_S: positiveMs(86_400),
+  LOOKUP_FAILURE_TTL_S: positiveMs(15),
+  LOOKUP_REFRESH_AHEAD: z.coerce.number({ message: 'must be a number' }).min(0, 'must be between 0 and 0.9').max(0.9, 'must be between 0 and 0.9').default(0.1),
+  LOOKUP_MAX_CONCURRENCY: positiveMs(16),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -90,6 +98,14 @@ export interface Config {
   /** Largest file a GraphQL multipart upload may carry (default 20 MiB). */
   uploadMaxBytes: number;
   logLevel: z.infer<typeof env>['LOG_LEVEL'];
+  /** Phone lookups: cache time to live per kind and of failures (seconds), early refresh, concurrency. */
+  lookups: {
+    ttlSeconds: { location: number; portability: number; state: number; marks: number; markReport: number };
+    failureTtlSeconds: number;
+    /** Fraction of an entry's life, at its end, in which reads refresh it in the background. */
+    refreshAhead: number;
+    maxConcurrent: number;
+  };
 }
 
 /** Reads and validates the environment. Throws ConfigError naming the first bad variable. */
@@ -135,5 +151,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     logLevel: e.LOG_LEVEL,
+    lookups: {
+      ttlSeconds: {
+        location: e.LOOKUP_TTL_LOCATION_S,
+        portability: e.LOOKUP_TTL_PORTABILITY_S,
+        state: e.LOOKUP_TTL_STATE_S,
+        marks: e.LOOKUP_TTL_MARKS_S,
+        markReport: e.LOOKUP_TTL_MARK_REPORT_S,
+      },
+      failureTtlSeconds: e.LOOKUP_FAILURE_TTL_S,
+      refreshAhead: e.LOOKUP_REFRESH_AHEAD,
+      maxConcurrent: e.LOOKUP_MAX_CONCURRENCY,
+    },
   };
 }

@@ -1,4 +1,5 @@
 import type { SandboxContext } from '../server';
+import { registerLookup } from './lookup';
 import { registerNotice } from './notice';
 import { registerTask } from './task';
 import { registerTemplate } from './template';
@@ -8,4 +9,5 @@ export function registerFamilies(ctx: SandboxContext): void {
   registerTask(ctx);
   registerTemplate(ctx);
   registerNotice(ctx);
+  registerLookup(ctx);
 }
