@@ -13,6 +13,7 @@ import { JwtVerifier } from './auth/jwt';
 import type { Config } from './config';
 import { GatewayContext, type Services } from './context';
 import { UpstreamClient } from './datasources/http';
+import { lookupCacheSettings, PhoneLookupCache } from './datasources/phone-cache';
 import { TokenProvider } from './datasources/token';
 import { formatError, GatewayError } from './errors';
 import type { Logger } from './logger';
@@ -73,7 +74,8 @@ function createServices(config: Config, logger: Logger): Services {
   upstream.useTokens('notice', tokens.notice);
   const jwt = new JwtVerifier({ secret: config.jwtSecret, jwksUrl: config.jwksUrl });
   const events = new StreamEventBus(store, logger, { maxLenPerKind: config.eventsMaxLenPerKind, dedupeTtlMs: config.eventsDedupeTtlMs });
-  return { config, logger, store, upstream, tokens, jwt, events };
+  const lookups = new PhoneLookupCache(store, logger, lookupCacheSettings(config));
+  return { config, logger, store, upstream, tokens, jwt, events, lookups };
 }
 
 /** One log line per GraphQL operation: name, duration, upstream calls, outcome. */
@@ -238,6 +240,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         for (const f of features) await f.close?.();
         wsServer.close();
         await services.events.close();
+        await services.lookups.close();
         await services.upstream.close();
         await services.store.close();
         logger.info('gateway stopped');

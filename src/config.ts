@@ -61,6 +61,14 @@ const env = z.object({
   EVENTS_MAXLEN_PER_KIND: positiveInt(100_000),
   EVENTS_DEDUPE_TTL_S: positiveInt(48 * 3600),
   EVENT_BUFFER_SIZE: positiveInt(1000),
+  LOOKUP_TTL_LOCATION_S: positiveInt(30 * 86_400),
+  LOOKUP_TTL_PORTABILITY_S: positiveInt(7 * 86_400),
+  LOOKUP_TTL_STATE_S: positiveInt(600),
+  LOOKUP_TTL_MARKS_S: positiveInt(86_400),
+  LOOKUP_TTL_MARK_REPORT_S: positiveInt(86_400),
+  LOOKUP_FAILURE_TTL_S: positiveInt(15),
+  LOOKUP_REFRESH_AHEAD: z.coerce.number({ message: 'must be a number' }).min(0, 'must be between 0 and 0.9').max(0.9, 'must be between 0 and 0.9').default(0.1),
+  LOOKUP_MAX_CONCURRENCY: positiveInt(16),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -99,6 +107,14 @@ export interface Config {
   /** Events buffered per subscription before a slow subscriber is cut off. */
   eventBufferSize: number;
   logLevel: z.infer<typeof env>['LOG_LEVEL'];
+  /** Phone lookups: cache time to live per kind and of failures (seconds), early refresh, concurrency. */
+  lookups: {
+    ttlSeconds: { location: number; portability: number; state: number; marks: number; markReport: number };
+    failureTtlSeconds: number;
+    /** Fraction of an entry's life, at its end, in which reads refresh it in the background. */
+    refreshAhead: number;
+    maxConcurrent: number;
+  };
 }
 
 /** Reads and validates the environment. Throws ConfigError naming the first bad variable. */
@@ -147,5 +163,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     eventsDedupeTtlMs: e.EVENTS_DEDUPE_TTL_S * 1000,
     eventBufferSize: e.EVENT_BUFFER_SIZE,
     logLevel: e.LOG_LEVEL,
+    lookups: {
+      ttlSeconds: {
+        location: e.LOOKUP_TTL_LOCATION_S,
+        portability: e.LOOKUP_TTL_PORTABILITY_S,
+        state: e.LOOKUP_TTL_STATE_S,
+        marks: e.LOOKUP_TTL_MARKS_S,
+        markReport: e.LOOKUP_TTL_MARK_REPORT_S,
+      },
+      failureTtlSeconds: e.LOOKUP_FAILURE_TTL_S,
+      refreshAhead: e.LOOKUP_REFRESH_AHEAD,
+      maxConcurrent: e.LOOKUP_MAX_CONCURRENCY,
+    },
   };
 }

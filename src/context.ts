@@ -2,6 +2,7 @@ import type { Principal } from './auth/principal';
 import type { JwtVerifier } from './auth/jwt';
 import type { Config } from './config';
 import type { CallOptions, UpstreamClient, UpstreamResult } from './datasources/http';
+import type { PhoneLookupCache } from './datasources/phone-cache';
 import type { TokenProvider } from './datasources/token';
 import type { Logger } from './logger';
 import type { Store } from './store/store';
@@ -17,6 +18,8 @@ export interface Services {
   jwt: JwtVerifier;
   /** Platform events after fan-out (the event backbone). */
   events: StreamEventBus;
+  /** Shared cache of phone lookups (per-instance concurrency limit and statistics). */
+  lookups: PhoneLookupCache;
 }
 
 export interface UpstreamCallRecord {

@@ -16,6 +16,7 @@ import {
 } from '../schema/task';
 import { fromAnyPlatformTime, fromEpochMs, isPhoneNumber, toInt, toOptionalString } from './convert';
 import { DataSource } from './datasource';
+import { phoneInfo } from '../schema/lookup';
 
 /** A control number of updateTaskStatus → the status the task is then in. */
 const STATUS_AFTER: Record<TaskAction, TaskStatus> = {
@@ -138,6 +139,7 @@ export function toCallRecord(r: PlatformRecord, taskSn: string): TaskCallRecord 
     callId: String(r.callID ?? r.callId ?? ''),
     taskSn: String(r.taskSn ?? taskSn),
     called: String(r.called ?? ''),
+    calledInfo: phoneInfo(toOptionalString(r.called)),
     caller: String(r.caller ?? ''),
     hangup: hangupCause(r.hangupGcode, r.hangupGname),
     startTime: fromAnyPlatformTime(r.startTime),

@@ -3,6 +3,7 @@ import { EventsResolver } from './events';
 import { AgentResolver } from './agent';
 import { AgentControlResolver } from './agentcontrol';
 import { GroupResolver } from './group';
+import { LookupResolver } from './lookup';
 import { NoticeResolver } from './notice';
 import { TaskResolver } from './task';
 import { TemplateResolver } from './template';
@@ -18,4 +19,5 @@ export const resolvers: NonEmptyArray<Function> = [
   WallboardResolver,
   GroupResolver,
   AgentResolver,
+  LookupResolver,
 ];

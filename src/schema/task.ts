@@ -1,4 +1,5 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
+import { PhoneInfo } from './lookup';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 /** Task types; the values are the platform's `taskType` strings. */
@@ -210,9 +211,11 @@ export class TaskCallRecord {
   @Field(() => ID)
   taskSn!: string;
 
-  // TODO(lookups): calledInfo: PhoneInfo — wired by the lead when the lookups family merges.
   @Field({ description: 'Called number' })
   called!: string;
+
+  @Field(() => PhoneInfo, { nullable: true, description: 'What is known about the called number (looked up on demand, batched and cached)' })
+  calledInfo?: PhoneInfo | null;
 
   @Field({ description: 'Calling number' })
   caller!: string;

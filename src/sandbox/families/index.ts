@@ -3,6 +3,7 @@ import { registerEmit } from './emit';
 import { registerAgent } from './agent';
 import { registerAgentControl } from './agentcontrol';
 import { registerGroup } from './group';
+import { registerLookup } from './lookup';
 import { registerNotice } from './notice';
 import { registerTask } from './task';
 import { registerTemplate } from './template';
@@ -16,4 +17,5 @@ export function registerFamilies(ctx: SandboxContext): void {
   registerGroup(ctx);
   registerAgent(ctx);
   registerAgentControl(ctx);
+  registerLookup(ctx);
 }

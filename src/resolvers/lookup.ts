@@ -1,0 +1,77 @@
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GatewayContext } from '../context';
+import { LookupDataSource } from '../datasources/lookup';
+import { BadInputError } from '../errors';
+import {
+  PhoneInfo,
+  PhoneLocation,
+  PhoneLookupStats,
+  PhoneMarkReport,
+  PhoneMarks,
+  PhoneState,
+  Portability,
+} from '../schema/lookup';
+import { parsePhone, PhoneScalar } from '../schema/phone';
+
+/** Most numbers one `phones` query may look up. */
+export const MAX_PHONES = 500;
+
+/** The Phone scalar already validated and normalised the number. */
+function info(number: string): PhoneInfo {
+  const parsed = parsePhone(number)!;
+  return new PhoneInfo(parsed.number, parsed.kind, parsed.areaCode);
+}
+
+@Resolver(() => PhoneInfo)
+export class LookupResolver {
+  @Authorized('viewer')
+  @Query(() => PhoneInfo, { description: 'Lookups of one number; only the fields you select are looked up' })
+  phone(@Arg('number', () => PhoneScalar) number: string): PhoneInfo {
+    return info(number);
+  }
+
+  @Authorized('viewer')
+  @Query(() => [PhoneInfo], { description: `Lookups of up to ${MAX_PHONES} numbers, in the order given (duplicates are looked up once)` })
+  phones(@Arg('numbers', () => [PhoneScalar]) numbers: string[]): PhoneInfo[] {
+    if (numbers.length > MAX_PHONES) throw new BadInputError('numbers', `at most ${MAX_PHONES} numbers per query, got ${numbers.length}`);
+    return numbers.map(info);
+  }
+
+  @FieldResolver(() => PhoneLocation, { nullable: true, description: 'Area code, province, city and carriers (platform location lookup; area code only for fixed lines)' })
+  location(@Root() phone: PhoneInfo, @Ctx() ctx: GatewayContext): Promise<PhoneLocation | null> {
+    return ctx.dataSource(LookupDataSource).location(phone);
+  }
+
+  @FieldResolver(() => Portability, { nullable: true, description: 'Whether the number moved carrier, and to which (mobile numbers; null for fixed lines)' })
+  portability(@Root() phone: PhoneInfo, @Ctx() ctx: GatewayContext): Promise<Portability | null> {
+    return ctx.dataSource(LookupDataSource).portability(phone);
+  }
+
+  @FieldResolver(() => PhoneState, { nullable: true, description: 'Live network state (mobile numbers; null for fixed lines)' })
+  state(@Root() phone: PhoneInfo, @Ctx() ctx: GatewayContext): Promise<PhoneState | null> {
+    return ctx.dataSource(LookupDataSource).state(phone);
+  }
+
+  @FieldResolver(() => PhoneMarks, { nullable: true, description: 'How the number is marked (v1: one mark type and count, yellow-page name)' })
+  marks(@Root() phone: PhoneInfo, @Ctx() ctx: GatewayContext): Promise<PhoneMarks> {
+    return ctx.dataSource(LookupDataSource).marks(phone);
+  }
+
+  @FieldResolver(() => PhoneMarkReport, { nullable: true, description: 'Marks by type and by source: 360, Baidu, Huawei, OPPO, Tencent, vivo, Xiaomi (v2)' })
+  markReport(@Root() phone: PhoneInfo, @Ctx() ctx: GatewayContext): Promise<PhoneMarkReport> {
+    return ctx.dataSource(LookupDataSource).markReport(phone);
+  }
+
+  @Authorized('admin')
+  @Query(() => PhoneLookupStats, { description: 'Phone lookup cache statistics: hits, misses and platform calls per lookup kind' })
+  async phoneLookupStats(@Ctx() ctx: GatewayContext): Promise<PhoneLookupStats> {
+    const cache = ctx.services.lookups;
+    return { instance: cache.instanceStats(), cluster: await cache.clusterStats() };
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Int, { description: 'Forgets every cached lookup of a number (the next query asks the platform); returns the entries removed' })
+  evictPhoneInfo(@Arg('number', () => PhoneScalar) number: string, @Ctx() ctx: GatewayContext): Promise<number> {
+    return ctx.services.lookups.evict(number);
+  }
+}

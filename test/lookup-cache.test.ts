@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../src/config';
+import { startSandbox, type Sandbox } from '../src/sandbox/server';
+import { startOwnRedis, type OwnRedis } from './support/redis';
+import { startStack, type Stack } from './support/stack';
+
+const STATE = `query($n: Phone!) { phone(number: $n) { state } }`;
+const LOCATION = `query($n: Phone!) { phone(number: $n) { location { province city } } }`;
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(25);
+  }
+}
+
+describe('lookup cache expiry', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { LOOKUP_TTL_STATE_S: '1', LOOKUP_REFRESH_AHEAD: '0' } });
+  });
+  afterAll(() => stack.close());
+
+  it('refetches an entry after its TTL, and not before', async () => {
+    const n = '13900002001';
+    await stack.api.post('/lookups/override', { number: n, lookup: 'phonestate', data: { state: 1 } });
+    const before = await stack.api.count('lookup.phonestate');
+    expect((await stack.gql(STATE, { n })).data!.phone.state).toBe('NORMAL');
+    await stack.api.post('/lookups/override', { number: n, lookup: 'phonestate', data: { state: 5 } });
+    // Within the TTL: the cached answer, no platform call.
+    expect((await stack.gql(STATE, { n })).data!.phone.state).toBe('NORMAL');
+    expect(await stack.api.count('lookup.phonestate')).toBe(before + 1);
+    await waitFor(async () => (await stack.gateway.services.store.pttl(`lookup:v1:state:${n}`)) === -2);
+    expect((await stack.gql(STATE, { n })).data!.phone.state).toBe('POWERED_OFF');
+    expect(await stack.api.count('lookup.phonestate')).toBe(before + 2);
+  });
+
+  it('keeps the other kinds by their own TTL', async () => {
+    const n = '13900002002';
+    const before = await stack.api.count('lookup.location');
+    await stack.gql(LOCATION, { n });
+    const ttl = await stack.gateway.services.store.pttl(`lookup:v1:location:${n}`);
+    expect(ttl).toBeGreaterThan(29 * 86_400_000);
+    await stack.gql(LOCATION, { n });
+    expect(await stack.api.count('lookup.location')).toBe(before + 1);
+  });
+
+  it('has the documented defaults and refuses a bad TTL setting, naming the variable', () => {
+    expect(() => loadConfig({ LOOKUP_TTL_STATE_S: '0' })).toThrow(/LOOKUP_TTL_STATE_S/);
+    expect(() => loadConfig({ LOOKUP_REFRESH_AHEAD: '2' })).toThrow(/LOOKUP_REFRESH_AHEAD/);
+    expect(loadConfig({}).lookups).toEqual({
+      ttlSeconds: { location: 30 * 86_400, portability: 7 * 86_400, state: 600, marks: 86_400, markReport: 86_400 },
+      failureTtlSeconds: 15,
+      refreshAhead: 0.1,
+      maxConcurrent: 16,
+    });
+  });
+});
+
+describe('two gateway instances, one platform, one cache', () => {
+  let sandbox: Sandbox;
+  let a: Stack;
+  let b: Stack;
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    const prefix = `test:${randomUUID()}:`;
+    // State entries live 4 s and are refreshed early from 1 s on (the last 75 % of their life).
+    const env = { LOOKUP_TTL_STATE_S: '4', LOOKUP_REFRESH_AHEAD: '0.75' };
+    a = await startStack({ sandbox, prefix, env });
+    b = await startStack({ sandbox, prefix, env });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await sandbox.close();
+  });
+
+  const burst = (n: string, query: string, count = 200) =>
+    Promise.all(Array.from({ length: count }, (_, i) => (i % 2 === 0 ? a : b).gql(query, { n })));
+
+  it('200 concurrent requests for one cold number make one platform call', async () => {
+    const n = '13900003001';
+    const before = sandbox.count('lookup.location');
+    const results = await burst(n, LOCATION);
+    expect(results.every((r) => r.errors === undefined && typeof r.data!.phone.location.province === 'string')).toBe(true);
+    expect(new Set(results.map((r) => JSON.stringify(r.data))).size).toBe(1);
+    expect(sandbox.count('lookup.location')).toBe(before + 1);
+  });
+
+  it('one platform call also when the platform is slow to answer', async () => {
+    const n = '13900003002';
+    sandbox.addFault({ endpoint: 'lookup.location', kind: 'delay', ms: 400 });
+    const before = sandbox.count('lookup.location');
+    const results = await burst(n, LOCATION);
+    expect(results.every((r) => r.errors === undefined && r.data!.phone.location.city)).toBe(true);
+    expect(sandbox.count('lookup.location')).toBe(before + 1);
+  });
+
+  it('a failed cold lookup is one platform call, and every waiter gets the error', async () => {
+    const n = '13900003003';
+    sandbox.addFault({ endpoint: 'lookup.location', kind: 'envelope', code: 500, msg: '系统繁忙' });
+    const before = sandbox.count('lookup.location');
+    const results = await burst(n, LOCATION, 100);
+    expect(results.every((r) => r.data!.phone.location === null && r.errors![0].extensions?.code === 'UPSTREAM_ERROR')).toBe(true);
+    expect(sandbox.count('lookup.location')).toBe(before + 1);
+  });
+
+  it('a hot key near its expiry is refreshed by one platform call while every reader gets an answer', async () => {
+    const n = '13900003004';
+    const store = a.gateway.services.store;
+    const key = `lookup:v1:state:${n}`;
+    await a.gql(STATE, { n });
+    const before = sandbox.count('lookup.phonestate');
+    await a.api.post('/lookups/override', { number: n, lookup: 'phonestate', data: { state: 3 } });
+    // Into the early-refresh part of the entry's life (from 1 s), well before its expiry (4 s).
+    await sleep(1300);
+    expect(await store.pttl(key)).toBeGreaterThan(1500);
+    const results = await burst(n, STATE);
+    expect(results.every((r) => r.errors === undefined && r.data!.phone.state)).toBe(true);
+    await waitFor(async () => (await a.gql(STATE, { n })).data!.phone.state === 'IN_CALL');
+    expect(sandbox.count('lookup.phonestate')).toBe(before + 1);
+    // The refreshed entry starts a new life.
+    expect(await store.pttl(key)).toBeGreaterThan(3000);
+  });
+});
+
+describe('Redis stopped', () => {
+  let redis: OwnRedis;
+  let stack: Stack;
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+    stack = await startStack({ store: redis.url });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await redis.stop();
+  });
+
+  it('answers lookups from the platform while the cache is down', async () => {
+    const cached = '13900004001';
+    const warm = await stack.gql(LOCATION, { n: cached });
+    expect(warm.errors).toBeUndefined();
+    await redis.stop();
+
+    const before = stack.sandbox.count('lookup.location');
+    const again = await stack.gql(LOCATION, { n: cached });
+    expect(again).toEqual(warm);
+    const fresh = '13900004002';
+    const res = await stack.gql(`query($n: Phone!) { phone(number: $n) { location { province } state marks { type } } }`, { n: fresh });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.phone).toEqual({ location: { province: expect.any(String) }, state: expect.any(String), marks: { type: expect.any(String) } });
+    expect(stack.sandbox.count('lookup.location')).toBe(before + 2);
+
+    // Concurrent requests of this instance still share one platform call per number.
+    stack.sandbox.addFault({ endpoint: 'lookup.location', kind: 'delay', ms: 300 });
+    const burst = await Promise.all(Array.from({ length: 20 }, () => stack.gql(LOCATION, { n: '13900004003' })));
+    expect(burst.every((r) => r.errors === undefined)).toBe(true);
+    expect(stack.sandbox.count('lookup.location')).toBe(before + 3);
+
+    const stats = await stack.gql(`{ phoneLookupStats { instance { kind platformCalls } cluster { kind } } }`);
+    expect(stats.data!.phoneLookupStats.cluster).toBeNull();
+  });
+});
