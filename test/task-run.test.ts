@@ -138,6 +138,30 @@ describe('a task created and started', () => {
     );
   });
 
+  it("decorates call records and call-end events with the called number's info, looked up once per number", async () => {
+    const phones = ['13900000021', '13900000022', '13900000021', '13900000023', '13900000022'];
+    const created = await stack.gql(CREATE, {
+      input: { name: 'info', type: 'ROBOT', flowId: 'flow-1', caller: '95002', contacts: phones.map((phone) => ({ phone })) },
+    });
+    const taskSn = created.data!.createTask.taskSn as string;
+    const ends = await collect(stack.ws(), `subscription($sn: ID) { callEnded(taskSn: $sn) { called calledInfo { number location { province } } } }`, { sn: taskSn });
+    await stack.gql(`mutation($sn: ID!) { setTaskStatus(taskSn: $sn, action: START) { status } }`, { sn: taskSn });
+    await ends.waitFor(phones.length);
+    expect(ends.events.map((e) => e.calledInfo.number)).toEqual(phones);
+    const looked = (await stack.api.requests('lookup.location')).filter((r) => phones.some((p) => r.path.endsWith(p)));
+    expect(looked).toHaveLength(new Set(phones).size);
+    const since = await stack.api.lastSeq();
+    const query = `query($sn: ID!) { taskCallLogs(taskSn: $sn, type: ROBOT, page: 1, pageSize: 10) { records { called calledInfo { number location { province } } } } }`;
+    const first = await stack.gql(query, { sn: taskSn });
+    expect(first.errors).toBeUndefined();
+    const records = first.data!.taskCallLogs.records as { called: string; calledInfo: { number: string; location: { province: string } } }[];
+    expect(records.map((r) => r.calledInfo.number)).toEqual(phones);
+    expect(records.every((r) => typeof r.calledInfo.location.province === 'string')).toBe(true);
+    // The subscription already looked the numbers up: the page needs no lookup at all.
+    expect(await stack.api.requests('lookup.location', since)).toHaveLength(0);
+    expect(ends.events.map((e) => e.calledInfo.location.province)).toEqual(records.map((r) => r.calledInfo.location.province));
+  });
+
   it('pauses, resumes and cancels with taskStatus pushes in the callback numbering', async () => {
     await fastPlatform(stack, 50);
     const created = await stack.gql(CREATE, {
