@@ -7,6 +7,7 @@ import { NoticeResolver } from './notice';
 import { TaskResolver } from './task';
 import { TemplateResolver } from './template';
 import { WallboardResolver } from './wallboard';
+import { MakecallResolver } from './makecall';
 
 /** Every resolver class of the schema: one per REST family, plus the event subscriptions. */
 export const resolvers: NonEmptyArray<Function> = [
@@ -18,4 +19,5 @@ export const resolvers: NonEmptyArray<Function> = [
   WallboardResolver,
   GroupResolver,
   AgentResolver,
+  MakecallResolver,
 ];

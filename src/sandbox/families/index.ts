@@ -6,6 +6,7 @@ import { registerGroup } from './group';
 import { registerNotice } from './notice';
 import { registerTask } from './task';
 import { registerTemplate } from './template';
+import { registerMakecall } from './makecall';
 
 /** Every platform family the sandbox simulates; each registers its endpoints on the context. */
 export function registerFamilies(ctx: SandboxContext): void {
@@ -16,4 +17,5 @@ export function registerFamilies(ctx: SandboxContext): void {
   registerGroup(ctx);
   registerAgent(ctx);
   registerAgentControl(ctx);
+  registerMakecall(ctx);
 }
