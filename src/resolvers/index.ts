@@ -8,6 +8,7 @@ import { TaskResolver } from './task';
 import { TemplateResolver } from './template';
 import { WallboardResolver } from './wallboard';
 import { MakecallResolver } from './makecall';
+import { PnsResolver } from './pns';
 
 /** Every resolver class of the schema: one per REST family, plus the event subscriptions. */
 export const resolvers: NonEmptyArray<Function> = [
@@ -20,4 +21,5 @@ export const resolvers: NonEmptyArray<Function> = [
   GroupResolver,
   AgentResolver,
   MakecallResolver,
+  PnsResolver,
 ];

@@ -7,6 +7,7 @@ import { registerNotice } from './notice';
 import { registerTask } from './task';
 import { registerTemplate } from './template';
 import { registerMakecall } from './makecall';
+import { registerPns } from './pns';
 
 /** Every platform family the sandbox simulates; each registers its endpoints on the context. */
 export function registerFamilies(ctx: SandboxContext): void {
@@ -18,4 +19,5 @@ export function registerFamilies(ctx: SandboxContext): void {
   registerAgent(ctx);
   registerAgentControl(ctx);
   registerMakecall(ctx);
+  registerPns(ctx);
 }
