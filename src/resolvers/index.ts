@@ -9,6 +9,7 @@ import { TemplateResolver } from './template';
 import { WallboardResolver } from './wallboard';
 import { MakecallResolver } from './makecall';
 import { PnsResolver } from './pns';
+import { DirectCallResolver } from './directcall';
 
 /** Every resolver class of the schema: one per REST family, plus the event subscriptions. */
 export const resolvers: NonEmptyArray<Function> = [
@@ -22,4 +23,5 @@ export const resolvers: NonEmptyArray<Function> = [
   AgentResolver,
   MakecallResolver,
   PnsResolver,
+  DirectCallResolver,
 ];

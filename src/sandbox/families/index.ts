@@ -8,6 +8,7 @@ import { registerTask } from './task';
 import { registerTemplate } from './template';
 import { registerMakecall } from './makecall';
 import { registerPns } from './pns';
+import { registerDirectCall } from './directcall';
 
 /** Every platform family the sandbox simulates; each registers its endpoints on the context. */
 export function registerFamilies(ctx: SandboxContext): void {
@@ -20,4 +21,5 @@ export function registerFamilies(ctx: SandboxContext): void {
   registerAgentControl(ctx);
   registerMakecall(ctx);
   registerPns(ctx);
+  registerDirectCall(ctx);
 }
