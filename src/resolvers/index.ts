@@ -10,6 +10,7 @@ import { WallboardResolver } from './wallboard';
 import { MakecallResolver } from './makecall';
 import { PnsResolver } from './pns';
 import { DirectCallResolver } from './directcall';
+import { AimResolver } from './aim';
 
 /** Every resolver class of the schema: one per REST family, plus the event subscriptions. */
 export const resolvers: NonEmptyArray<Function> = [
@@ -24,4 +25,5 @@ export const resolvers: NonEmptyArray<Function> = [
   MakecallResolver,
   PnsResolver,
   DirectCallResolver,
+  AimResolver,
 ];

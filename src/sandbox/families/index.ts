@@ -9,6 +9,7 @@ import { registerTemplate } from './template';
 import { registerMakecall } from './makecall';
 import { registerPns } from './pns';
 import { registerDirectCall } from './directcall';
+import { registerAim } from './aim';
 
 /** Every platform family the sandbox simulates; each registers its endpoints on the context. */
 export function registerFamilies(ctx: SandboxContext): void {
@@ -22,4 +23,5 @@ export function registerFamilies(ctx: SandboxContext): void {
   registerMakecall(ctx);
   registerPns(ctx);
   registerDirectCall(ctx);
+  registerAim(ctx);
 }
