@@ -11,6 +11,7 @@ import { MakecallResolver } from './makecall';
 import { PnsResolver } from './pns';
 import { DirectCallResolver } from './directcall';
 import { AimResolver } from './aim';
+import { SmsResolver } from './sms';
 
 /** Every resolver class of the schema: one per REST family, plus the event subscriptions. */
 export const resolvers: NonEmptyArray<Function> = [
@@ -26,4 +27,5 @@ export const resolvers: NonEmptyArray<Function> = [
   PnsResolver,
   DirectCallResolver,
   AimResolver,
+  SmsResolver,
 ];

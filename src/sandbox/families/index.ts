@@ -10,6 +10,7 @@ import { registerMakecall } from './makecall';
 import { registerPns } from './pns';
 import { registerDirectCall } from './directcall';
 import { registerAim } from './aim';
+import { registerSms } from './sms';
 
 /** Every platform family the sandbox simulates; each registers its endpoints on the context. */
 export function registerFamilies(ctx: SandboxContext): void {
@@ -24,4 +25,5 @@ export function registerFamilies(ctx: SandboxContext): void {
   registerPns(ctx);
   registerDirectCall(ctx);
   registerAim(ctx);
+  registerSms(ctx);
 }
