@@ -12,6 +12,7 @@ import { PnsResolver } from './pns';
 import { DirectCallResolver } from './directcall';
 import { AimResolver } from './aim';
 import { SmsResolver } from './sms';
+import { FlashResolver } from './flash';
 
 /** Every resolver class of the schema: one per REST family, plus the event subscriptions. */
 export const resolvers: NonEmptyArray<Function> = [
@@ -28,4 +29,5 @@ export const resolvers: NonEmptyArray<Function> = [
   DirectCallResolver,
   AimResolver,
   SmsResolver,
+  FlashResolver,
 ];

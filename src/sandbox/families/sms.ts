@@ -10,8 +10,13 @@ const id = () => randomUUID().replace(/-/g, '');
  * refused with 手机号码错误. Outer code "0" when at least one message went, "-1" (with the list) otherwise.
  */
 export function registerSms(ctx: SandboxContext): void {
+  for (const endpoint of ['sms.send', 'flash.send']) registerSend(ctx, endpoint);
+}
+
+/** sms.send and flash.send answer alike. */
+function registerSend(ctx: SandboxContext, endpoint: string): void {
   ctx.route(
-    'sms.send',
+    endpoint,
     (req) => {
       const { templateId, msgs } = req.body as { templateId?: unknown; msgs?: Record<string, unknown>[] };
       if (!templateId) throw new PlatformFault('-1', 'templateId不能为空');
