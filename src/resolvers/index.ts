@@ -8,6 +8,12 @@ import { NoticeResolver } from './notice';
 import { TaskResolver } from './task';
 import { TemplateResolver } from './template';
 import { WallboardResolver } from './wallboard';
+import { MakecallResolver } from './makecall';
+import { PnsResolver } from './pns';
+import { DirectCallResolver } from './directcall';
+import { AimResolver } from './aim';
+import { SmsResolver } from './sms';
+import { FlashResolver } from './flash';
 
 /** Every resolver class of the schema: one per REST family, plus the event subscriptions. */
 export const resolvers: NonEmptyArray<Function> = [
@@ -20,4 +26,10 @@ export const resolvers: NonEmptyArray<Function> = [
   GroupResolver,
   AgentResolver,
   LookupResolver,
+  MakecallResolver,
+  PnsResolver,
+  DirectCallResolver,
+  AimResolver,
+  SmsResolver,
+  FlashResolver,
 ];

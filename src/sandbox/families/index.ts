@@ -7,6 +7,11 @@ import { registerLookup } from './lookup';
 import { registerNotice } from './notice';
 import { registerTask } from './task';
 import { registerTemplate } from './template';
+import { registerMakecall } from './makecall';
+import { registerPns } from './pns';
+import { registerDirectCall } from './directcall';
+import { registerAim } from './aim';
+import { registerSms } from './sms';
 
 /** Every platform family the sandbox simulates; each registers its endpoints on the context. */
 export function registerFamilies(ctx: SandboxContext): void {
@@ -18,4 +23,9 @@ export function registerFamilies(ctx: SandboxContext): void {
   registerAgent(ctx);
   registerAgentControl(ctx);
   registerLookup(ctx);
+  registerMakecall(ctx);
+  registerPns(ctx);
+  registerDirectCall(ctx);
+  registerAim(ctx);
+  registerSms(ctx);
 }

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { BadInputError, UpstreamUnavailableError } from '../errors';
+import { CallerDisplay, PrivacyBindingModel, type PrivacyBinding, type PrivacyBindingInput, type PrivacyUnbinding } from '../schema/pns';
+import { isPhoneNumber, toOptionalString } from './convert';
+import { DataSource } from './datasource';
+
+/** "0001" also means success: overwritten (AXB/AXG) or already bound (AX). */
+const REBOUND = '0001';
+
+function maxLength(field: string, value: string, max: number): void {
+  if (value.length > max) throw new BadInputError(field, `must be at most ${max} characters`);
+}
+
+/** A client request id, or a fresh one, so a retry of the same request is de-duplicated by the platform. */
+function requestIdOf(given: string | undefined | null): string {
+  if (given === undefined || given === null) return randomUUID().replace(/-/g, '');
+  if (!given.trim()) throw new BadInputError('requestId', 'must not be empty when given');
+  maxLength('requestId', given, 50);
+  return given;
+}
+
+/** Privacy numbers AXB, AX and AXG (family `pns`). */
+export class PnsDataSource extends DataSource {
+  async bind(model: PrivacyBindingModel, input: PrivacyBindingInput): Promise<PrivacyBinding> {
+    const requestId = requestIdOf(input.requestId);
+    if (!isPhoneNumber(input.telA)) throw new BadInputError('telA', `"${input.telA}" is not a phone number`);
+    const body: Record<string, unknown> = { requestId, telA: input.telA };
+    if (model === PrivacyBindingModel.AX) {
+      if (input.telB) throw new BadInputError('telB', 'is not used by an AX binding');
+    } else {
+      if (!input.telB || !isPhoneNumber(input.telB)) throw new BadInputError('telB', `"${input.telB ?? ''}" is not a phone number`);
+      body.telB = input.telB;
+    }
+    if (input.telX !== undefined && input.telX !== null) {
+      if (!isPhoneNumber(input.telX)) throw new BadInputError('telX', `"${input.telX}" is not a phone number`);
+      body.telX = input.telX;
+    }
+    if (input.areaCode !== undefined && input.areaCode !== null) {
+      if (!/^\d{2,5}$/.test(input.areaCode)) throw new BadInputError('areaCode', 'must be 2–5 digits');
+      body.areaCode = input.areaCode;
+    }
+    if (input.expiresInSeconds !== undefined && input.expiresInSeconds !== null) {
+      if (input.expiresInSeconds <= 0) throw new BadInputError('expiresInSeconds', 'must be positive (omit it for a permanent binding)');
+      body.expiration = input.expiresInSeconds;
+    }
+    if (input.userData !== undefined && input.userData !== null) {
+      maxLength('userData', input.userData, 200);
+      body.userData = input.userData;
+    }
+    if (input.callerDisplay !== undefined && input.callerDisplay !== null) {
+      if (model === PrivacyBindingModel.AXG) throw new BadInputError('callerDisplay', 'is not supported by AXG bindings');
+      if (model === PrivacyBindingModel.AX && input.callerDisplay > CallerDisplay.SHOW_A) {
+        throw new BadInputError('callerDisplay', 'an AX binding accepts HIDDEN or SHOW_A only');
+      }
+      body.callDisplay = input.callerDisplay;
+    }
+    for (const field of ['identityNumber', 'identityName'] as const) {
+      const value = input[field];
+      if (value === undefined || value === null) continue;
+      if (model !== PrivacyBindingModel.AX) throw new BadInputError(field, 'is used by AX bindings only');
+      maxLength(field, value, 20);
+      body[field] = value;
+    }
+    const endpoint = `pns.${model}.bind`;
+    const { data, code } = await this.ctx.call<{ bindId?: unknown; telX?: unknown }>(endpoint, { body, alsoSuccess: [REBOUND] });
+    const bindId = toOptionalString(data?.bindId);
+    const telX = toOptionalString(data?.telX);
+    if (!bindId || !telX) throw new UpstreamUnavailableError(endpoint, 'no bindId or telX in the answer');
+    return { model, bindId, telX, requestId, overwritten: code === REBOUND };
+  }
+
+  async unbind(model: PrivacyBindingModel, bindId: string, givenRequestId?: string | null): Promise<PrivacyUnbinding> {
+    if (!bindId.trim()) throw new BadInputError('bindId', 'must not be empty');
+    const requestId = requestIdOf(givenRequestId);
+    await this.ctx.call(`pns.${model}.unbind`, { body: { bindId, requestId } });
+    return { bindId, requestId };
+  }
+}

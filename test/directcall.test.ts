@@ -1,0 +1,85 @@
+import { startStack, type Stack } from './support/stack';
+
+const BIND = `mutation($input: DirectCallBindInput!) { bindDirectCall(input: $input) {
+  overwritten sipId sipPassword sipHost sipPort webSocketUrl domain autoSwitch
+  serviceParams { openStun openIce tcp stunServer codec sendLog uploadLog uploadLogUrl } } }`;
+const UNBIND = `mutation($input: DirectCallUnbindInput!) { unbindDirectCall(input: $input) { telA orderId delaySeconds } }`;
+const TERMINAL = JSON.stringify({ appVersion: '1.3', sysType: 'Android', sdkVersion: '1.0.5' });
+
+describe('direct call (sdk/dc on the open host)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+
+  const bindings = () => stack.api.get<{ telA: string; orderId: string }[]>('/directcall/bindings');
+
+  it('binds with a JSON body on the open host and answers the SIP/WebSocket registration as typed fields', async () => {
+    const since = await stack.api.lastSeq();
+    const res = await stack.gql(BIND, {
+      input: { telA: '13800000001', telB: '13900000001', orderId: '1235', displayNumber: '95001', expiresInSeconds: 72000, userData: 'u1', source: 'app', areaCode: 10, terminalInfo: TERMINAL },
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.bindDirectCall).toEqual({
+      overwritten: false,
+      sipId: expect.stringMatching(/^\d+$/),
+      sipPassword: expect.any(String),
+      sipHost: '120.30.40.50',
+      sipPort: 5060,
+      webSocketUrl: 'wss://120.30.40.50:8443',
+      domain: '120.30.40.50:5060',
+      autoSwitch: 0,
+      serviceParams: { openStun: false, openIce: true, tcp: false, stunServer: '120.30.40.50', codec: 'OPUS', sendLog: false, uploadLog: true, uploadLogUrl: 'http://120.30.40.50:8084' },
+    });
+    const [call] = await stack.api.requests('directcall.bind', since);
+    expect(call).toMatchObject({ host: 'open', method: 'POST', path: '/api/sdk/dc/bind', contentType: 'json', tokenIn: 'body' });
+    expect(call.body).toEqual({
+      token: expect.any(String),
+      telA: '13800000001',
+      telB: '13900000001',
+      orderId: '1235',
+      callnum: '95001',
+      expiration: 72000,
+      userData: 'u1',
+      source: 'app',
+      areaCode: 10,
+      terminalInfo: TERMINAL,
+    });
+    const again = await stack.gql(BIND, { input: { telA: '13800000001', telB: '13900000009', orderId: '1235' } });
+    expect(again.data!.bindDirectCall).toMatchObject({ overwritten: true, sipId: res.data!.bindDirectCall.sipId });
+  });
+
+  it('unbinds now, or after a delay (the binding stays until then); an unknown binding is 4003', async () => {
+    await stack.gql(BIND, { input: { telA: '13800000002', telB: '13900000002', orderId: '7' } });
+    await stack.gql(BIND, { input: { telA: '13800000003', telB: '13900000003', orderId: '8' } });
+    const since = await stack.api.lastSeq();
+    const later = await stack.gql(UNBIND, { input: { telA: '13800000002', orderId: '7', delaySeconds: 3600, terminalInfo: TERMINAL } });
+    expect(later.data!.unbindDirectCall).toEqual({ telA: '13800000002', orderId: '7', delaySeconds: 3600 });
+    const now = await stack.gql(UNBIND, { input: { telA: '13800000003', orderId: '8' } });
+    expect(now.data!.unbindDirectCall.delaySeconds).toBe(0);
+    const calls = await stack.api.requests('directcall.unbind', since);
+    expect(calls[0]).toMatchObject({ host: 'open', path: '/api/sdk/dc/unbind', contentType: 'json', tokenIn: 'body' });
+    expect(calls[0].body).toEqual({ token: expect.any(String), telA: '13800000002', orderId: '7', expiration: 3600, terminalInfo: TERMINAL });
+    expect(calls[1].body).toEqual({ token: expect.any(String), telA: '13800000003', orderId: '8' });
+    const left = (await bindings()).map((b) => `${b.telA}:${b.orderId}`);
+    expect(left).toContain('13800000002:7');
+    expect(left).not.toContain('13800000003:8');
+    const gone = await stack.gql(UNBIND, { input: { telA: '13800000003', orderId: '8' } });
+    expect(gone.errors![0].extensions).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamCode: '4003' });
+  });
+
+  it.each([
+    ['telB', BIND, { telA: '13800000004', telB: 'b', orderId: '1' }],
+    ['orderId', BIND, { telA: '13800000004', telB: '13900000004', orderId: ' ' }],
+    ['terminalInfo', BIND, { telA: '13800000004', telB: '13900000004', orderId: '1', terminalInfo: '{not json' }],
+    ['expiresInSeconds', BIND, { telA: '13800000004', telB: '13900000004', orderId: '1', expiresInSeconds: -5 }],
+    ['delaySeconds', UNBIND, { telA: '13800000004', orderId: '1', delaySeconds: -1 }],
+  ])('refuses a bad %s before any platform call', async (field, query, input) => {
+    const since = await stack.api.lastSeq();
+    const res = await stack.gql(query, { input });
+    expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect(await stack.api.requests('directcall.bind', since)).toHaveLength(0);
+    expect(await stack.api.requests('directcall.unbind', since)).toHaveLength(0);
+  });
+});
