@@ -18,6 +18,7 @@ import { TokenProvider } from './datasources/token';
 import { formatError, GatewayError } from './errors';
 import type { Logger } from './logger';
 import { buildGatewaySchema } from './schema/build';
+import { IvrRouting } from './ivr/routing';
 import { graphqlUploads } from './schema/upload';
 import { MemoryStore } from './store/memory';
 import { RedisStore } from './store/redis';
@@ -75,7 +76,8 @@ function createServices(config: Config, logger: Logger): Services {
   const jwt = new JwtVerifier({ secret: config.jwtSecret, jwksUrl: config.jwksUrl });
   const events = new StreamEventBus(store, logger, { maxLenPerKind: config.eventsMaxLenPerKind, dedupeTtlMs: config.eventsDedupeTtlMs });
   const lookups = new PhoneLookupCache(store, logger, lookupCacheSettings(config));
-  return { config, logger, store, upstream, tokens, jwt, events, lookups };
+  const ivr = new IvrRouting(store, logger, config.ivrRulesRefreshMs);
+  return { config, logger, store, upstream, tokens, jwt, events, lookups, ivr };
 }
 
 /** One log line per GraphQL operation: name, duration, upstream calls, outcome. */
@@ -141,6 +143,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger.warn('redis not reachable at start: serving degraded until it is');
   }
   await services.events.start();
+  await services.ivr.start();
   const schema: GraphQLSchema = await buildGatewaySchema();
   const app = express();
   app.disable('x-powered-by');
@@ -240,6 +243,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         for (const f of features) await f.close?.();
         wsServer.close();
         await services.events.close();
+        services.ivr.close();
         await services.lookups.close();
         await services.upstream.close();
         await services.store.close();

@@ -61,6 +61,7 @@ const env = z.object({
   EVENTS_MAXLEN_PER_KIND: positiveInt(100_000),
   EVENTS_DEDUPE_TTL_S: positiveInt(48 * 3600),
   EVENT_BUFFER_SIZE: positiveInt(1000),
+  IVR_RULES_REFRESH_MS: positiveInt(1000),
   LOOKUP_TTL_LOCATION_S: positiveInt(30 * 86_400),
   LOOKUP_TTL_PORTABILITY_S: positiveInt(7 * 86_400),
   LOOKUP_TTL_STATE_S: positiveInt(600),
@@ -106,6 +107,8 @@ export interface Config {
   eventsDedupeTtlMs: number;
   /** Events buffered per subscription before a slow subscriber is cut off. */
   eventBufferSize: number;
+  /** How often an instance checks whether another one changed the IVR routing rules. */
+  ivrRulesRefreshMs: number;
   logLevel: z.infer<typeof env>['LOG_LEVEL'];
   /** Phone lookups: cache time to live per kind and of failures (seconds), early refresh, concurrency. */
   lookups: {
@@ -162,6 +165,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     eventsMaxLenPerKind: e.EVENTS_MAXLEN_PER_KIND,
     eventsDedupeTtlMs: e.EVENTS_DEDUPE_TTL_S * 1000,
     eventBufferSize: e.EVENT_BUFFER_SIZE,
+    ivrRulesRefreshMs: e.IVR_RULES_REFRESH_MS,
     logLevel: e.LOG_LEVEL,
     lookups: {
       ttlSeconds: {

@@ -4,6 +4,7 @@ import type { Config } from './config';
 import type { CallOptions, UpstreamClient, UpstreamResult } from './datasources/http';
 import type { PhoneLookupCache } from './datasources/phone-cache';
 import type { TokenProvider } from './datasources/token';
+import type { IvrRouting } from './ivr/routing';
 import type { Logger } from './logger';
 import type { Store } from './store/store';
 import type { StreamEventBus } from './subscriptions/stream-bus';
@@ -20,6 +21,8 @@ export interface Services {
   events: StreamEventBus;
   /** Shared cache of phone lookups (per-instance concurrency limit and statistics). */
   lookups: PhoneLookupCache;
+  /** IVR transfer routing rules (shared in the store, decided from memory). */
+  ivr: IvrRouting;
 }
 
 export interface UpstreamCallRecord {

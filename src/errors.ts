@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError, AuthenticationError, AuthorizationError } from 'type-graphql';
+import { StoreUnavailableError } from './store/store';
 
 /** The codes a client can see in `extensions.code`. */
 export type ErrorCode =
@@ -9,6 +10,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'UPSTREAM_ERROR'
   | 'UPSTREAM_UNAVAILABLE'
+  | 'UNAVAILABLE'
   | 'TIMEOUT'
   | 'SLOW_SUBSCRIBER'
   | 'INTERNAL';
@@ -100,6 +102,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
   if (original instanceof GatewayError) {
     return { ...base, message: original.message, extensions: { code: original.code, ...original.extensions() } };
+  }
+  if (original instanceof StoreUnavailableError) {
+    return { ...base, message: 'Shared state is unavailable right now; try again shortly', extensions: { code: 'UNAVAILABLE' } };
   }
   if (original instanceof ArgumentValidationError) {
     const fields = original.extensions.validationErrors?.map((v) => v.property) ?? [];

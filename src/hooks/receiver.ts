@@ -52,22 +52,30 @@ export function parseBody(raw: string, contentType: string | undefined): Record<
 }
 
 /**
+ * The gate in front of every platform → gateway route under /hooks/<HOOK_SECRET>: a wrong or
+ * missing secret, or a source outside HOOK_ALLOW_CIDRS, gets 404 with no hint.
+ */
+export function hookGuard(config: Services['config']) {
+  const secret = config.hookSecret;
+  const allowed = allowList(config.hookAllowCidrs);
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!secret || !secretMatches(String(req.params.secret), secret)) return res.status(404).end();
+    if (!sourceAllowed(allowed, req.socket.remoteAddress)) return res.status(404).end();
+    next();
+  };
+}
+
+/**
  * POST /hooks/<HOOK_SECRET>: every platform callback. A callback is acknowledged (200) only once it
  * is durably in the event log or known as a duplicate; 503 when the log cannot take it, so the
  * platform pushes it again. An authentic body that cannot be used goes to the dead letters (200).
  */
 export function webhookReceiver(services: Services): GatewayFeature {
   const { config, logger, store, events } = services;
-  const secret = config.hookSecret;
-  const allowed = allowList(config.hookAllowCidrs);
   return {
     mount(app) {
       const router = express.Router();
-      router.post('/hooks/:secret', (req: Request, res: Response, next: NextFunction) => {
-        if (!secret || !secretMatches(String(req.params.secret), secret)) return res.status(404).end();
-        if (!sourceAllowed(allowed, req.socket.remoteAddress)) return res.status(404).end();
-        next();
-      }, express.text({ type: () => true, limit: MAX_BODY }), async (req: Request, res: Response) => {
+      router.post('/hooks/:secret', hookGuard(config), express.text({ type: () => true, limit: MAX_BODY }), async (req: Request, res: Response) => {
         const raw = typeof req.body === 'string' ? req.body : '';
         let kind = 'unknown';
         try {

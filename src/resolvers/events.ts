@@ -22,6 +22,7 @@ import {
   TaskStatusChangedEvent,
   TemplateReviewedEvent,
 } from '../schema/events';
+import { IvrDecisionEvent, IvrOutcome } from '../schema/ivr';
 import type { DeliveredEvent } from '../subscriptions/bus';
 import { eventStream, payloadOrEnd, type EventPayload, type Overflow } from '../subscriptions/event-stream';
 
@@ -215,6 +216,19 @@ export class EventsResolver {
     @Arg('phone', { nullable: true }) _phone?: string,
     @Arg('after', () => ID, afterArg) _after?: string,
   ): FlashReportEvent {
+    return payloadOrEnd(event);
+  }
+
+  @Subscription(() => IvrDecisionEvent, {
+    description: "The gateway's answers to the platform's IVR transfer requests",
+    subscribe: stream(['ivrDecision'], { called: field('called'), outcome: field('outcome') }),
+  })
+  ivrDecisions(
+    @Root() event: EventPayload | Overflow,
+    @Arg('called', { nullable: true }) _called?: string,
+    @Arg('outcome', () => IvrOutcome, { nullable: true }) _outcome?: IvrOutcome,
+    @Arg('after', () => ID, afterArg) _after?: string,
+  ): IvrDecisionEvent {
     return payloadOrEnd(event);
   }
 

@@ -357,6 +357,7 @@ export const EVENT_TYPE_NAMES: Record<string, string> = {
   sms: 'SmsReportEvent',
   smsUplink: 'SmsReportEvent',
   flash: 'FlashReportEvent',
+  ivrDecision: 'IvrDecisionEvent',
 };
 
 /** The kinds a client may ask platformEvents for. */
@@ -377,6 +378,8 @@ export enum EventKind {
   SMS_REPORT = 'sms',
   SMS_REPLY = 'smsUplink',
   FLASH_REPORT = 'flash',
+  /** The gateway's own: its answers to the platform's IVR transfer requests. */
+  IVR_DECISION = 'ivrDecision',
 }
 registerEnumType(EventKind, { name: 'EventKind', description: 'Kinds of platform event' });
 

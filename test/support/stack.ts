@@ -46,6 +46,16 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** Runs `fn`; when it throws, closes the sandbox started for it so the test run can exit. */
+function startOrClose<T>(sandbox: Sandbox | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    void sandbox?.close();
+    throw err;
+  }
+}
+
 /** Starts a sandbox platform (unless given) and a gateway pointed at it over HTTP. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const ownSandbox = !options.sandbox;
@@ -54,7 +64,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const store = options.store ?? 'redis';
   const hookSecret = options.env?.HOOK_SECRET ?? randomBytes(12).toString('hex');
   const creds = sandbox.credentials;
-  const config = loadConfig({
+  const config = startOrClose(ownSandbox ? sandbox : undefined, () => loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     VCALL_BASE_URL: sandbox.urls.cc,
@@ -69,7 +79,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     AUTH_JWT_SECRET: JWT_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
-  });
+  }));
   const logger = createLogger(config.logLevel);
   const gateway = await startGateway({ config, logger, features: options.withFeatures === false ? [] : defaultFeatures });
   const hookUrl = `${gateway.url}/hooks/${hookSecret}`;

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { GatewayFeature } from '../app';
+import type { Services } from '../context';
+import { canonicalDtmf, canonicalNumber, IvrOutcome, type IvrDecision, type IvrQuery } from '../ivr/rules';
+import { hookGuard, parseBody } from './receiver';
+
+const MAX_BODY = 16 * 1024;
+
+/** The answer the platform expects: code 0 (phone, or empty for default routing), 403 blacklisted, 500 failure. */
+function answer(decision: IvrDecision): { code: number; msg: string; data: { phone: string } } {
+  switch (decision.outcome) {
+    case IvrOutcome.TRANSFER:
+      return { code: 0, msg: 'success', data: { phone: decision.transferTo ?? '' } };
+    case IvrOutcome.DEFAULT_ROUTING:
+      return { code: 0, msg: 'success', data: { phone: '' } };
+    case IvrOutcome.BLACKLISTED:
+      return { code: 403, msg: 'blacklisted', data: { phone: '' } };
+    default:
+      return { code: 500, msg: decision.reason ?? 'failed', data: { phone: '' } };
+  }
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '');
+
+/** The platform's request, or the name of what is missing. */
+function readQuery(body: Record<string, unknown>): IvrQuery | string {
+  const query = { occCallId: str(body.occCallId), caller: str(body.caller), called: str(body.called), dtmf: str(body.dtmf) };
+  if (!query.caller) return 'caller is required';
+  if (!query.called) return 'called is required';
+  return query;
+}
+
+/**
+ * POST /hooks/<HOOK_SECRET>/ivr: the platform's IVR-API transfer request, answered synchronously from
+ * the in-memory rules (never a platform or store round trip on the way). Each decision is then
+ * published as an `ivrDecision` event, in the background: a slow or absent store never delays the
+ * caller.
+ */
+export function ivrEndpoint(services: Services): GatewayFeature {
+  const { config, logger, events, ivr } = services;
+  return {
+    mount(app) {
+      const router = express.Router();
+      router.post('/hooks/:secret/ivr', hookGuard(config), express.text({ type: () => true, limit: MAX_BODY }), (req: Request, res: Response) => {
+        const started = process.hrtime.bigint();
+        let query: IvrQuery | string;
+        try {
+          query = readQuery(parseBody(typeof req.body === 'string' ? req.body : '', req.headers['content-type']));
+        } catch (err) {
+          query = `unreadable body: ${(err as Error).message}`;
+        }
+        const decision: IvrDecision = typeof query === 'string' ? { outcome: IvrOutcome.FAILED, reason: query } : ivr.decide(query);
+        res.json(answer(decision));
+        if (typeof query === 'string') {
+          logger.warn({ reason: query }, 'IVR transfer request refused');
+          return;
+        }
+        const micros = Number((process.hrtime.bigint() - started) / 1000n);
+        logger.info({ occCallId: query.occCallId, outcome: decision.outcome, ruleId: decision.ruleId, micros }, 'IVR transfer decided');
+        // One event per call and key sequence: a retried request is the same decision.
+        const key = query.occCallId ? `${query.occCallId}:${query.dtmf}` : randomUUID();
+        events
+          .publish('ivrDecision', key, {
+            occCallId: query.occCallId || undefined,
+            caller: canonicalNumber(query.caller),
+            called: canonicalNumber(query.called),
+            dtmf: canonicalDtmf(query.dtmf),
+            outcome: decision.outcome,
+            transferTo: decision.transferTo,
+            ruleId: decision.ruleId,
+            reason: decision.reason,
+            decidedAt: new Date(),
+          })
+          .catch((err: Error) => logger.warn({ err: err.message, occCallId: query.occCallId }, 'IVR decision not published (event log unavailable)'));
+      });
+      // Oversized bodies: a failure answer in the platform's shape, never a stack trace.
+      router.use('/hooks/:secret/ivr', (err: { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+        const tooLarge = err.status === 413 || err.type === 'entity.too.large';
+        res.status(tooLarge ? 413 : 400).json({ code: 500, msg: tooLarge ? 'body too large' : 'bad request', data: { phone: '' } });
+      });
+      app.use(router);
+    },
+  };
+}
