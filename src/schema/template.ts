@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageOf } from './page';
 
 /** Review state of a voice-notice template; the values are the platform's status numbers. */
 export enum TemplateStatus {
@@ -118,19 +119,4 @@ export class VoiceTemplate {
 }
 
 @ObjectType({ description: 'One page of voice-notice templates' })
-export class VoiceTemplatePage {
-  @Field(() => Int)
-  page!: number;
-
-  @Field(() => Int)
-  pageSize!: number;
-
-  @Field(() => Int)
-  total!: number;
-
-  @Field(() => Int)
-  pages!: number;
-
-  @Field(() => [VoiceTemplate])
-  items!: VoiceTemplate[];
-}
+export class VoiceTemplatePage extends PageOf(VoiceTemplate) {}
