@@ -1,3 +1,5 @@
+import { waitForCallbacks } from './fixtures/uploads';
+import { collect } from './support/subscriptions';
 import { startStack, type Stack } from './support/stack';
 
 const BIND = `mutation($input: DirectCallBindInput!) { bindDirectCall(input: $input) {
@@ -81,5 +83,44 @@ describe('direct call (sdk/dc on the open host)', () => {
     expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     expect(await stack.api.requests('directcall.bind', since)).toHaveLength(0);
     expect(await stack.api.requests('directcall.unbind', since)).toHaveLength(0);
+  });
+
+  it('a call of a binding ends with a direct-call PnsCallEnd push (no bindId) that arrives through directCallEnded', async () => {
+    const ENDED = `subscription($n: String) { directCallEnded(callingNumber: $n) {
+      __typename kind callId type callingType source hungUpBy callingNumber calledNumber answeredAt durationSeconds userData recordingUrl hangup { code name } } }`;
+    await stack.gql(BIND, { input: { telA: '13800000021', telB: '13900000024', orderId: '21', userData: 'parcel-21' } });
+    const fromA = await collect(stack.ws(), ENDED, { n: '13800000021' });
+    const fromB = await collect(stack.ws(), ENDED, { n: '13900000024' });
+    const a = await stack.api.post<{ callId: string }>('/directcall/call', { telA: '13800000021', orderId: '21' });
+    const b = await stack.api.post<{ callId: string }>('/directcall/call', { telA: '13800000021', orderId: '21', from: 'telB', source: '手机直拨' });
+
+    const [push] = await waitForCallbacks(stack, (p) => p.body.callId === a.callId, 1);
+    expect(push.kind).toBe('DirectCallEnd');
+    expect(Object.keys(push.body)).toEqual([
+      'event', 'callId', 'type', 'callingType', 'callingNumber', 'calledNumber', 'beginTime', 'ringTime', 'startTime', 'stopTime', 'duration',
+      'userData', 'recordUrl', 'source', 'hangupGcode', 'hangupGname', 'hangupDirection',
+    ]);
+    expect(push.body).toMatchObject({ event: 'PnsCallEnd', type: 'telA', callingType: 'telA', callingNumber: '13800000021', calledNumber: '13900000024', duration: 14, source: 'sdk', hangupGcode: '0', hangupDirection: 'telA' });
+
+    const [ea] = await fromA.waitFor(1);
+    expect(ea).toMatchObject({
+      __typename: 'DirectCallEndedEvent',
+      kind: 'DirectCallEnd',
+      callId: a.callId,
+      type: 'telA',
+      callingType: 'telA',
+      source: 'sdk',
+      hungUpBy: 'telA',
+      calledNumber: '13900000024',
+      durationSeconds: 14,
+      userData: 'parcel-21',
+      recordingUrl: `http://record.v-call.cn/${a.callId}.wav`,
+      hangup: { code: 0, name: 'Normal end' },
+    });
+    const [eb] = await fromB.waitFor(1);
+    expect(eb).toMatchObject({ callId: b.callId, type: 'telB', callingType: 'telB', source: '手机直拨', callingNumber: '13900000024', calledNumber: '13800000021', durationSeconds: 11, hungUpBy: 'telA' });
+    fromA.stop();
+    fromB.stop();
+    await expect(stack.api.post('/directcall/call', { telA: '13800000021', orderId: '99' })).rejects.toThrow(/no binding/);
   });
 });

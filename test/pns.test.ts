@@ -1,3 +1,5 @@
+import { waitForCallbacks } from './fixtures/uploads';
+import { collect } from './support/subscriptions';
 import { startStack, type Stack } from './support/stack';
 
 const BIND = `mutation($model: PrivacyBindingModel!, $input: PrivacyBindingInput!) { bindPrivacyNumber(model: $model, input: $input) { model bindId telX requestId overwritten } }`;
@@ -97,5 +99,69 @@ describe('privacy numbers (pns)', () => {
     const res = await stack.gql(BIND, { model, input });
     expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     expect(await stack.api.requests(`pns.${String(model).toLowerCase()}.bind`, since)).toHaveLength(0);
+  });
+
+  describe('calls through a binding end with a PnsCallEnd push', () => {
+    const ENDED = `subscription($bindId: ID) { privacyCallEnded(bindId: $bindId) {
+      __typename kind callId bindId bindType callingRole telX callingNumber calledNumber beganAt ringingAt answeredAt endedAt
+      durationSeconds userData recordingUrl releasedBy hangup { code platformName name } } }`;
+    const PNS_KEYS = ['event', 'callId', 'bindId', 'bindType', 'callingNumber', 'calledNumber', 'callingRole', 'telX', 'beginTime', 'ringTime', 'startTime', 'stopTime', 'duration', 'userData', 'recordUrl', 'hangupGcode', 'hangupGname', 'releaseDir'];
+
+    it('AXB: B calls X, reaches A; the record arrives through privacyCallEnded(bindId)', async () => {
+      const bound = await stack.gql(BIND, { model: 'AXB', input: { telA: '13800000011', telB: '13900000012', userData: 'order-11' } });
+      const { bindId, telX } = bound.data!.bindPrivacyNumber;
+      const sub = await collect(stack.ws(), ENDED, { bindId });
+      const { callId } = await stack.api.post<{ callId: string }>('/pns/call', { bindId, caller: '13900000012' });
+
+      const [push] = await waitForCallbacks(stack, (p) => p.kind === 'PnsCallEnd' && p.body.callId === callId, 1);
+      expect(push.encoding).toBe('json');
+      expect(Object.keys(push.body)).toEqual(PNS_KEYS);
+      const b = push.body as Record<string, number | string>;
+      expect(b).toMatchObject({ event: 'PnsCallEnd', bindId, bindType: 'axb', callingNumber: '13900000012', calledNumber: '13800000011', callingRole: 2, telX });
+      expect(b).toMatchObject({ duration: 11, hangupGcode: '0', hangupGname: '正常结束', releaseDir: 2, userData: 'order-11' });
+      expect(Number(b.stopTime) - Number(b.startTime)).toBe(11_000);
+
+      const [event] = await sub.waitFor(1);
+      sub.stop();
+      expect(event).toEqual({
+        __typename: 'PrivacyCallEndedEvent',
+        kind: 'PnsCallEnd',
+        callId,
+        bindId,
+        bindType: 'axb',
+        callingRole: 'B',
+        telX,
+        callingNumber: '13900000012',
+        calledNumber: '13800000011',
+        beganAt: new Date(Number(b.beginTime)).toISOString(),
+        ringingAt: new Date(Number(b.ringTime)).toISOString(),
+        answeredAt: new Date(Number(b.startTime)).toISOString(),
+        endedAt: new Date(Number(b.stopTime)).toISOString(),
+        durationSeconds: 11,
+        userData: 'order-11',
+        recordingUrl: `http://record.v-call.cn/${callId}.wav`,
+        releasedBy: 'CALLEE',
+        hangup: { code: 0, platformName: '正常结束', name: 'Normal end' },
+      });
+    });
+
+    it('AX: anybody calling the X number reaches A (no caller role); an unanswered call has its hang-up cause', async () => {
+      const bound = await stack.gql(BIND, { model: 'AX', input: { telA: '13800000018' } });
+      const { bindId, telX } = bound.data!.bindPrivacyNumber;
+      const sub = await collect(stack.ws(), ENDED, { bindId });
+      const { callId } = await stack.api.post<{ callId: string }>('/pns/call', { telX, caller: '15000000001' });
+      const [event] = await sub.waitFor(1);
+      sub.stop();
+      expect(event).toMatchObject({ callId, bindId, bindType: 'ax', callingRole: null, callingNumber: '15000000001', calledNumber: '13800000018', durationSeconds: 0, releasedBy: 'CALLER', recordingUrl: null });
+      expect(event.hangup).toEqual({ code: 2102, platformName: '无人接听', name: 'No answer' });
+      const [push] = await waitForCallbacks(stack, (p) => p.body.callId === callId, 1);
+      expect(push.body).not.toHaveProperty('callingRole');
+    });
+
+    it('the simulated call needs a binding and, for AXB, one of its numbers as the caller', async () => {
+      await expect(stack.api.post('/pns/call', { bindId: 'no-such', caller: '13800000001' })).rejects.toThrow(/400/);
+      const { bindId } = (await stack.gql(BIND, { model: 'AXB', input: { telA: '13800000013', telB: '13900000013' } })).data!.bindPrivacyNumber;
+      await expect(stack.api.post('/pns/call', { bindId, caller: '15000000001' })).rejects.toThrow(/neither telA nor telB/);
+    });
   });
 });

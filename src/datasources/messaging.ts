@@ -1,7 +1,21 @@
-import { BadInputError, UpstreamError } from '../errors';
-import type { AcceptedMessage, MessageSendResult, OutgoingMessageInput, RejectedMessage } from '../schema/sms';
-import { isPhoneNumber, toOptionalString } from './convert';
+import { BadInputError, GatewayError, UpstreamError } from '../errors';
+import {
+  MessageSendStatus,
+  SmsMessageType,
+  type AcceptedMessage,
+  type MessageSendResult,
+  type MessageTemplateFilter,
+  type OutgoingMessageInput,
+  type RejectedMessage,
+  type SentMessageFilter,
+  type SentSms,
+  type SmsTemplate,
+} from '../schema/sms';
+import type { Paged } from '../schema/page';
+import { TemplateStatus } from '../schema/template';
+import { fromAnyPlatformTime, isPhoneNumber, toInt, toOptionalString } from './convert';
 import { DataSource } from './datasource';
+import { checkPage } from './group';
 
 /** The platform's recommended maximum of messages per send request. */
 export const MAX_PER_REQUEST = 500;
@@ -9,11 +23,121 @@ export const MAX_PER_REQUEST = 500;
 const CONCURRENCY = 2;
 /** Outer "-1": every message of the request failed; its data still lists them. */
 const ALL_FAILED = '-1';
+/**
+ * Finding a template by id: the platform's template list filters by name only, so the lookup pages
+ * through the unfiltered list (this many per page, at most LOOKUP_MAX_PAGES pages) until the id shows.
+ */
+const LOOKUP_PAGE_SIZE = 100;
+const LOOKUP_MAX_PAGES = 20;
 
 interface SendAnswer {
   taskId?: unknown;
   successes?: Record<string, unknown>[];
   errors?: Record<string, unknown>[];
+}
+
+/** A page of the template and sent-message lists (`data.records`, `data.total`). */
+interface ListAnswer {
+  total?: unknown;
+  records?: Record<string, unknown>[];
+}
+
+/** The endpoints of one message family; the operations are the same for SMS and flash SMS. */
+export interface MessagingEndpoints {
+  send: string;
+  templates: string;
+  sent: string;
+}
+
+/** Filters as the resolvers pass them: SMS adds the message type, flash has none. */
+type TemplateFilter = MessageTemplateFilter & { messageType?: SmsMessageType };
+type SentFilter = SentMessageFilter & { messageType?: SmsMessageType };
+
+/** The names of the `${…}` placeholders of a template text, each once, in order of first use. */
+export function placeholders(content: string): string[] {
+  const names = [...content.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]).filter((n) => n !== '');
+  return [...new Set(names)];
+}
+
+/** A platform number → the value of a numeric enum, or undefined when absent or unknown. */
+function enumValue<E extends number>(values: Record<string | number, string | number>, raw: unknown): E | undefined {
+  const n = toInt(raw);
+  return n !== undefined && typeof values[n] === 'string' ? (n as E) : undefined;
+}
+
+/** An optional DateTime range → `startTime`/`endTime` in epoch ms; `to` must not be before `from`. */
+function epochRange(fromField: string, from: Date | undefined, toField: string, to: Date | undefined): Record<string, number> {
+  const range: Record<string, number> = {};
+  if (from) range.startTime = from.getTime();
+  if (to) range.endTime = to.getTime();
+  if (from && to && to.getTime() < from.getTime()) throw new BadInputError(toField, `must not be before ${fromField} (${from.toISOString()})`);
+  return range;
+}
+
+/** An optional text filter: absent, or not blank. */
+function text(field: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!value.trim()) throw new BadInputError(field, 'must not be empty when given');
+  return value;
+}
+
+function templateQuery(f: TemplateFilter): Record<string, unknown> {
+  return {
+    templateName: text('filter.name', f.name),
+    ...epochRange('filter.createdFrom', f.createdFrom, 'filter.createdTo', f.createdTo),
+    status: f.status,
+    msgType: f.messageType,
+  };
+}
+
+function sentQuery(f: SentFilter): Record<string, unknown> {
+  if (f.phone != null && !isPhoneNumber(f.phone)) throw new BadInputError('filter.phone', `"${f.phone}" is not a phone number`);
+  return {
+    ...epochRange('filter.sentFrom', f.sentFrom, 'filter.sentTo', f.sentTo),
+    status: f.status,
+    msgType: f.messageType,
+    taskId: text('filter.taskId', f.taskId),
+    phone: f.phone ?? undefined,
+  };
+}
+
+/** Only the given fields go to the platform. */
+function defined(query: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined && v !== null));
+}
+
+/** A template record (SMS records carry `msgType`, flash records do not). */
+function toTemplate(r: Record<string, unknown>): SmsTemplate {
+  const content = String(r.content ?? '');
+  return {
+    templateId: String(r.templateId ?? ''),
+    name: String(r.templateName ?? ''),
+    content,
+    placeholders: placeholders(content),
+    createdAt: fromAnyPlatformTime(r.ctime),
+    updatedAt: fromAnyPlatformTime(r.utime),
+    status: enumValue<TemplateStatus>(TemplateStatus, r.status),
+    messageType: enumValue<SmsMessageType>(SmsMessageType, r.msgType),
+  };
+}
+
+/** A sent-message record; `phone` may come as a JSON number (the source's examples leave it unquoted). */
+function toSent(r: Record<string, unknown>): SentSms {
+  return {
+    msgId: String(r.msgId ?? ''),
+    phone: toOptionalString(r.phone),
+    content: toOptionalString(r.content),
+    status: enumValue<MessageSendStatus>(MessageSendStatus, r.status),
+    sentAt: fromAnyPlatformTime(r.sendTime),
+    taskId: toOptionalString(r.taskId),
+    messageType: enumValue<SmsMessageType>(SmsMessageType, r.msgType),
+  };
+}
+
+function paged<T>(data: ListAnswer | undefined, page: number, pageSize: number, item: (r: Record<string, unknown>) => T): Paged<T> {
+  const items = (data?.records ?? []).map(item);
+  const total = toInt(data?.total) ?? items.length;
+  return { page, pageSize, total, pages: Math.ceil(total / pageSize), items };
 }
 
 function checkMessages(msgs: OutgoingMessageInput[]): void {
@@ -26,6 +150,23 @@ function checkMessages(msgs: OutgoingMessageInput[]): void {
       if (seen.has(p.name)) throw new BadInputError(`messages[${i}].params[${k}].name`, `"${p.name}" is given twice`);
       seen.add(p.name);
     });
+  });
+}
+
+/** Every message gives exactly the template's placeholders (the platform wants params "consistent with the template"). */
+function checkParams(template: SmsTemplate, msgs: OutgoingMessageInput[]): void {
+  const expected = new Set(template.placeholders);
+  const listed = template.placeholders.length ? template.placeholders.map((p) => `\${${p}}`).join(', ') : 'none';
+  msgs.forEach((m, i) => {
+    const given = m.params ?? [];
+    given.forEach((p, k) => {
+      if (!expected.has(p.name)) {
+        throw new BadInputError(`messages[${i}].params[${k}].name`, `"${p.name}" is not a placeholder of template ${template.templateId} (placeholders: ${listed})`);
+      }
+    });
+    const names = new Set(given.map((p) => p.name));
+    const missing = template.placeholders.find((p) => !names.has(p));
+    if (missing !== undefined) throw new BadInputError(`messages[${i}].params`, `gives no value for \${${missing}} of template ${template.templateId}`);
   });
 }
 
@@ -44,16 +185,66 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T, i: numb
 }
 
 /**
- * Sends shared by SMS and flash SMS: splits into platform requests of at most 500 messages, runs them
- * with bounded concurrency and merges per-message successes and errors (matched back to input
- * positions by phone + userData, in order) into one result.
+ * The operations shared by SMS and flash SMS; a family only names its endpoints. Sends split into
+ * platform requests of at most 500 messages, run with bounded concurrency, and merge per-message
+ * successes and errors (matched back to input positions by phone + userData, in order) into one result.
  */
 export abstract class MessagingOperations extends DataSource {
-  protected abstract readonly sendEndpoint: string;
+  protected abstract readonly endpoints: MessagingEndpoints;
+  /** Templates looked up by id during this operation (one datasource instance per GraphQL request). */
+  private readonly lookedUp = new Map<string, Promise<SmsTemplate | undefined>>();
+
+  async templates(filter: TemplateFilter, page: number, pageSize: number): Promise<Paged<SmsTemplate>> {
+    checkPage(page, pageSize);
+    const query = defined({ ...templateQuery(filter), pageNo: page, pageSize });
+    const { data } = await this.ctx.call<ListAnswer>(this.endpoints.templates, { query });
+    return paged(data, page, pageSize, toTemplate);
+  }
+
+  async sent(filter: SentFilter, page: number, pageSize: number): Promise<Paged<SentSms>> {
+    checkPage(page, pageSize);
+    const query = defined({ ...sentQuery(filter), pageNo: page, pageSize });
+    const { data } = await this.ctx.call<ListAnswer>(this.endpoints.sent, { query });
+    return paged(data, page, pageSize, toSent);
+  }
+
+  /**
+   * The template of an id, or undefined when the list does not show it (or cannot be read: the
+   * platform then judges the send itself). Looked up once per GraphQL request, never cached longer,
+   * so a template edited or approved a moment ago is seen as it is now.
+   */
+  template(templateId: string): Promise<SmsTemplate | undefined> {
+    let found = this.lookedUp.get(templateId);
+    if (!found) {
+      found = this.findTemplate(templateId);
+      this.lookedUp.set(templateId, found);
+    }
+    return found;
+  }
+
+  private async findTemplate(templateId: string): Promise<SmsTemplate | undefined> {
+    try {
+      for (let pageNo = 1; pageNo <= LOOKUP_MAX_PAGES; pageNo++) {
+        const { data } = await this.ctx.call<ListAnswer>(this.endpoints.templates, { query: { pageNo, pageSize: LOOKUP_PAGE_SIZE } });
+        const records = data?.records ?? [];
+        const hit = records.find((r) => String(r.templateId) === templateId);
+        if (hit) return toTemplate(hit);
+        const total = toInt(data?.total);
+        if (records.length < LOOKUP_PAGE_SIZE || (total !== undefined && pageNo * LOOKUP_PAGE_SIZE >= total)) return undefined;
+      }
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      this.ctx.services.logger.warn({ endpoint: this.endpoints.templates, templateId, reason: err.message }, 'template lookup failed: sending without the parameter check');
+      return undefined;
+    }
+  }
 
   async send(templateId: string, msgs: OutgoingMessageInput[]): Promise<MessageSendResult> {
     if (!templateId.trim()) throw new BadInputError('templateId', 'must not be empty');
     checkMessages(msgs);
+    const template = await this.template(templateId);
+    if (template) checkParams(template, msgs);
     const chunks: { offset: number; msgs: OutgoingMessageInput[] }[] = [];
     for (let o = 0; o < msgs.length; o += MAX_PER_REQUEST) chunks.push({ offset: o, msgs: msgs.slice(o, o + MAX_PER_REQUEST) });
     const parts = await mapBounded(chunks, CONCURRENCY, (c) => this.sendChunk(templateId, c.offset, c.msgs));
@@ -74,8 +265,8 @@ export abstract class MessagingOperations extends DataSource {
         ...(m.params?.length ? { params: Object.fromEntries(m.params.map((p) => [p.name, p.value])) } : {}),
       })),
     };
-    const { data, code, msg } = await this.ctx.call<SendAnswer | undefined>(this.sendEndpoint, { body, alsoSuccess: [ALL_FAILED] });
-    if (code === ALL_FAILED && !data?.errors?.length) throw new UpstreamError(this.sendEndpoint, code, msg, 200, 'Failed');
+    const { data, code, msg } = await this.ctx.call<SendAnswer | undefined>(this.endpoints.send, { body, alsoSuccess: [ALL_FAILED] });
+    if (code === ALL_FAILED && !data?.errors?.length) throw new UpstreamError(this.endpoints.send, code, msg, 200, 'Failed');
     const taskId = toOptionalString(data?.taskId) ?? '';
     // Input positions per phone, consumed in order (successes carry no userData), to report input indexes.
     const positions = new Map<string, number[]>();

@@ -1,6 +1,6 @@
 import { MessagingOperations } from './messaging';
 
-/** SMS (open host). */
+/** SMS (open host): templates, sends, sent messages. */
 export class SmsDataSource extends MessagingOperations {
-  protected readonly sendEndpoint = 'sms.send';
+  protected readonly endpoints = { send: 'sms.send', templates: 'sms.template.list', sent: 'sms.list' };
 }

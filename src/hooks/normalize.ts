@@ -126,7 +126,7 @@ const NORMALIZERS: Record<string, (b: Body) => Record<string, unknown>> = {
     bindType: str(b.bindType),
     callingRole: ({ 0: 'UNKNOWN', 1: 'A', 2: 'B' } as Record<string, string>)[String(b.callingRole)] ?? null,
     telX: str(b.telX),
-    releasedBy: ({ 0: 'UNKNOWN', 1: 'CALLER', 2: 'CALLEE' } as Record<string, string>)[String(b.releaseDir)] ?? null,
+    releasedBy: ({ 0: 'UNKNOWN', 1: 'CALLER', 2: 'CALLEE', 3: 'PLATFORM' } as Record<string, string>)[String(b.releaseDir)] ?? null,
   }),
   DirectCallEnd: (b) => ({
     ...callLegs(b),

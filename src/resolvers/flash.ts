@@ -1,18 +1,16 @@
-import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
-import type { GatewayContext } from '../context';
+import { Resolver } from 'type-graphql';
 import { FlashDataSource } from '../datasources/flash';
-import { MessageSendResult, OutgoingMessageInput } from '../schema/sms';
+import { FlashTemplateFilter, FlashTemplatePage, SentFlashSmsFilter, SentFlashSmsPage } from '../schema/sms';
+import { MessagingResolver } from './messaging';
 
-/** Flash SMS (family `flash`). */
+/** Flash SMS (family `flash`): flashTemplates, sentFlashSms, sendFlashSms. */
 @Resolver()
-export class FlashResolver {
-  @Authorized('supervisor')
-  @Mutation(() => MessageSendResult, { description: 'Send flash SMS with one template to any number of recipients (split into platform requests of at most 500); lists accepted and rejected messages' })
-  sendFlashSms(
-    @Arg('templateId') templateId: string,
-    @Arg('messages', () => [OutgoingMessageInput]) messages: OutgoingMessageInput[],
-    @Ctx() ctx: GatewayContext,
-  ): Promise<MessageSendResult> {
-    return ctx.dataSource(FlashDataSource).send(templateId, messages);
-  }
-}
+export class FlashResolver extends MessagingResolver({
+  label: 'Flash SMS',
+  source: FlashDataSource,
+  names: { templates: 'flashTemplates', sent: 'sentFlashSms', send: 'sendFlashSms' },
+  TemplateFilter: FlashTemplateFilter,
+  TemplatePage: FlashTemplatePage,
+  SentFilter: SentFlashSmsFilter,
+  SentPage: SentFlashSmsPage,
+}) {}

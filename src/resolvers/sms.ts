@@ -1,18 +1,16 @@
-import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
-import type { GatewayContext } from '../context';
+import { Resolver } from 'type-graphql';
 import { SmsDataSource } from '../datasources/sms';
-import { MessageSendResult, OutgoingMessageInput } from '../schema/sms';
+import { SentSmsFilter, SentSmsPage, SmsTemplateFilter, SmsTemplatePage } from '../schema/sms';
+import { MessagingResolver } from './messaging';
 
-/** SMS (family `sms`). */
+/** SMS (family `sms`): smsTemplates, sentSms, sendSms. */
 @Resolver()
-export class SmsResolver {
-  @Authorized('supervisor')
-  @Mutation(() => MessageSendResult, { description: 'Send SMS with one template to any number of recipients (split into platform requests of at most 500); lists accepted and rejected messages' })
-  sendSms(
-    @Arg('templateId') templateId: string,
-    @Arg('messages', () => [OutgoingMessageInput]) messages: OutgoingMessageInput[],
-    @Ctx() ctx: GatewayContext,
-  ): Promise<MessageSendResult> {
-    return ctx.dataSource(SmsDataSource).send(templateId, messages);
-  }
-}
+export class SmsResolver extends MessagingResolver({
+  label: 'SMS',
+  source: SmsDataSource,
+  names: { templates: 'smsTemplates', sent: 'sentSms', send: 'sendSms' },
+  TemplateFilter: SmsTemplateFilter,
+  TemplatePage: SmsTemplatePage,
+  SentFilter: SentSmsFilter,
+  SentPage: SentSmsPage,
+}) {}

@@ -196,7 +196,7 @@ export class PrivacyCallEndedEvent extends CallDetailRecord {
   callingRole?: string;
   @Field({ nullable: true })
   telX?: string;
-  @Field({ nullable: true, description: 'UNKNOWN, CALLER or CALLEE' })
+  @Field({ nullable: true, description: 'UNKNOWN, CALLER, CALLEE or PLATFORM' })
   releasedBy?: string;
 }
 

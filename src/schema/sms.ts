@@ -1,4 +1,6 @@
-import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageOf } from './page';
+import { TemplateStatus } from './template';
 
 @InputType({ description: 'A template parameter value: `${name}` in the template' })
 export class MessageParamInput {
@@ -71,3 +73,145 @@ export class MessageSendResult {
   @Field(() => [RejectedMessage])
   rejected!: RejectedMessage[];
 }
+
+/** `msgType` of SMS templates and sent SMS (codes.json `smsMsgType`); flash SMS has none. */
+export enum SmsMessageType {
+  NOTIFICATION = 1,
+  PROMOTIONAL = 2,
+}
+registerEnumType(SmsMessageType, { name: 'SmsMessageType', description: 'Kind of SMS: notification or promotional (marketing)' });
+
+/** `status` of the sent-message lists (codes.json `messageSendStatus`; not the callbacks' 1 success / 2 failure). */
+export enum MessageSendStatus {
+  OTHER = 0,
+  NOT_SENT = 1,
+  SENT = 2,
+  FAILED = 3,
+}
+registerEnumType(MessageSendStatus, { name: 'MessageSendStatus', description: 'Send state of one SMS or flash message' });
+
+@InputType({ description: 'Filter of message templates (all given conditions apply)' })
+export class MessageTemplateFilter {
+  @Field({ nullable: true, description: 'Template name, as the platform matches it' })
+  name?: string;
+
+  @Field(() => Date, { nullable: true, description: 'Created at or after' })
+  createdFrom?: Date;
+
+  @Field(() => Date, { nullable: true, description: 'Created at or before' })
+  createdTo?: Date;
+
+  @Field(() => TemplateStatus, { nullable: true })
+  status?: TemplateStatus;
+}
+
+@InputType({ description: 'Filter of flash SMS templates' })
+export class FlashTemplateFilter extends MessageTemplateFilter {}
+
+@InputType({ description: 'Filter of SMS templates' })
+export class SmsTemplateFilter extends MessageTemplateFilter {
+  @Field(() => SmsMessageType, { nullable: true })
+  messageType?: SmsMessageType;
+}
+
+@ObjectType({ description: 'A message template' })
+export class MessageTemplate {
+  @Field(() => ID, { description: 'Template id: the templateId of sends' })
+  templateId!: string;
+
+  @Field()
+  name!: string;
+
+  @Field({ description: 'Template text; placeholders are written ${name}' })
+  content!: string;
+
+  @Field(() => [String], { description: 'Names of the ${…} placeholders in the content, in order of first use: every message of a send gives exactly these params' })
+  placeholders!: string[];
+
+  @Field(() => Date, { nullable: true })
+  createdAt?: Date;
+
+  @Field(() => Date, { nullable: true })
+  updatedAt?: Date;
+
+  @Field(() => TemplateStatus, { nullable: true, description: 'Review state; null when the platform sent a value this gateway does not know' })
+  status?: TemplateStatus;
+}
+
+@ObjectType({ description: 'A flash SMS template' })
+export class FlashTemplate extends MessageTemplate {}
+
+@ObjectType({ description: 'An SMS template' })
+export class SmsTemplate extends MessageTemplate {
+  @Field(() => SmsMessageType, { nullable: true })
+  messageType?: SmsMessageType;
+}
+
+@InputType({ description: 'Filter of sent messages (all given conditions apply)' })
+export class SentMessageFilter {
+  @Field(() => Date, { nullable: true, description: 'Sent at or after' })
+  sentFrom?: Date;
+
+  @Field(() => Date, { nullable: true, description: 'Sent at or before' })
+  sentTo?: Date;
+
+  @Field(() => MessageSendStatus, { nullable: true })
+  status?: MessageSendStatus;
+
+  @Field({ nullable: true, description: 'Platform task id of a send request (see MessageSendResult.taskIds)' })
+  taskId?: string;
+
+  @Field({ nullable: true, description: 'Destination phone number' })
+  phone?: string;
+}
+
+@InputType({ description: 'Filter of sent flash SMS' })
+export class SentFlashSmsFilter extends SentMessageFilter {}
+
+@InputType({ description: 'Filter of sent SMS' })
+export class SentSmsFilter extends SentMessageFilter {
+  @Field(() => SmsMessageType, { nullable: true })
+  messageType?: SmsMessageType;
+}
+
+@ObjectType({ description: 'One sent message and its state' })
+export class SentMessage {
+  @Field(() => ID, { description: 'Platform message id (delivery reports carry it)' })
+  msgId!: string;
+
+  @Field({ nullable: true })
+  phone?: string;
+
+  @Field({ nullable: true, description: 'The final text: the template with the params filled in' })
+  content?: string;
+
+  @Field(() => MessageSendStatus, { nullable: true, description: 'Null when the platform sent a value this gateway does not know' })
+  status?: MessageSendStatus;
+
+  @Field(() => Date, { nullable: true })
+  sentAt?: Date;
+
+  @Field({ nullable: true })
+  taskId?: string;
+}
+
+@ObjectType({ description: 'A sent flash SMS' })
+export class SentFlashSms extends SentMessage {}
+
+@ObjectType({ description: 'A sent SMS' })
+export class SentSms extends SentMessage {
+  @Field(() => SmsMessageType, { nullable: true })
+  messageType?: SmsMessageType;
+}
+
+@ObjectType({ description: 'One page of SMS templates' })
+export class SmsTemplatePage extends PageOf(SmsTemplate) {}
+
+@ObjectType({ description: 'One page of flash SMS templates' })
+export class FlashTemplatePage extends PageOf(FlashTemplate) {}
+
+@ObjectType({ description: 'One page of sent SMS' })
+export class SentSmsPage extends PageOf(SentSms) {}
+
+@ObjectType({ description: 'One page of sent flash SMS' })
+export class SentFlashSmsPage extends PageOf(SentFlashSms) {}

@@ -1,13 +1,14 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageOf } from './page';
 
-/** Review state of a voice-notice template; the values are the platform's status numbers. */
+/** Review state of a template (voice notice, SMS, flash SMS); the values are the platform's status numbers. */
 export enum TemplateStatus {
   DRAFT = 1,
   PENDING_REVIEW = 2,
   APPROVED = 3,
   REJECTED = 4,
 }
-registerEnumType(TemplateStatus, { name: 'TemplateStatus', description: 'Review state of a voice-notice template' });
+registerEnumType(TemplateStatus, { name: 'TemplateStatus', description: 'Review state of a template (voice notice, SMS, flash SMS)' });
 
 @InputType({ description: 'A parameter filled per contact into a text template' })
 export class TemplateParamInput {
@@ -118,19 +119,4 @@ export class VoiceTemplate {
 }
 
 @ObjectType({ description: 'One page of voice-notice templates' })
-export class VoiceTemplatePage {
-  @Field(() => Int)
-  page!: number;
-
-  @Field(() => Int)
-  pageSize!: number;
-
-  @Field(() => Int)
-  total!: number;
-
-  @Field(() => Int)
-  pages!: number;
-
-  @Field(() => [VoiceTemplate])
-  items!: VoiceTemplate[];
-}
+export class VoiceTemplatePage extends PageOf(VoiceTemplate) {}

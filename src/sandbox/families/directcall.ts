@@ -1,12 +1,14 @@
 import codes from '../../../spec/codes.json';
 import { PlatformFault } from '../envelope';
 import type { SandboxContext } from '../server';
+import { PUSH_DELAY_MS, scheduler, simulatedCall } from './simulate';
 
 interface DcBinding {
   telA: string;
   telB: string;
   orderId: string;
   sipId: string;
+  userData?: string;
   /** Epoch ms when a delayed unbind takes effect. */
   endsAt?: number;
 }
@@ -15,8 +17,16 @@ const row = (table: { code: string; msg: string }[], code: string) => table.find
 const fault = (table: { code: string; msg: string }[], code: string) => new PlatformFault(code, row(table, code).msg);
 const empty = (v: unknown) => v === undefined || v === null || v === '';
 
-/** Direct call on the open host: bindings keyed by telA + orderId, SIP registration data, delayed unbind. */
-export function registerDirectCall(ctx: SandboxContext): void {
+/**
+ * Direct call on the open host: bindings keyed by telA + orderId, SIP registration data, delayed unbind.
+ *
+ * POST /__sandbox/directcall/call {telA, orderId, from?: "telA" | "telB", source?} simulates a call of a
+ * binding (A dials B through the SDK, or B calls back A) and after `delayMs` pushes the direct-call
+ * PnsCallEnd record (spec shape, no bindId). The called number's last digit decides the outcome
+ * (0–6 answered); the caller hangs up when the talk time is even, the callee when odd.
+ */
+export function registerDirectCall(ctx: SandboxContext, delayMs = PUSH_DELAY_MS): void {
+  const later = scheduler(ctx);
   const bindings = new Map<string, DcBinding>();
   let nextSip = 2200000000200;
   ctx.onReset(() => bindings.clear());
@@ -37,7 +47,13 @@ export function registerDirectCall(ctx: SandboxContext): void {
       if (b.expiration !== undefined && !(Number.isInteger(b.expiration) && (b.expiration as number) > 0)) throw fault(t, '2004');
       const key = `${b.telA}:${b.orderId}`;
       const known = live(key);
-      const binding: DcBinding = { telA: String(b.telA), telB: String(b.telB), orderId: String(b.orderId), sipId: known?.sipId ?? String(nextSip++) };
+      const binding: DcBinding = {
+        telA: String(b.telA),
+        telB: String(b.telB),
+        orderId: String(b.orderId),
+        sipId: known?.sipId ?? String(nextSip++),
+        userData: b.userData === undefined ? undefined : String(b.userData),
+      };
       bindings.set(key, binding);
       const data = {
         sipId: binding.sipId,
@@ -74,4 +90,35 @@ export function registerDirectCall(ctx: SandboxContext): void {
   );
 
   ctx.control('get', '/directcall/bindings', (_req, res) => res.json([...bindings.keys()].filter((k) => live(k)).map((k) => bindings.get(k))));
+
+  ctx.control('post', '/directcall/call', (req) => {
+    const { telA, orderId, from = 'telA', source = 'sdk' } = (req.body ?? {}) as { telA?: string; orderId?: string; from?: string; source?: string };
+    if (from !== 'telA' && from !== 'telB') throw new Error('from must be telA or telB');
+    const binding = live(`${telA}:${orderId}`);
+    if (!binding) throw new Error(`no binding of ${String(telA)} with order ${String(orderId)}`);
+    const [callingNumber, calledNumber] = from === 'telA' ? [binding.telA, binding.telB] : [binding.telB, binding.telA];
+    const call = simulatedCall(calledNumber, ctx.clock.now());
+    const callerHangsUp = !call.answered || call.times.duration % 2 === 0;
+    later(delayMs, () =>
+      ctx.callbacks.push(
+        'DirectCallEnd',
+        {
+          event: 'PnsCallEnd',
+          callId: call.callId,
+          type: from,
+          callingType: from,
+          callingNumber,
+          calledNumber,
+          ...call.times,
+          userData: binding.userData ?? '',
+          recordUrl: call.recordUrl,
+          source: String(source),
+          ...call.hangup,
+          hangupDirection: callerHangsUp === (from === 'telA') ? 'telA' : 'telB',
+        },
+        'json',
+      ),
+    );
+    return { callId: call.callId, callingNumber, calledNumber };
+  });
 }

@@ -3,6 +3,7 @@ import codes from '../../../spec/codes.json';
 import { toPlatformTime } from '../../datasources/convert';
 import { PlatformFault } from '../envelope';
 import type { SandboxContext } from '../server';
+import { PUSH_DELAY_MS, scheduler } from './simulate';
 import { simulatedOutcome } from './task';
 
 const MODES = new Set(codes.makecallType.map((t) => t.code));
@@ -17,14 +18,8 @@ const NORMAL = codes.hangupCauses.find((r) => r.code === '0')!;
  * record in the spec's shape. Leg B's last digit decides the outcome as in the campaign simulation
  * (0–6 answered, 7–9 not).
  */
-export function registerMakecall(ctx: SandboxContext, delayMs = 20): void {
-  const timers = new Set<NodeJS.Timeout>();
-  const stop = () => {
-    for (const t of timers) clearTimeout(t);
-    timers.clear();
-  };
-  ctx.onReset(stop);
-  ctx.onClose(stop);
+export function registerMakecall(ctx: SandboxContext, delayMs = PUSH_DELAY_MS): void {
+  const later = scheduler(ctx);
 
   ctx.route('makecall.create', (req) => {
     const { caller, called, callnum, type, userData } = req.body;
@@ -34,8 +29,7 @@ export function registerMakecall(ctx: SandboxContext, delayMs = 20): void {
     if (type !== undefined && !MODES.has(String(type))) throw new PlatformFault(FAILED.code, FAILED.msg);
     const callId = randomUUID();
     const started = ctx.clock.now();
-    const timer = setTimeout(() => {
-      timers.delete(timer);
+    later(delayMs, () => {
       const { answered, digit } = simulatedOutcome(called);
       const at = (offsetMs: number) => toPlatformTime(new Date(started + offsetMs));
       const talkMs = answered ? 10_000 + digit * 1000 : 0;
@@ -66,8 +60,7 @@ export function registerMakecall(ctx: SandboxContext, delayMs = 20): void {
         },
         'json',
       );
-    }, delayMs);
-    timers.add(timer);
+    });
     return { callId };
   });
 }

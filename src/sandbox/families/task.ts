@@ -94,7 +94,7 @@ export function simulatedOutcome(phone: string): { answered: boolean; digit: num
 
 const HANGUP_BY_DIGIT: Record<number, string> = { 7: '1017', 8: '2102', 9: '2114' };
 
-function hangupOf(digit: number): { code: number; name: string } {
+export function hangupOf(digit: number): { code: number; name: string } {
   const code = digit <= 6 ? '0' : HANGUP_BY_DIGIT[digit];
   const row = codes.hangupCauses.find((r) => r.code === code)!;
   return { code: Number(code), name: row.hangupGname };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { toPlatformTime } from '../../datasources/convert';
 import { PlatformFault } from '../envelope';
 import type { SandboxContext, SandboxRequest } from '../server';
+import { scheduler } from './simulate';
 import { campaignPlatform } from './task';
 
 /** A voice-notice template as the platform keeps it (v2 and legacy hosts alike). */
@@ -85,13 +86,7 @@ export interface TemplateHostOptions {
  */
 export function registerTemplateHost(ctx: SandboxContext, options: TemplateHostOptions): void {
   const platform = campaignPlatform(ctx);
-  const timers = new Set<NodeJS.Timeout>();
-  const clearTimers = () => {
-    for (const t of timers) clearTimeout(t);
-    timers.clear();
-  };
-  ctx.onReset(clearTimers);
-  ctx.onClose(clearTimers);
+  const later = scheduler(ctx);
 
   const review = (t: SandboxTemplate, status: number, desc: string) => {
     t.status = status;
@@ -102,12 +97,9 @@ export function registerTemplateHost(ctx: SandboxContext, options: TemplateHostO
     options.store().set(t.templateSn, t);
     const delay = platform.timing.reviewDelayMs;
     if (delay >= 0) {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
+      later(delay, () => {
         if (t.status === 2) review(t, 3, STATUS_TEXT[3]);
-      }, delay);
-      timer.unref();
-      timers.add(timer);
+      });
     }
     return { template_sn: t.templateSn };
   };
