@@ -14,6 +14,7 @@ import { DirectCallResolver } from './directcall';
 import { AimResolver } from './aim';
 import { SmsResolver } from './sms';
 import { FlashResolver } from './flash';
+import { MarkingResolver } from './marking';
 
 /** Every resolver class of the schema: one per REST family, plus the event subscriptions. */
 export const resolvers: NonEmptyArray<Function> = [
@@ -32,4 +33,5 @@ export const resolvers: NonEmptyArray<Function> = [
   AimResolver,
   SmsResolver,
   FlashResolver,
+  MarkingResolver,
 ];

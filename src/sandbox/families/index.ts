@@ -12,6 +12,7 @@ import { registerPns } from './pns';
 import { registerDirectCall } from './directcall';
 import { registerAim } from './aim';
 import { registerSms } from './sms';
+import { registerMarking } from './marking';
 
 /** Every platform family the sandbox simulates; each registers its endpoints on the context. */
 export function registerFamilies(ctx: SandboxContext): void {
@@ -28,4 +29,5 @@ export function registerFamilies(ctx: SandboxContext): void {
   registerDirectCall(ctx);
   registerAim(ctx);
   registerSms(ctx);
+  registerMarking(ctx);
 }
