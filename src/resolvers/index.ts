@@ -15,6 +15,7 @@ import { AimResolver } from './aim';
 import { SmsResolver } from './sms';
 import { FlashResolver } from './flash';
 import { IvrResolver } from './ivr';
+import { MarkingResolver } from './marking';
 
 /** Every resolver class of the schema: one per REST family, plus the event subscriptions. */
 export const resolvers: NonEmptyArray<Function> = [
@@ -34,4 +35,5 @@ export const resolvers: NonEmptyArray<Function> = [
   SmsResolver,
   FlashResolver,
   IvrResolver,
+  MarkingResolver,
 ];

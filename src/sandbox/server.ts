@@ -423,7 +423,8 @@ function isBlank(v: unknown): boolean {
 
 const jsonParser = express.json({ limit: '200mb' });
 const formParser = express.urlencoded({ extended: false, limit: '200mb', parameterLimit: 1_000_000 });
-const multipartParser = multer({ storage: multer.memoryStorage(), limits: { fileSize: 100 * 1024 * 1024 } }).any();
+// File names are UTF-8 (as a Java platform reads them), not busboy's default latin1.
+const multipartParser = multer({ storage: multer.memoryStorage(), limits: { fileSize: 100 * 1024 * 1024 }, defParamCharset: 'utf8' }).any();
 
 /** The platform parses what the endpoint documents; the other parsers stay off so a mismatch shows. */
 function bodyParserFor(spec: EndpointSpec) {

@@ -13,6 +13,7 @@ import { registerDirectCall } from './directcall';
 import { registerAim } from './aim';
 import { registerSms } from './sms';
 import { registerIvr } from './ivr';
+import { registerMarking } from './marking';
 
 /** Every platform family the sandbox simulates; each registers its endpoints on the context. */
 export function registerFamilies(ctx: SandboxContext): void {
@@ -30,4 +31,5 @@ export function registerFamilies(ctx: SandboxContext): void {
   registerAim(ctx);
   registerSms(ctx);
   registerIvr(ctx);
+  registerMarking(ctx);
 }
