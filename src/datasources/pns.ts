@@ -19,6 +19,13 @@ function requestIdOf(given: string | undefined | null): string {
   return given;
 }
 
+/** The endpoints of each binding model (spec/endpoints.json ids). */
+const ENDPOINTS: Record<PrivacyBindingModel, { bind: string; unbind: string }> = {
+  [PrivacyBindingModel.AXB]: { bind: 'pns.axb.bind', unbind: 'pns.axb.unbind' },
+  [PrivacyBindingModel.AX]: { bind: 'pns.ax.bind', unbind: 'pns.ax.unbind' },
+  [PrivacyBindingModel.AXG]: { bind: 'pns.axg.bind', unbind: 'pns.axg.unbind' },
+};
+
 /** Privacy numbers AXB, AX and AXG (family `pns`). */
 export class PnsDataSource extends DataSource {
   async bind(model: PrivacyBindingModel, input: PrivacyBindingInput): Promise<PrivacyBinding> {
@@ -61,7 +68,7 @@ export class PnsDataSource extends DataSource {
       maxLength(field, value, 20);
       body[field] = value;
     }
-    const endpoint = `pns.${model}.bind`;
+    const endpoint = ENDPOINTS[model].bind;
     const { data, code } = await this.ctx.call<{ bindId?: unknown; telX?: unknown }>(endpoint, { body, alsoSuccess: [REBOUND] });
     const bindId = toOptionalString(data?.bindId);
     const telX = toOptionalString(data?.telX);
@@ -72,7 +79,7 @@ export class PnsDataSource extends DataSource {
   async unbind(model: PrivacyBindingModel, bindId: string, givenRequestId?: string | null): Promise<PrivacyUnbinding> {
     if (!bindId.trim()) throw new BadInputError('bindId', 'must not be empty');
     const requestId = requestIdOf(givenRequestId);
-    await this.ctx.call(`pns.${model}.unbind`, { body: { bindId, requestId } });
+    await this.ctx.call(ENDPOINTS[model].unbind, { body: { bindId, requestId } });
     return { bindId, requestId };
   }
 }
