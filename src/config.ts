@@ -70,6 +70,7 @@ const env = z.object({
   LOOKUP_FAILURE_TTL_S: positiveInt(15),
   LOOKUP_REFRESH_AHEAD: z.coerce.number({ message: 'must be a number' }).min(0, 'must be between 0 and 0.9').max(0.9, 'must be between 0 and 0.9').default(0.1),
   LOOKUP_MAX_CONCURRENCY: positiveInt(16),
+  LOOKUP_NEAR_CACHE_MS: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must not be negative').default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -117,6 +118,8 @@ export interface Config {
     /** Fraction of an entry's life, at its end, in which reads refresh it in the background. */
     refreshAhead: number;
     maxConcurrent: number;
+    /** How long an instance keeps entries it read in its own memory (0 disables the near cache). */
+    nearCacheMs: number;
   };
 }
 
@@ -178,6 +181,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       failureTtlSeconds: e.LOOKUP_FAILURE_TTL_S,
       refreshAhead: e.LOOKUP_REFRESH_AHEAD,
       maxConcurrent: e.LOOKUP_MAX_CONCURRENCY,
+      nearCacheMs: e.LOOKUP_NEAR_CACHE_MS,
     },
   };
 }

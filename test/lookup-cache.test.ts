@@ -55,6 +55,7 @@ describe('lookup cache expiry', () => {
       failureTtlSeconds: 15,
       refreshAhead: 0.1,
       maxConcurrent: 16,
+      nearCacheMs: 1000,
     });
   });
 });
@@ -131,7 +132,8 @@ describe('Redis stopped', () => {
   let stack: Stack;
   beforeAll(async () => {
     redis = await startOwnRedis();
-    stack = await startStack({ store: redis.url });
+    // Without the near cache, so every lookup shows whether it went to the store or the platform.
+    stack = await startStack({ store: redis.url, env: { LOOKUP_NEAR_CACHE_MS: '0' } });
   });
   afterAll(async () => {
     await stack.close();

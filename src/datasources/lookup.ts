@@ -20,6 +20,8 @@ import { toInt, toOptionalString } from './convert';
 import { DataSource } from './datasource';
 import type { TtlFor } from './phone-cache';
 
+type MaybePromise<T> = T | Promise<T>;
+
 const CARRIERS = new Set<string>(Object.values(Carrier));
 const PORTABILITY = new Set<number>(codes.portabilityResult.map((r) => Number(r.code)));
 const PHONE_STATES = new Set<number>(codes.phoneState.map((r) => Number(r.code)));
@@ -92,34 +94,46 @@ export const decode = {
  */
 export class LookupDataSource extends DataSource {
   private readonly loaders = new Map<LookupKind, DataLoader<string, unknown>>();
+  /** Answers this request took from the instance's memory, per kind. */
+  private readonly held = new Map<LookupKind, Map<string, unknown>>();
 
   /** Location and carriers; fixed lines get their area code from the number (the platform lookup is for mobiles). */
-  async location(info: PhoneInfo): Promise<PhoneLocation | null> {
+  location(info: PhoneInfo): MaybePromise<PhoneLocation | null> {
     if (info.kind !== PhoneKind.MOBILE) return { areaCode: info.areaCode };
-    return (await this.load(LookupKind.LOCATION, info.number)) as PhoneLocation;
+    return this.load(LookupKind.LOCATION, info.number) as MaybePromise<PhoneLocation>;
   }
 
   /** Portability of a mobile number; null for fixed lines. */
-  async portability(info: PhoneInfo): Promise<Portability | null> {
+  portability(info: PhoneInfo): MaybePromise<Portability | null> {
     if (info.kind !== PhoneKind.MOBILE) return null;
-    return (await this.load(LookupKind.PORTABILITY, info.number)) as Portability;
+    return this.load(LookupKind.PORTABILITY, info.number) as MaybePromise<Portability>;
   }
 
   /** Live state of a mobile number; null for fixed lines. */
-  async state(info: PhoneInfo): Promise<PhoneState | null> {
+  state(info: PhoneInfo): MaybePromise<PhoneState | null> {
     if (info.kind !== PhoneKind.MOBILE) return null;
-    return (await this.load(LookupKind.STATE, info.number)) as PhoneState;
+    return this.load(LookupKind.STATE, info.number) as MaybePromise<PhoneState>;
   }
 
-  async marks(info: PhoneInfo): Promise<PhoneMarks> {
-    return (await this.load(LookupKind.MARKS, info.number)) as PhoneMarks;
+  marks(info: PhoneInfo): MaybePromise<PhoneMarks> {
+    return this.load(LookupKind.MARKS, info.number) as MaybePromise<PhoneMarks>;
   }
 
-  async markReport(info: PhoneInfo): Promise<PhoneMarkReport> {
-    return (await this.load(LookupKind.MARK_REPORT, info.number)) as PhoneMarkReport;
+  markReport(info: PhoneInfo): MaybePromise<PhoneMarkReport> {
+    return this.load(LookupKind.MARK_REPORT, info.number) as MaybePromise<PhoneMarkReport>;
   }
 
-  private load(kind: LookupKind, number: string): Promise<unknown> {
+  /** The answer itself when this instance holds it in memory (no promise for GraphQL to wait on), else a batched load. */
+  private load(kind: LookupKind, number: string): MaybePromise<unknown> {
+    // Per request, a number counts once however often it appears (as with the DataLoader's own cache).
+    const seen = this.held.get(kind);
+    if (seen?.has(number)) return seen.get(number);
+    const held = this.ctx.services.lookups.peek(kind, number);
+    if (held) {
+      if (seen) seen.set(number, held.value);
+      else this.held.set(kind, new Map([[number, held.value]]));
+      return held.value;
+    }
     let loader = this.loaders.get(kind);
     if (!loader) {
       const fetch = (n: string) => this.fetch(kind, n);

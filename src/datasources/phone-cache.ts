@@ -17,13 +17,18 @@ export interface LookupCacheSettings {
   maxConcurrent: number;
   /** How long one instance may hold the fetch lock of a key (longer than a platform call). */
   lockTtlMs: number;
+  /** How long an entry read from the store is kept in this instance's memory (0: never). */
+  nearCacheMs: number;
+  /** Most entries the near cache holds (oldest dropped first). */
+  nearCacheMax: number;
 }
 
-/** A cached answer `v` (with the time `r` from which reads refresh it), or a cached failure `f`. */
+/** A cached answer `v` (with the time `r` from which reads refresh it), or a cached failure `f`; `x`: when it expires. */
 interface Entry {
   v?: unknown;
   r?: number;
   f?: CachedFailure;
+  x?: number;
 }
 
 interface CachedFailure {
@@ -45,6 +50,10 @@ type Metric = (typeof METRICS)[number];
 export type KindStats = Record<Metric, number> & { kind: LookupKind };
 
 const KINDS = Object.values(LookupKind);
+/** Store keys of the cluster-wide counters, built once (counting happens per lookup). */
+const STAT_KEYS = Object.fromEntries(
+  KINDS.map((kind) => [kind, Object.fromEntries(METRICS.map((m) => [m, `lookup:stats:${kind}:${m}`]))]),
+) as Record<LookupKind, Record<Metric, string>>;
 /** Bump when the cached value shape changes: old entries are then simply not read. */
 const KEY_VERSION = 'v1';
 
@@ -64,6 +73,39 @@ class Limiter {
       if (next) next();
       else this.active--;
     }
+  }
+}
+
+/**
+ * Entries this instance read or wrote lately, decoded, for at most `ttlMs` and never past the
+ * entry's own expiry: repeated lookups of hot numbers skip the store round trip and the JSON parse.
+ */
+class NearCache {
+  private readonly entries = new Map<string, { entry: Entry; until: number }>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly max: number,
+  ) {}
+
+  get(key: string, now: number): Entry | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    if (hit.until > now) return hit.entry;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  set(key: string, entry: Entry, now: number): void {
+    if (this.ttlMs <= 0) return;
+    const until = Math.min(now + this.ttlMs, entry.x ?? Infinity);
+    if (until <= now) return;
+    this.entries.delete(key);
+    this.entries.set(key, { entry, until });
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
   }
 }
 
@@ -111,6 +153,7 @@ export class PhoneLookupCache {
   private readonly pending = new Map<string, number>();
   private flushTimer?: NodeJS.Timeout;
   private storeDown = false;
+  private readonly near: NearCache;
 
   constructor(
     private readonly store: Store,
@@ -118,6 +161,7 @@ export class PhoneLookupCache {
     readonly settings: LookupCacheSettings,
   ) {
     this.limiter = new Limiter(settings.maxConcurrent);
+    this.near = new NearCache(settings.nearCacheMs, settings.nearCacheMax);
     for (const k of KINDS) this.counts.set(k, { hits: 0, misses: 0, platformCalls: 0, failures: 0, refreshes: 0 });
     this.flushTimer = setInterval(() => void this.flush(), 1000);
     this.flushTimer.unref();
@@ -134,39 +178,56 @@ export class PhoneLookupCache {
    */
   async getMany(kind: LookupKind, numbers: readonly string[], fetch: Fetcher, ttlFor?: TtlFor): Promise<unknown[]> {
     const keys = numbers.map((n) => PhoneLookupCache.key(kind, n));
-    let raws: (string | null)[];
-    let storeUp = true;
-    try {
-      raws = await this.store.mget(keys);
-      this.noteStoreUp();
-    } catch (err) {
-      if (!(err instanceof StoreUnavailableError)) throw err;
-      this.noteStoreDown(err);
-      raws = keys.map(() => null);
-      storeUp = false;
-    }
     const now = Date.now();
-    return Promise.all(
-      numbers.map(async (number, i) => {
-        const entry = parseEntry(raws[i]);
-        if (!entry) {
-          this.count(kind, 'misses');
-          try {
-            return await this.load(kind, number, keys[i], fetch, ttlFor, storeUp);
-          } catch (err) {
-            return err instanceof Error ? err : new Error(String(err));
-          }
-        }
-        this.count(kind, 'hits');
-        if (entry.f) return fromFailure(entry.f);
-        if (this.settings.refreshAhead > 0 && entry.r !== undefined && now >= entry.r) this.refresh(kind, number, keys[i], fetch, ttlFor);
-        return entry.v;
-      }),
-    );
+    const entries = keys.map((k) => this.near.get(k, now));
+    const absent = keys.flatMap((k, i) => (entries[i] ? [] : [i]));
+    let storeUp = true;
+    if (absent.length > 0) {
+      try {
+        const raws = await this.store.mget(absent.map((i) => keys[i]));
+        this.noteStoreUp();
+        absent.forEach((i, j) => {
+          const entry = parseEntry(raws[j]);
+          if (entry) this.near.set(keys[i], entry, now);
+          entries[i] = entry;
+        });
+      } catch (err) {
+        if (!(err instanceof StoreUnavailableError)) throw err;
+        this.noteStoreDown(err);
+        storeUp = false;
+      }
+    }
+    let hits = 0;
+    const out = numbers.map((number, i) => {
+      const entry = entries[i];
+      if (!entry) {
+        this.count(kind, 'misses');
+        return this.load(kind, number, keys[i], fetch, ttlFor, storeUp).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      }
+      hits++;
+      if (entry.f) return fromFailure(entry.f);
+      if (this.settings.refreshAhead > 0 && entry.r !== undefined && now >= entry.r) this.refresh(kind, number, keys[i], fetch, ttlFor);
+      return entry.v;
+    });
+    if (hits > 0) this.count(kind, 'hits', hits);
+    return Promise.all(out);
+  }
+
+  /**
+   * The answer of a lookup when this instance holds it in memory and it needs no refresh, counted
+   * as a hit; undefined otherwise (then use getMany). Lets resolvers answer hot numbers synchronously.
+   */
+  peek(kind: LookupKind, number: string): { value: unknown } | undefined {
+    const now = Date.now();
+    const entry = this.near.get(PhoneLookupCache.key(kind, number), now);
+    if (!entry || entry.f || (this.settings.refreshAhead > 0 && entry.r !== undefined && now >= entry.r)) return undefined;
+    this.count(kind, 'hits');
+    return { value: entry.v };
   }
 
   /** Removes every cached lookup of a number; returns how many entries there were. */
   async evict(number: string): Promise<number> {
+    for (const k of KINDS) this.near.delete(PhoneLookupCache.key(k, number));
     try {
       return await this.store.del(...KINDS.map((k) => PhoneLookupCache.key(k, number)));
     } catch (err) {
@@ -205,13 +266,13 @@ export class PhoneLookupCache {
   }
 
   private statKey(kind: LookupKind, metric: Metric): string {
-    return `lookup:stats:${kind}:${metric}`;
+    return STAT_KEYS[kind][metric];
   }
 
-  private count(kind: LookupKind, metric: Metric): void {
-    this.counts.get(kind)![metric]++;
+  private count(kind: LookupKind, metric: Metric, by = 1): void {
+    this.counts.get(kind)![metric] += by;
     const key = this.statKey(kind, metric);
-    this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+    this.pending.set(key, (this.pending.get(key) ?? 0) + by);
   }
 
   /** Adds the counts gathered since the last flush to the cluster totals. */
@@ -283,7 +344,9 @@ export class PhoneLookupCache {
     } catch (err) {
       const failure = toFailure(err);
       if (failure) {
-        await this.store.set(key, JSON.stringify({ f: failure } satisfies Entry), this.settings.failureTtlMs).catch((e) => this.noteStoreDown(e));
+        const entry: Entry = { f: failure, x: Date.now() + this.settings.failureTtlMs };
+        this.near.set(key, entry, Date.now());
+        await this.store.set(key, JSON.stringify(entry), this.settings.failureTtlMs).catch((e) => this.noteStoreDown(e));
       }
       throw err;
     }
@@ -294,8 +357,10 @@ export class PhoneLookupCache {
 
   private async write(kind: LookupKind, key: string, value: unknown, ttlFor: TtlFor | undefined): Promise<void> {
     const ttl = ttlFor?.(value) ?? this.settings.ttlMs[kind];
-    const refreshAt = Date.now() + Math.round(ttl * (1 - this.settings.refreshAhead));
-    await this.store.set(key, JSON.stringify({ v: value ?? null, r: refreshAt } satisfies Entry), ttl);
+    const now = Date.now();
+    const entry: Entry = { v: value ?? null, r: now + Math.round(ttl * (1 - this.settings.refreshAhead)), x: now + ttl };
+    this.near.set(key, entry, now);
+    await this.store.set(key, JSON.stringify(entry), ttl);
   }
 
   private async callPlatform(kind: LookupKind, number: string, fetch: Fetcher): Promise<unknown> {
@@ -322,7 +387,10 @@ export class PhoneLookupCache {
         try {
           // Someone may have refreshed it since we read it.
           const current = parseEntry(await this.store.get(key));
-          if (current?.r !== undefined && Date.now() < current.r) return;
+          if (current?.r !== undefined && Date.now() < current.r) {
+            this.near.set(key, current, Date.now());
+            return;
+          }
           this.count(kind, 'refreshes');
           const value = await this.callPlatform(kind, number, fetch);
           await this.write(kind, key, value, ttlFor);
@@ -351,7 +419,7 @@ export class PhoneLookupCache {
 
 /** The cache settings of a configuration (seconds → ms). */
 export function lookupCacheSettings(config: Config): LookupCacheSettings {
-  const { ttlSeconds, failureTtlSeconds, refreshAhead, maxConcurrent } = config.lookups;
+  const { ttlSeconds, failureTtlSeconds, refreshAhead, maxConcurrent, nearCacheMs } = config.lookups;
   const ttlMs = {} as Record<LookupKind, number>;
   for (const kind of KINDS) ttlMs[kind] = ttlSeconds[kind] * 1000;
   return {
@@ -360,5 +428,7 @@ export function lookupCacheSettings(config: Config): LookupCacheSettings {
     refreshAhead,
     maxConcurrent,
     lockTtlMs: config.upstreamTimeoutMs + 5000,
+    nearCacheMs,
+    nearCacheMax: 100_000,
   };
 }
