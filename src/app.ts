@@ -24,6 +24,7 @@ import { graphqlUploads } from './schema/upload';
 import { MemoryStore } from './store/memory';
 import { RedisStore } from './store/redis';
 import type { Store } from './store/store';
+import { sharedSubscribe } from './subscriptions/shared-execution';
 import { StreamEventBus } from './subscriptions/stream-bus';
 
 export interface Gateway {
@@ -155,6 +156,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const wsCleanup = useServer<{ authorization?: string }, { principal: unknown }>(
     {
       schema,
+      // Each event is executed once per distinct subscription, not once per subscriber.
+      subscribe: sharedSubscribe(),
       onConnect: async (ctx) => {
         try {
           const principal = await services.jwt.verify(ctx.connectionParams?.authorization);

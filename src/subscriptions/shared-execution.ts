@@ -1,0 +1,92 @@
+import { createSourceEventStream, execute, print, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { GatewayContext } from '../context';
+
+type Result = ExecutionResult | Promise<ExecutionResult>;
+
+/** Results kept for other subscribers of the same event (oldest dropped first; a dropped one is executed again). */
+const DEFAULT_MAX_RESULTS = 20_000;
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === 'function';
+}
+
+/** JSON with object keys sorted, so equal variables give equal keys whatever the client's key order. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Everything an event's execution result depends on besides the event: the operation, and what of the principal events are filtered and masked by. */
+function shareKey(args: ExecutionArgs, documents: WeakMap<DocumentNode, string>): string {
+  let text = documents.get(args.document);
+  if (text === undefined) {
+    text = print(args.document);
+    documents.set(args.document, text);
+  }
+  const principal = (args.contextValue as GatewayContext | undefined)?.principal;
+  const who = principal ? `${[...principal.roles].sort().join(',')}|${principal.agentNumber ?? ''}` : '-';
+  return `${text}\n${args.operationName ?? ''}\n${stableJson(args.variableValues ?? {})}\n${who}`;
+}
+
+/** Maps an async iterator, passing return/throw through to the source (so unsubscribing ends it). */
+function mapIterator<T, R>(source: AsyncIterator<T>, map: (value: T) => R | Promise<R>): AsyncIterableIterator<R> {
+  return {
+    async next() {
+      const r = await source.next();
+      return r.done ? { value: undefined, done: true } : { value: await map(r.value), done: false };
+    },
+    async return() {
+      await source.return?.();
+      return { value: undefined, done: true };
+    },
+    async throw(err?: unknown) {
+      if (source.throw) {
+        const r = await source.throw(err);
+        return r.done ? { value: undefined, done: true } : { value: await map(r.value), done: false };
+      }
+      throw err;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+/**
+ * graphql-ws `subscribe` that executes each event once per distinct subscription instead of once
+ * per subscriber. Every subscriber keeps its own source stream (its filters, visibility, `after`
+ * replay and slow-subscriber buffer); only the execution of an event's selection set is shared
+ * between subscribers with the same document, variables, roles and agent number — the inputs the
+ * result depends on. Events are told apart by their cursor; anything without one (the end of a
+ * slow subscriber's stream) is executed for its subscriber alone.
+ */
+export function sharedSubscribe(maxResults = DEFAULT_MAX_RESULTS) {
+  const results = new Map<string, Result>();
+  const documents = new WeakMap<DocumentNode, string>();
+
+  const executeShared = (args: ExecutionArgs, key: string, payload: unknown): Result => {
+    const cursor = (payload as { cursor?: unknown } | null)?.cursor;
+    if (typeof cursor !== 'string') return execute({ ...args, rootValue: payload });
+    const k = `${key}\n${cursor}`;
+    let result = results.get(k);
+    if (result === undefined) {
+      result = execute({ ...args, rootValue: payload });
+      results.set(k, result);
+      if (results.size > maxResults) results.delete(results.keys().next().value!);
+    }
+    return result;
+  };
+
+  return async (args: ExecutionArgs) => {
+    const source = await createSourceEventStream(args);
+    if (!isAsyncIterable(source)) return source as ExecutionResult;
+    const key = shareKey(args, documents);
+    return mapIterator(source[Symbol.asyncIterator](), (payload) => executeShared(args, key, payload));
+  };
+}
