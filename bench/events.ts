@@ -66,7 +66,9 @@ async function settle(run: Run, timeoutMs = 15_000): Promise<void> {
 async function gatewayRun(count: number): Promise<Run> {
   const sandbox = await startSandbox();
   const creds = sandbox.credentials;
-  const child = spawn(process.execPath, [join(__dirname, '..', 'src', 'main.js')], {
+  // BENCH_GATEWAY_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the gateway process.
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(__dirname, '..', 'src', 'main.js')], {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: '0',

@@ -25,8 +25,16 @@ export function isOverflow(value: unknown): value is Overflow {
 
 const REPLAY_PAGE = 200;
 
+/** Payloads by event: every subscriber of an event gets the same (read-only) object. */
+const payloads = new WeakMap<DeliveredEvent, EventPayload>();
+
 function toPayload(event: DeliveredEvent): EventPayload {
-  return { ...event.data, cursor: event.cursor, receivedAt: event.receivedAt, kind: event.kind };
+  let payload = payloads.get(event);
+  if (!payload) {
+    payload = { ...event.data, cursor: event.cursor, receivedAt: event.receivedAt, kind: event.kind };
+    payloads.set(event, payload);
+  }
+  return payload;
 }
 
 /**

@@ -70,10 +70,24 @@ export function sharedSubscribe(maxResults = DEFAULT_MAX_RESULTS) {
   const results = new Map<string, Result>();
   const documents = new WeakMap<DocumentNode, string>();
 
-  const executeShared = (args: ExecutionArgs, key: string, payload: unknown): Result => {
+  /** Share keys are long (the printed document): each gets a short id once, at subscribe time. */
+  const ids = new Map<string, number>();
+  let lastId = 0;
+  const idOf = (key: string) => {
+    let id = ids.get(key);
+    if (id === undefined) {
+      // Forgetting old keys only stops later subscribers sharing with earlier ones; ids never repeat.
+      if (ids.size >= maxResults) ids.clear();
+      id = ++lastId;
+      ids.set(key, id);
+    }
+    return id;
+  };
+
+  const executeShared = (args: ExecutionArgs, id: number, payload: unknown): Result => {
     const cursor = (payload as { cursor?: unknown } | null)?.cursor;
     if (typeof cursor !== 'string') return execute({ ...args, rootValue: payload });
-    const k = `${key}\n${cursor}`;
+    const k = `${id}:${cursor}`;
     let result = results.get(k);
     if (result === undefined) {
       result = execute({ ...args, rootValue: payload });
@@ -86,7 +100,7 @@ export function sharedSubscribe(maxResults = DEFAULT_MAX_RESULTS) {
   return async (args: ExecutionArgs) => {
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source as ExecutionResult;
-    const key = shareKey(args, documents);
-    return mapIterator(source[Symbol.asyncIterator](), (payload) => executeShared(args, key, payload));
+    const id = idOf(shareKey(args, documents));
+    return mapIterator(source[Symbol.asyncIterator](), (payload) => executeShared(args, id, payload));
   };
 }
