@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import { startSandbox, type Sandbox } from '../src/sandbox/server';
-import { startOwnRedis, type OwnRedis } from './support/redis';
 import { collect, until } from './support/subscriptions';
-import { startStack, type Stack } from './support/stack';
+import { stackWithOwnRedis, startStack, type Stack } from './support/stack';
 
 const CALL_END = `subscription($after: ID, $taskSn: ID) { callEnded(after: $after, taskSn: $taskSn) { cursor callId taskSn } }`;
 
@@ -100,27 +99,18 @@ describe('event backbone across instances', () => {
 });
 
 describe('Redis down while callbacks arrive', () => {
-  let redis: OwnRedis;
-  let stack: Stack;
-  beforeAll(async () => {
-    redis = await startOwnRedis();
-    stack = await startStack({ store: redis.url });
-  });
-  afterAll(async () => {
-    await stack.close();
-    await redis.stop();
-  });
+  const own = stackWithOwnRedis();
 
   it('answers 503 so the platform pushes again, and the retry is delivered once when Redis is back', async () => {
-    const sub = await collect(stack.ws(), `subscription { taskStatusChanged { taskSn status } }`);
-    await redis.stop();
+    const sub = await collect(own.stack.ws(), `subscription { taskStatusChanged { taskSn status } }`);
+    await own.redis.stop();
     const taskSn = randomUUID();
-    stack.sandbox.callbacks.configure({ retryIntervalMs: 1500, maxRetries: 3 });
-    await stack.api.post('/emit', { kind: 'taskStatus', fields: { taskSn, status: 1 } });
-    await until(() => stack.sandbox.callbacks.list().some((r) => r.body.taskSn === taskSn && r.attempts.length >= 1), 5000);
-    const record = stack.sandbox.callbacks.list().find((r) => r.body.taskSn === taskSn)!;
+    own.stack.sandbox.callbacks.configure({ retryIntervalMs: 1500, maxRetries: 3 });
+    await own.stack.api.post('/emit', { kind: 'taskStatus', fields: { taskSn, status: 1 } });
+    await until(() => own.stack.sandbox.callbacks.list().some((r) => r.body.taskSn === taskSn && r.attempts.length >= 1), 5000);
+    const record = own.stack.sandbox.callbacks.list().find((r) => r.body.taskSn === taskSn)!;
     expect(record.attempts[0].status).toBe(503);
-    redis = await redis.restart();
+    await own.restartRedis();
     await until(() => record.delivered, 15_000);
     expect(record.attempts[record.attempts.length - 1].status).toBe(200);
     await sub.waitFor(1, 10_000);

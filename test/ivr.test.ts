@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { startSandbox, type Sandbox } from '../src/sandbox/server';
-import { startOwnRedis, type OwnRedis } from './support/redis';
 import { collect, until } from './support/subscriptions';
-import { startStack, type Stack } from './support/stack';
+import { stackWithOwnRedis, startStack, type Stack } from './support/stack';
 
 interface IvrAnswer {
   code: number;
@@ -253,26 +252,17 @@ describe('IVR rules across instances', () => {
 });
 
 describe('IVR routing while Redis is down', () => {
-  let redis: OwnRedis;
-  let stack: Stack;
-  beforeAll(async () => {
-    redis = await startOwnRedis();
-    stack = await startStack({ store: redis.url });
-  });
-  afterAll(async () => {
-    await stack.close();
-    await redis.stop();
-  });
+  const own = stackWithOwnRedis();
 
   it('keeps answering from the rules in memory; rule changes are refused until Redis is back', async () => {
-    await createRoute(stack, { called: '4007000001', transferTo: '13900000021' });
-    await redis.stop();
+    await createRoute(own.stack, { called: '4007000001', transferTo: '13900000021' });
+    await own.redis.stop();
     const started = Date.now();
-    const { answer } = await ask(stack, { caller: '13800000001', called: '4007000001' });
+    const { answer } = await ask(own.stack, { caller: '13800000001', called: '4007000001' });
     expect(answer.data.phone).toBe('13900000021');
     expect(Date.now() - started).toBeLessThan(1000);
-    const refused = await stack.gql(ROUTE, { input: { dtmf: '1', transferTo: '13900000022' } });
+    const refused = await own.stack.gql(ROUTE, { input: { dtmf: '1', transferTo: '13900000022' } });
     expect(refused.errors?.[0].extensions?.code).toBe('UNAVAILABLE');
-    redis = await redis.restart();
+    await own.restartRedis();
   });
 });

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../src/config';
 import { startSandbox, type Sandbox } from '../src/sandbox/server';
-import { startOwnRedis, type OwnRedis } from './support/redis';
-import { startStack, type Stack } from './support/stack';
+import { stackWithOwnRedis, startStack, type Stack } from './support/stack';
 
 const STATE = `query($n: Phone!) { phone(number: $n) { state } }`;
 const LOCATION = `query($n: Phone!) { phone(number: $n) { location { province city } } }`;
@@ -128,40 +127,31 @@ describe('two gateway instances, one platform, one cache', () => {
 });
 
 describe('Redis stopped', () => {
-  let redis: OwnRedis;
-  let stack: Stack;
-  beforeAll(async () => {
-    redis = await startOwnRedis();
-    // Without the near cache, so every lookup shows whether it went to the store or the platform.
-    stack = await startStack({ store: redis.url, env: { LOOKUP_NEAR_CACHE_MS: '0' } });
-  });
-  afterAll(async () => {
-    await stack.close();
-    await redis.stop();
-  });
+  // Without the near cache, so every lookup shows whether it went to the store or the platform.
+  const own = stackWithOwnRedis({ env: { LOOKUP_NEAR_CACHE_MS: '0' } });
 
   it('answers lookups from the platform while the cache is down', async () => {
     const cached = '13900004001';
-    const warm = await stack.gql(LOCATION, { n: cached });
+    const warm = await own.stack.gql(LOCATION, { n: cached });
     expect(warm.errors).toBeUndefined();
-    await redis.stop();
+    await own.redis.stop();
 
-    const before = stack.sandbox.count('lookup.location');
-    const again = await stack.gql(LOCATION, { n: cached });
+    const before = own.stack.sandbox.count('lookup.location');
+    const again = await own.stack.gql(LOCATION, { n: cached });
     expect(again).toEqual(warm);
     const fresh = '13900004002';
-    const res = await stack.gql(`query($n: Phone!) { phone(number: $n) { location { province } state marks { type } } }`, { n: fresh });
+    const res = await own.stack.gql(`query($n: Phone!) { phone(number: $n) { location { province } state marks { type } } }`, { n: fresh });
     expect(res.errors).toBeUndefined();
     expect(res.data!.phone).toEqual({ location: { province: expect.any(String) }, state: expect.any(String), marks: { type: expect.any(String) } });
-    expect(stack.sandbox.count('lookup.location')).toBe(before + 2);
+    expect(own.stack.sandbox.count('lookup.location')).toBe(before + 2);
 
     // Concurrent requests of this instance still share one platform call per number.
-    stack.sandbox.addFault({ endpoint: 'lookup.location', kind: 'delay', ms: 300 });
-    const burst = await Promise.all(Array.from({ length: 20 }, () => stack.gql(LOCATION, { n: '13900004003' })));
+    own.stack.sandbox.addFault({ endpoint: 'lookup.location', kind: 'delay', ms: 300 });
+    const burst = await Promise.all(Array.from({ length: 20 }, () => own.stack.gql(LOCATION, { n: '13900004003' })));
     expect(burst.every((r) => r.errors === undefined)).toBe(true);
-    expect(stack.sandbox.count('lookup.location')).toBe(before + 3);
+    expect(own.stack.sandbox.count('lookup.location')).toBe(before + 3);
 
-    const stats = await stack.gql(`{ phoneLookupStats { instance { kind platformCalls } cluster { kind } } }`);
+    const stats = await own.stack.gql(`{ phoneLookupStats { instance { kind platformCalls } cluster { kind } } }`);
     expect(stats.data!.phoneLookupStats.cluster).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { mintToken } from '../src/auth/jwt';
-import { startOwnRedis, testRedisUrl, type OwnRedis } from './support/redis';
-import { JWT_SECRET, startStack, type Stack } from './support/stack';
+import { testRedisUrl } from './support/redis';
+import { JWT_SECRET, stackWithOwnRedis, startStack, type Stack } from './support/stack';
 import { startGatewayProcess, type GatewayProcess } from './support/process';
 import { startSandbox, type Sandbox } from '../src/sandbox/server';
 
@@ -133,33 +133,24 @@ describe('platform token', () => {
   });
 
   describe('Redis stopped while serving', () => {
-    let redis: OwnRedis;
-    let stack: Stack;
-    beforeAll(async () => {
-      redis = await startOwnRedis();
-      stack = await startStack({ store: redis.url });
-    });
-    afterAll(async () => {
-      await stack.close();
-      await redis.stop();
-    });
+    const own = stackWithOwnRedis();
 
     it('keeps answering with an in-process token and says so in /readyz', async () => {
-      const taskSn = await seedTask(stack);
-      expect((await stack.gql(STATUS, { sn: taskSn })).errors).toBeUndefined();
-      let ready = await request(`${stack.url}/readyz`);
+      const taskSn = await seedTask(own.stack);
+      expect((await own.stack.gql(STATUS, { sn: taskSn })).errors).toBeUndefined();
+      let ready = await request(`${own.stack.url}/readyz`);
       expect(ready.statusCode).toBe(200);
       expect(await ready.body.json()).toMatchObject({ redis: 'up', platformToken: 'ok' });
 
-      await redis.stop();
-      const answers = await Promise.all(Array.from({ length: 20 }, () => stack.gql(STATUS, { sn: taskSn })));
+      await own.redis.stop();
+      const answers = await Promise.all(Array.from({ length: 20 }, () => own.stack.gql(STATUS, { sn: taskSn })));
       expect(answers.filter((r) => r.errors)).toEqual([]);
 
       // A refused token is refreshed without the store too.
-      await stack.api.revokeTokens();
-      expect((await stack.gql(STATUS, { sn: taskSn })).errors).toBeUndefined();
+      await own.stack.api.revokeTokens();
+      expect((await own.stack.gql(STATUS, { sn: taskSn })).errors).toBeUndefined();
 
-      ready = await request(`${stack.url}/readyz`);
+      ready = await request(`${own.stack.url}/readyz`);
       expect(ready.statusCode).toBe(503);
       expect(await ready.body.json()).toMatchObject({ status: 'not ready', redis: 'down', platformToken: 'ok' });
     });

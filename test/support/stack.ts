@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { features as defaultFeatures } from '../../src/features';
 import { createLogger } from '../../src/logger';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
-import { testRedisUrl } from './redis';
+import { startOwnRedis, testRedisUrl, type OwnRedis } from './redis';
 import { SandboxApi } from './sandbox';
 
 export interface GqlResult<T = Record<string, any>> {
@@ -123,4 +123,37 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   };
   return stack;
+}
+
+/** A stack on a Redis of its own, for tests that stop and restart Redis. */
+export interface OwnRedisStack {
+  readonly stack: Stack;
+  readonly redis: OwnRedis;
+  /** Starts Redis again on the same port (after `redis.stop()`). */
+  restartRedis(): Promise<void>;
+}
+
+/** Starts a stack on its own Redis before the enclosing describe's tests and stops both after them. */
+export function stackWithOwnRedis(options: StackOptions = {}): OwnRedisStack {
+  let stack: Stack | undefined;
+  let redis: OwnRedis | undefined;
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+    stack = await startStack({ ...options, store: redis.url });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await redis?.stop();
+  });
+  return {
+    get stack() {
+      return stack!;
+    },
+    get redis() {
+      return redis!;
+    },
+    async restartRedis() {
+      redis = await redis!.restart();
+    },
+  };
 }
