@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   let sandbox: Sandbox | undefined;
   if (config.sandbox) {
-    sandbox = await startSandbox({ agentTraffic: { agents: 20, changesPerSecond: 4 } });
+    sandbox = await startSandbox({ agentTraffic: { agents: 20, changesPerSecond: 4 }, ivrTraffic: { callsPerMinute: 12 } });
     const creds = sandbox.credentials;
     config = {
       ...config,

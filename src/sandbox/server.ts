@@ -82,6 +82,8 @@ export interface SandboxOptions {
   callbacks?: Partial<CallbackOptions>;
   /** Simulated agents taking calls from the start (agent toolbar events for a moving wallboard). */
   agentTraffic?: AgentTrafficOptions;
+  /** Simulated IVR callers asking the customer's IVR URL where to transfer them (calls per minute). */
+  ivrTraffic?: { callsPerMinute: number };
 }
 
 /** What a family module gets to register its endpoints and keep its state. */
@@ -91,6 +93,8 @@ export interface SandboxContext {
   companyId: string;
   /** The sandbox's agentTraffic option. */
   agentTraffic?: AgentTrafficOptions;
+  /** The sandbox's ivrTraffic option. */
+  ivrTraffic?: SandboxOptions['ivrTraffic'];
   /** Registers the handler of one endpoint of spec/endpoints.json. */
   route(endpointId: string, handler: SandboxHandler, options?: { checkRequired?: boolean }): void;
   /** Adds a test-only control route under /__sandbox (e.g. to make the platform emit a callback). */
@@ -209,6 +213,7 @@ export class Sandbox {
       callbacks: this.callbacks,
       companyId: this.companyId,
       agentTraffic: this.options.agentTraffic,
+      ivrTraffic: this.options.ivrTraffic,
       route: (id, handler, options) => this.route(id, handler, options),
       control: (method, path, handler) => {
         this.app[method](`/__sandbox${path}`, express.json({ limit: '10mb' }), async (req, res) => {
