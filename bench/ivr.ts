@@ -6,64 +6,20 @@
  * a fixed JSON, measured in the same run. Prints throughput, p50/p99 and the ratio.
  * Needs Redis (REDIS_URL, default redis://127.0.0.1:6379).
  */
-import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import { startGateway } from '../src/app';
-import { loadConfig } from '../src/config';
-import { features } from '../src/features';
-import { createLogger } from '../src/logger';
-import { startSandbox } from '../src/sandbox/server';
+import { compare, startBenchStack } from './support';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const RULES = Number(process.env.BENCH_RULES ?? 2000);
 const HOOK = 'bench-ivr-hook';
 
-async function measure(name: string, send: (i: number) => Promise<void>): Promise<{ rps: number; p99: number }> {
-  for (let i = 0; i < 200; i++) await send(i);
-  const latencies: number[] = [];
-  const end = Date.now() + DURATION_MS;
-  const started = performance.now();
-  let n = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (Date.now() < end) {
-        const t = performance.now();
-        await send(n++);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((x, y) => x - y);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  const rps = latencies.length / seconds;
-  console.log(`${name.padEnd(10)} ${rps.toFixed(0).padStart(7)} req/s   p50 ${at(0.5).toFixed(2)} ms   p99 ${at(0.99).toFixed(2)} ms   (${latencies.length} requests)`);
-  return { rps, p99: at(0.99) };
-}
-
 async function main(): Promise<void> {
-  const sandbox = await startSandbox();
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    VCALL_BASE_URL: sandbox.urls.cc,
-    VCALL_NOTICE_BASE_URL: sandbox.urls.notice,
-    VCALL_OPEN_BASE_URL: sandbox.urls.open,
-    VCALL_ACCESS_KEY_ID: sandbox.credentials.accessKeyId,
-    VCALL_ACCESS_KEY_SECRET: sandbox.credentials.accessKeySecret,
-    REDIS_URL,
-    REDIS_PREFIX: `bench:${randomUUID()}:`,
-    HOOK_SECRET: HOOK,
-    AUTH_JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-    LOG_LEVEL: 'silent',
-  });
-  const gateway = await startGateway({ config, logger: createLogger('silent'), features });
+  const stack = await startBenchStack({ HOOK_SECRET: HOOK, AUTH_JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123' });
+  const { gateway } = stack;
   const ivr = gateway.services.ivr;
   // Lines 4000000000…, each with a default route and a few key routes; caller-prefix routes; blacklist.
   const lines = Math.max(1, Math.floor(RULES / 4));
@@ -96,15 +52,17 @@ async function main(): Promise<void> {
   baseline.listen(0, '127.0.0.1');
   await once(baseline, 'listening');
 
-  console.log(`ivr benchmark: ${ivr.rules().length} rules, ${CONCURRENCY} concurrent, ${DURATION_MS / 1000} s each`);
-  const base = await measure('baseline', ask(`http://127.0.0.1:${(baseline.address() as AddressInfo).port}/`));
-  const gw = await measure('gateway', ask(`${gateway.url}/hooks/${HOOK}/ivr`));
+  console.log(`ivr benchmark: ${ivr.rules().length} rules, ${CONCURRENCY} concurrent, ${DURATION_MS / 1000} s each, in 4 alternating rounds`);
+  const { baseline: base, gateway: gw } = await compare(
+    { baseline: ask(`http://127.0.0.1:${(baseline.address() as AddressInfo).port}/`), gateway: ask(`${gateway.url}/hooks/${HOOK}/ivr`) },
+    DURATION_MS,
+    CONCURRENCY,
+  );
   console.log(`ratio      ${(gw.rps / base.rps).toFixed(2)} of the baseline's throughput; p99 ${gw.p99.toFixed(2)} ms vs ${base.p99.toFixed(2)} ms`);
 
   baseline.close();
   await agent.close();
-  await gateway.close();
-  await sandbox.close();
+  await stack.close();
 }
 
 main().catch((err) => {

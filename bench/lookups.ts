@@ -3,76 +3,32 @@
  * Gateway: `phones(numbers: <100 cached numbers>) { location { province } state }` over HTTP.
  * Baseline: a plain Node HTTP handler reading the same 200 keys (location + state of the 100
  * numbers) from the same Redis with one MGET and answering JSON. Both measured in this run with a
- * bounded loop of undici requests at a fixed concurrency; prints throughput, p50/p99 and the ratio.
+ * bounded loop of undici requests at a fixed concurrency, in alternating rounds; prints throughput, p50/p99 and the ratio.
  * Needs Redis (REDIS_URL, default redis://127.0.0.1:6379).
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { Agent, request } from 'undici';
-import { startGateway } from '../src/app';
 import { mintToken } from '../src/auth/jwt';
-import { loadConfig } from '../src/config';
 import { PhoneLookupCache } from '../src/datasources/phone-cache';
-import { createLogger } from '../src/logger';
 import { LookupKind } from '../src/schema/lookup';
-import { startSandbox } from '../src/sandbox/server';
+import { compare, REDIS_URL, startBenchStack } from './support';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
-interface Figures {
-  requests: number;
-  rps: number;
-  p50: number;
-  p99: number;
-}
-
-async function measure(name: string, send: () => Promise<void>): Promise<Figures> {
-  for (let i = 0; i < 200; i++) await send(); // warm-up
-  const latencies: number[] = [];
-  const end = Date.now() + DURATION_MS;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (Date.now() < end) {
-        const t = performance.now();
-        await send();
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((x, y) => x - y);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  const f = { requests: latencies.length, rps: latencies.length / seconds, p50: at(0.5), p99: at(0.99) };
-  console.log(`${name.padEnd(10)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${f.p50.toFixed(2)} ms   p99 ${f.p99.toFixed(2)} ms   (${f.requests} requests)`);
-  return f;
-}
-
 async function main(): Promise<void> {
-  const prefix = `bench:${randomUUID()}:`;
-  const sandbox = await startSandbox();
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    VCALL_BASE_URL: sandbox.urls.cc,
-    VCALL_NOTICE_BASE_URL: sandbox.urls.notice,
-    VCALL_OPEN_BASE_URL: sandbox.urls.open,
-    VCALL_ACCESS_KEY_ID: sandbox.credentials.accessKeyId,
-    VCALL_ACCESS_KEY_SECRET: sandbox.credentials.accessKeySecret,
-    REDIS_URL,
-    REDIS_PREFIX: prefix,
+  const stack = await startBenchStack({
     HOOK_SECRET: 'bench-hook-secret',
     AUTH_JWT_SECRET: SECRET,
-    LOG_LEVEL: 'silent',
+    // Steady state: a "lookup failed" state stays cached for the whole run, like every other answer.
+    LOOKUP_FAILURE_TTL_S: '3600',
   });
-  const gateway = await startGateway({ config, logger: createLogger('silent') });
+  const { sandbox, gateway, prefix } = stack;
   const token = await mintToken(SECRET, { sub: 'bench', roles: ['viewer'] });
   const numbers = Array.from({ length: 100 }, (_, i) => String(13700000000 + i * 7919));
   const agent = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 30_000 });
@@ -96,7 +52,8 @@ async function main(): Promise<void> {
   const keys = numbers.flatMap((n) => [PhoneLookupCache.key(LookupKind.LOCATION, n), PhoneLookupCache.key(LookupKind.STATE, n)]);
   const baseline = http.createServer(async (_req, res) => {
     const values = await redis.mget(keys);
-    const phones = numbers.map((n, i) => ({ number: n, location: JSON.parse(values[2 * i]!).v, state: JSON.parse(values[2 * i + 1]!).v }));
+    const value = (raw: string | null) => (raw === null ? null : (JSON.parse(raw) as { v?: unknown }).v);
+    const phones = numbers.map((n, i) => ({ number: n, location: value(values[2 * i]), state: value(values[2 * i + 1]) }));
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ data: { phones } }));
   });
@@ -109,17 +66,15 @@ async function main(): Promise<void> {
     if (out.data.phones.length !== 100) throw new Error('baseline answered wrong');
   };
 
-  console.log(`lookups benchmark: 100 cached numbers, location { province } + state; ${CONCURRENCY} concurrent, ${DURATION_MS / 1000} s each`);
-  const base = await measure('baseline', plain);
-  const gw = await measure('gateway', gql);
+  console.log(`lookups benchmark: 100 cached numbers, location { province } + state; ${CONCURRENCY} concurrent, ${DURATION_MS / 1000} s each, in 4 alternating rounds`);
+  const { baseline: base, gateway: gw } = await compare({ baseline: plain, gateway: gql }, DURATION_MS, CONCURRENCY);
   const calls = sandbox.count('lookup.location') + sandbox.count('lookup.phonestate') - callsBefore;
   console.log(`ratio      ${(gw.rps / base.rps).toFixed(2)} of the baseline's throughput (target ≥ 0.5); platform calls during the run: ${calls}`);
 
   baseline.close();
   await agent.close();
   redis.disconnect();
-  await gateway.close();
-  await sandbox.close();
+  await stack.close();
 }
 
 main().catch((err) => {

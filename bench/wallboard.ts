@@ -10,7 +10,6 @@
  * BENCH_SUBSCRIBERS (500), BENCH_SECONDS (20), REDIS_URL (redis://127.0.0.1:6379).
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,21 +17,16 @@ import { createClient } from 'graphql-ws';
 import Redis from 'ioredis';
 import { request } from 'undici';
 import WebSocket from 'ws';
-import { startGateway } from '../src/app';
 import { mintToken } from '../src/auth/jwt';
-import { loadConfig } from '../src/config';
-import { features } from '../src/features';
-import { createLogger } from '../src/logger';
-import { startSandbox } from '../src/sandbox/server';
 import { RedisStore } from '../src/store/redis';
 import { agentEventKey, normalizeAgentEvent } from '../src/subscriptions/agent-event';
 import { liveStateOf } from '../src/subscriptions/live-state';
+import { startBenchStack } from './support';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 200);
 const RATE = Number(process.env.BENCH_RATE ?? 10);
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
@@ -52,23 +46,8 @@ function countCommands(client: Redis): { count: number } {
 const CYCLE = ['Idle', 'AgentRinging', 'AgentAnswer', 'Conversation', 'After', 'Idle', 'Busy'];
 
 async function main() {
-  const sandbox = await startSandbox();
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    VCALL_BASE_URL: sandbox.urls.cc,
-    VCALL_NOTICE_BASE_URL: sandbox.urls.notice,
-    VCALL_OPEN_BASE_URL: sandbox.urls.open,
-    VCALL_ACCESS_KEY_ID: sandbox.credentials.accessKeyId,
-    VCALL_ACCESS_KEY_SECRET: sandbox.credentials.accessKeySecret,
-    VCALL_COMPANY_ID: sandbox.credentials.companyId,
-    REDIS_URL,
-    REDIS_PREFIX: `bench:${randomUUID()}:`,
-    HOOK_SECRET: 'bench-hook',
-    AUTH_JWT_SECRET: SECRET,
-    LOG_LEVEL: 'silent',
-  });
-  const gateway = await startGateway({ config, logger: createLogger('silent'), features });
+  const stack = await startBenchStack({ HOOK_SECRET: 'bench-hook', AUTH_JWT_SECRET: SECRET });
+  const { sandbox, gateway } = stack;
 
   // The receiver stand-in (see the header).
   const receiver = http.createServer((req, res) => {
@@ -167,8 +146,7 @@ async function main() {
   );
   for (const c of clients) await c.dispose();
   receiver.close();
-  await gateway.close();
-  await sandbox.close();
+  await stack.close();
 }
 
 main().catch((err) => {

@@ -81,31 +81,32 @@ class Limiter {
  * entry's own expiry: repeated lookups of hot numbers skip the store round trip and the JSON parse.
  */
 class NearCache {
+  /** By number (one near cache per lookup kind: no key to build per read). */
   private readonly entries = new Map<string, { entry: Entry; until: number }>();
   constructor(
     private readonly ttlMs: number,
     private readonly max: number,
   ) {}
 
-  get(key: string, now: number): Entry | undefined {
-    const hit = this.entries.get(key);
+  get(number: string, now: number): Entry | undefined {
+    const hit = this.entries.get(number);
     if (!hit) return undefined;
     if (hit.until > now) return hit.entry;
-    this.entries.delete(key);
+    this.entries.delete(number);
     return undefined;
   }
 
-  set(key: string, entry: Entry, now: number): void {
+  set(number: string, entry: Entry, now: number): void {
     if (this.ttlMs <= 0) return;
     const until = Math.min(now + this.ttlMs, entry.x ?? Infinity);
     if (until <= now) return;
-    this.entries.delete(key);
-    this.entries.set(key, { entry, until });
+    this.entries.delete(number);
+    this.entries.set(number, { entry, until });
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
   }
 
-  delete(key: string): void {
-    this.entries.delete(key);
+  delete(number: string): void {
+    this.entries.delete(number);
   }
 }
 
@@ -153,7 +154,7 @@ export class PhoneLookupCache {
   private readonly pending = new Map<string, number>();
   private flushTimer?: NodeJS.Timeout;
   private storeDown = false;
-  private readonly near: NearCache;
+  private readonly near: Record<LookupKind, NearCache>;
 
   constructor(
     private readonly store: Store,
@@ -161,7 +162,7 @@ export class PhoneLookupCache {
     readonly settings: LookupCacheSettings,
   ) {
     this.limiter = new Limiter(settings.maxConcurrent);
-    this.near = new NearCache(settings.nearCacheMs, settings.nearCacheMax);
+    this.near = Object.fromEntries(KINDS.map((k) => [k, new NearCache(settings.nearCacheMs, Math.ceil(settings.nearCacheMax / KINDS.length))])) as Record<LookupKind, NearCache>;
     for (const k of KINDS) this.counts.set(k, { hits: 0, misses: 0, platformCalls: 0, failures: 0, refreshes: 0 });
     this.flushTimer = setInterval(() => void this.flush(), 1000);
     this.flushTimer.unref();
@@ -177,18 +178,19 @@ export class PhoneLookupCache {
    * is the value or the Error of that number, as DataLoader expects.
    */
   async getMany(kind: LookupKind, numbers: readonly string[], fetch: Fetcher, ttlFor?: TtlFor): Promise<unknown[]> {
-    const keys = numbers.map((n) => PhoneLookupCache.key(kind, n));
+    const keyOf = (i: number) => PhoneLookupCache.key(kind, numbers[i]);
     const now = Date.now();
-    const entries = keys.map((k) => this.near.get(k, now));
-    const absent = keys.flatMap((k, i) => (entries[i] ? [] : [i]));
+    const near = this.near[kind];
+    const entries = numbers.map((n) => near.get(n, now));
+    const absent = numbers.flatMap((_n, i) => (entries[i] ? [] : [i]));
     let storeUp = true;
     if (absent.length > 0) {
       try {
-        const raws = await this.store.mget(absent.map((i) => keys[i]));
+        const raws = await this.store.mget(absent.map(keyOf));
         this.noteStoreUp();
         absent.forEach((i, j) => {
           const entry = parseEntry(raws[j]);
-          if (entry) this.near.set(keys[i], entry, now);
+          if (entry) near.set(numbers[i], entry, now);
           entries[i] = entry;
         });
       } catch (err) {
@@ -202,11 +204,11 @@ export class PhoneLookupCache {
       const entry = entries[i];
       if (!entry) {
         this.count(kind, 'misses');
-        return this.load(kind, number, keys[i], fetch, ttlFor, storeUp).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+        return this.load(kind, number, keyOf(i), fetch, ttlFor, storeUp).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
       }
       hits++;
       if (entry.f) return fromFailure(entry.f);
-      if (this.settings.refreshAhead > 0 && entry.r !== undefined && now >= entry.r) this.refresh(kind, number, keys[i], fetch, ttlFor);
+      if (this.settings.refreshAhead > 0 && entry.r !== undefined && now >= entry.r) this.refresh(kind, number, keyOf(i), fetch, ttlFor);
       return entry.v;
     });
     if (hits > 0) this.count(kind, 'hits', hits);
@@ -219,7 +221,7 @@ export class PhoneLookupCache {
    */
   peek(kind: LookupKind, number: string): { value: unknown } | undefined {
     const now = Date.now();
-    const entry = this.near.get(PhoneLookupCache.key(kind, number), now);
+    const entry = this.near[kind].get(number, now);
     if (!entry || entry.f || (this.settings.refreshAhead > 0 && entry.r !== undefined && now >= entry.r)) return undefined;
     this.count(kind, 'hits');
     return { value: entry.v };
@@ -227,7 +229,7 @@ export class PhoneLookupCache {
 
   /** Removes every cached lookup of a number; returns how many entries there were. */
   async evict(number: string): Promise<number> {
-    for (const k of KINDS) this.near.delete(PhoneLookupCache.key(k, number));
+    for (const k of KINDS) this.near[k].delete(number);
     try {
       return await this.store.del(...KINDS.map((k) => PhoneLookupCache.key(k, number)));
     } catch (err) {
@@ -345,21 +347,21 @@ export class PhoneLookupCache {
       const failure = toFailure(err);
       if (failure) {
         const entry: Entry = { f: failure, x: Date.now() + this.settings.failureTtlMs };
-        this.near.set(key, entry, Date.now());
+        this.near[kind].set(number, entry, Date.now());
         await this.store.set(key, JSON.stringify(entry), this.settings.failureTtlMs).catch((e) => this.noteStoreDown(e));
       }
       throw err;
     }
     // The answer is ours whether or not the store takes it: never ask the platform twice for it.
-    await this.write(kind, key, value, ttlFor).catch((e) => this.noteStoreDown(e));
+    await this.write(kind, number, key, value, ttlFor).catch((e) => this.noteStoreDown(e));
     return value;
   }
 
-  private async write(kind: LookupKind, key: string, value: unknown, ttlFor: TtlFor | undefined): Promise<void> {
+  private async write(kind: LookupKind, number: string, key: string, value: unknown, ttlFor: TtlFor | undefined): Promise<void> {
     const ttl = ttlFor?.(value) ?? this.settings.ttlMs[kind];
     const now = Date.now();
     const entry: Entry = { v: value ?? null, r: now + Math.round(ttl * (1 - this.settings.refreshAhead)), x: now + ttl };
-    this.near.set(key, entry, now);
+    this.near[kind].set(number, entry, now);
     await this.store.set(key, JSON.stringify(entry), ttl);
   }
 
@@ -388,12 +390,12 @@ export class PhoneLookupCache {
           // Someone may have refreshed it since we read it.
           const current = parseEntry(await this.store.get(key));
           if (current?.r !== undefined && Date.now() < current.r) {
-            this.near.set(key, current, Date.now());
+            this.near[kind].set(number, current, Date.now());
             return;
           }
           this.count(kind, 'refreshes');
           const value = await this.callPlatform(kind, number, fetch);
-          await this.write(kind, key, value, ttlFor);
+          await this.write(kind, number, key, value, ttlFor);
         } finally {
           await this.store.deleteIfEquals(lockKey, lockId).catch(() => undefined);
         }

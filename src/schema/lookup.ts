@@ -110,7 +110,9 @@ export enum LookupKind {
 }
 registerEnumType(LookupKind, { name: 'LookupKind', description: 'One of the phone lookups the platform charges for' });
 
-@ObjectType({ description: 'Where a number is from and which carrier serves it' })
+// Lookup results are plain data read on every decorated row: `simpleResolvers` gives their fields
+// graphql-js's default resolver instead of type-graphql's wrapper (they carry no auth or middleware).
+@ObjectType({ description: 'Where a number is from and which carrier serves it', simpleResolvers: true })
 export class PhoneLocation {
   @Field({ nullable: true, description: 'Telephone area code with its 0, e.g. "010"' })
   areaCode?: string;
@@ -131,7 +133,7 @@ export class PhoneLocation {
   ported?: boolean;
 }
 
-@ObjectType({ description: 'The mark of a number (v1 lookup)' })
+@ObjectType({ description: 'The mark of a number (v1 lookup)', simpleResolvers: true })
 export class PhoneMarks {
   @Field(() => MarkType)
   type!: MarkType;
@@ -146,7 +148,7 @@ export class PhoneMarks {
   name?: string;
 }
 
-@ObjectType({ description: 'Marks of one type, or the mark one source shows' })
+@ObjectType({ description: 'Marks of one type, or the mark one source shows', simpleResolvers: true })
 export class MarkCount {
   @Field(() => MarkType)
   type!: MarkType;
@@ -161,13 +163,13 @@ export class MarkCount {
   showName?: string;
 }
 
-@ObjectType({ description: 'The mark one source (360, Baidu, …) shows for a number' })
+@ObjectType({ description: 'The mark one source (360, Baidu, …) shows for a number', simpleResolvers: true })
 export class SourceMark extends MarkCount {
   @Field(() => MarkSource)
   source!: MarkSource;
 }
 
-@ObjectType({ description: 'Marks of a number by type and by source (v2 lookup)' })
+@ObjectType({ description: 'Marks of a number by type and by source (v2 lookup)', simpleResolvers: true })
 export class PhoneMarkReport {
   @Field(() => [MarkCount], { description: 'Totals per mark type over every source' })
   totals!: MarkCount[];
@@ -181,7 +183,7 @@ export class PhoneMarkReport {
  * through the per-request LookupDataSource (batched, cached), and only the fields a query selects
  * cause lookups. Build it with `phoneInfo(number)`.
  */
-@ObjectType({ description: 'What is known about a phone number: location, carrier, portability, live state and marks' })
+@ObjectType({ description: 'What is known about a phone number: location, carrier, portability, live state and marks', simpleResolvers: true })
 export class PhoneInfo {
   @Field(() => PhoneScalar, { description: 'The number, normalised' })
   number!: string;

@@ -1,0 +1,103 @@
+/** What the in-process benchmarks share: a gateway on a sandbox, and a fixed-concurrency load loop. */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { startGateway, type Gateway } from '../src/app';
+import { loadConfig } from '../src/config';
+import { features } from '../src/features';
+import { createLogger } from '../src/logger';
+import { startSandbox, type Sandbox } from '../src/sandbox/server';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface BenchStack {
+  sandbox: Sandbox;
+  gateway: Gateway;
+  prefix: string;
+  close(): Promise<void>;
+}
+
+/** A sandbox and a gateway pointed at it over HTTP, on the suite's Redis under a fresh prefix, logging nothing. */
+export async function startBenchStack(env: Record<string, string>): Promise<BenchStack> {
+  const sandbox = await startSandbox();
+  const prefix = `bench:${randomUUID()}:`;
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    VCALL_BASE_URL: sandbox.urls.cc,
+    VCALL_NOTICE_BASE_URL: sandbox.urls.notice,
+    VCALL_OPEN_BASE_URL: sandbox.urls.open,
+    VCALL_ACCESS_KEY_ID: sandbox.credentials.accessKeyId,
+    VCALL_ACCESS_KEY_SECRET: sandbox.credentials.accessKeySecret,
+    VCALL_COMPANY_ID: sandbox.credentials.companyId,
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const gateway = await startGateway({ config, logger: createLogger('silent'), features });
+  return {
+    sandbox,
+    gateway,
+    prefix,
+    async close() {
+      await gateway.close();
+      await sandbox.close();
+    },
+  };
+}
+
+export interface Figures {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+/** Runs `send` in `concurrency` loops for `durationMs`, adding each request's latency (ms) to `latencies`. */
+async function load(send: (i: number) => Promise<void>, durationMs: number, concurrency: number, latencies: number[]): Promise<number> {
+  const end = Date.now() + durationMs;
+  const started = performance.now();
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < end) {
+        const t = performance.now();
+        await send(n++);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
+function figures(latencies: number[], seconds: number): Figures {
+  latencies.sort((x, y) => x - y);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return { requests: latencies.length, rps: latencies.length / seconds, p50: at(0.5), p99: at(0.99) };
+}
+
+function print(name: string, f: Figures): void {
+  console.log(`${name.padEnd(10)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${f.p50.toFixed(2)} ms   p99 ${f.p99.toFixed(2)} ms   (${f.requests} requests)`);
+}
+
+/**
+ * Measures a baseline and the gateway in alternating rounds (`rounds` of each, `durationMs` in all
+ * per side), so that drift in the machine's load hits both alike; prints and returns their figures.
+ */
+export async function compare(
+  sides: { baseline: (i: number) => Promise<void>; gateway: (i: number) => Promise<void> },
+  durationMs: number,
+  concurrency: number,
+  rounds = 4,
+): Promise<{ baseline: Figures; gateway: Figures }> {
+  const names = ['baseline', 'gateway'] as const;
+  for (const name of names) for (let i = 0; i < 200; i++) await sides[name](i); // warm-up
+  const latencies = { baseline: [] as number[], gateway: [] as number[] };
+  const seconds = { baseline: 0, gateway: 0 };
+  for (let r = 0; r < rounds; r++) {
+    for (const name of names) seconds[name] += await load(sides[name], durationMs / rounds, concurrency, latencies[name]);
+  }
+  const out = { baseline: figures(latencies.baseline, seconds.baseline), gateway: figures(latencies.gateway, seconds.gateway) };
+  for (const name of names) print(name, out[name]);
+  return out;
+}
