@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import WebSocket from 'ws';
-import { startSandbox, type Sandbox } from '../src/sandbox/server';
 import { collect, until } from './support/subscriptions';
-import { stackWithOwnRedis, startStack, type Stack } from './support/stack';
+import { stackWithOwnRedis, startStack, twoInstances, type Stack } from './support/stack';
 
 const CALL_END = `subscription($after: ID, $taskSn: ID) { callEnded(after: $after, taskSn: $taskSn) { cursor callId taskSn } }`;
 
@@ -19,28 +18,14 @@ async function postHook(url: string, body: unknown, contentType = 'application/j
 const callEnd = (callId: string, taskSn = 'task-1') => ({ event: 'CallEnd', callId, taskSn, called: '13800000000', caller: '95001', hangupGcode: 0, duration: 1000 });
 
 describe('event backbone across instances', () => {
-  let sandbox: Sandbox;
-  let a: Stack;
-  let b: Stack;
-  beforeAll(async () => {
-    sandbox = await startSandbox({ callbacks: { retryIntervalMs: 200 } });
-    const prefix = `test:${randomUUID()}:`;
-    a = await startStack({ sandbox, prefix });
-    b = await startStack({ sandbox, prefix, env: { HOOK_SECRET: a.config.hookSecret! } });
-    sandbox.callbacks.configure({ hookUrl: a.hookUrl });
-  });
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-    await sandbox.close();
-  });
+  const two = twoInstances();
 
   it('delivers a callback received by one instance to subscribers on both, once, however often it is posted', async () => {
     const taskSn = randomUUID();
-    const onA = await collect(a.ws(), CALL_END, { taskSn });
-    const onB = await collect(b.ws(), CALL_END, { taskSn });
+    const onA = await collect(two.a.ws(), CALL_END, { taskSn });
+    const onB = await collect(two.b.ws(), CALL_END, { taskSn });
     const body = callEnd(`call-${taskSn}`, taskSn);
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => postHook((i % 2 ? a : b).hookUrl, body)));
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => postHook((i % 2 ? two.a : two.b).hookUrl, body)));
     expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
     await onA.waitFor(1);
     await onB.waitFor(1);
@@ -52,47 +37,47 @@ describe('event backbone across instances', () => {
 
   it('resumes with after: exactly the missed events, then live ones, none twice', async () => {
     const taskSn = randomUUID();
-    const first = await collect(b.ws(), CALL_END, { taskSn });
-    for (const n of [1, 2]) await postHook(a.hookUrl, callEnd(`${taskSn}-${n}`, taskSn));
+    const first = await collect(two.b.ws(), CALL_END, { taskSn });
+    for (const n of [1, 2]) await postHook(two.a.hookUrl, callEnd(`${taskSn}-${n}`, taskSn));
     await first.waitFor(2);
     first.stop();
     const resumeAfter = first.events[1].cursor;
-    for (const n of [3, 4]) await postHook(a.hookUrl, callEnd(`${taskSn}-${n}`, taskSn));
-    const resumed = await collect(b.ws(), CALL_END, { taskSn, after: resumeAfter });
+    for (const n of [3, 4]) await postHook(two.a.hookUrl, callEnd(`${taskSn}-${n}`, taskSn));
+    const resumed = await collect(two.b.ws(), CALL_END, { taskSn, after: resumeAfter });
     await resumed.waitFor(2);
-    await postHook(b.hookUrl, callEnd(`${taskSn}-5`, taskSn));
+    await postHook(two.b.hookUrl, callEnd(`${taskSn}-5`, taskSn));
     await resumed.waitFor(3);
     await new Promise((r) => setTimeout(r, 300));
     expect(resumed.events.map((e) => e.callId)).toEqual([3, 4, 5].map((n) => `${taskSn}-${n}`));
     const cursors = resumed.events.map((e) => Number(e.cursor));
     expect([...cursors].sort((x, y) => x - y)).toEqual(cursors);
     // A cursor from the start replays everything of this task.
-    const all = await collect(a.ws(), CALL_END, { taskSn, after: '0' });
+    const all = await collect(two.a.ws(), CALL_END, { taskSn, after: '0' });
     await all.waitFor(5);
     expect(all.events.map((e) => e.callId)).toEqual([1, 2, 3, 4, 5].map((n) => `${taskSn}-${n}`));
   });
 
   it('keeps a malformed or unknown callback as a dead letter with 200, visible to admins only', async () => {
     const marker = randomUUID();
-    expect((await postHook(a.hookUrl, `{"event": "CallEnd", "callId": "${marker}"`)).status).toBe(200);
-    expect((await postHook(a.hookUrl, { event: 'SomethingNew', marker })).status).toBe(200);
-    expect((await postHook(a.hookUrl, { event: 'CallEnd', taskSn: marker })).status).toBe(200);
-    const res = await b.gql(`{ deadLetters(limit: 1000) { cursor reason rawBody contentType receivedAt } }`);
+    expect((await postHook(two.a.hookUrl, `{"event": "CallEnd", "callId": "${marker}"`)).status).toBe(200);
+    expect((await postHook(two.a.hookUrl, { event: 'SomethingNew', marker })).status).toBe(200);
+    expect((await postHook(two.a.hookUrl, { event: 'CallEnd', taskSn: marker })).status).toBe(200);
+    const res = await two.b.gql(`{ deadLetters(limit: 1000) { cursor reason rawBody contentType receivedAt } }`);
     const mine = res.data!.deadLetters.filter((d: { rawBody: string }) => d.rawBody.includes(marker));
     expect(mine.map((d: { reason: string }) => d.reason)).toEqual([
       expect.stringMatching(/JSON|Unexpected|Expected/),
       'unknown callback event "SomethingNew"',
       'CallEnd without its identifying field callId',
     ]);
-    const viewer = await b.token(['viewer']);
-    expect((await b.gql(`{ deadLetters { cursor } }`, {}, viewer)).errors![0].extensions!.code).toBe('FORBIDDEN');
+    const viewer = await two.b.token(['viewer']);
+    expect((await two.b.gql(`{ deadLetters { cursor } }`, {}, viewer)).errors![0].extensions!.code).toBe('FORBIDDEN');
   });
 
   it('answers 404 with no hint for a wrong or missing secret, and 413 for a body over 1 MiB', async () => {
-    const wrong = await postHook(`${a.url}/hooks/not-the-secret`, callEnd('x'));
+    const wrong = await postHook(`${two.a.url}/hooks/not-the-secret`, callEnd('x'));
     expect(wrong).toEqual({ status: 404, text: '' });
-    expect((await postHook(`${a.url}/hooks/`, callEnd('x'))).status).toBe(404);
-    const big = await postHook(a.hookUrl, { ...callEnd(randomUUID()), userData: 'x'.repeat(1024 * 1024 + 10) });
+    expect((await postHook(`${two.a.url}/hooks/`, callEnd('x'))).status).toBe(404);
+    const big = await postHook(two.a.hookUrl, { ...callEnd(randomUUID()), userData: 'x'.repeat(1024 * 1024 + 10) });
     expect(big.status).toBe(413);
     expect(big.text).not.toMatch(/at .*\.(js|ts)/);
   });

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { startSandbox, type Sandbox } from '../src/sandbox/server';
 import { collect, until } from './support/subscriptions';
-import { stackWithOwnRedis, startStack, type Stack } from './support/stack';
+import { stackWithOwnRedis, startStack, twoInstances, type Stack } from './support/stack';
 
 interface IvrAnswer {
   code: number;
@@ -210,25 +209,12 @@ describe('IVR transfer routing', () => {
 });
 
 describe('IVR rules across instances', () => {
-  let sandbox: Sandbox;
-  let a: Stack;
-  let b: Stack;
-  beforeAll(async () => {
-    sandbox = await startSandbox({ callbacks: { retryIntervalMs: 200 } });
-    const prefix = `test:${randomUUID()}:`;
-    a = await startStack({ sandbox, prefix, env: { IVR_RULES_REFRESH_MS: '100' } });
-    b = await startStack({ sandbox, prefix, env: { IVR_RULES_REFRESH_MS: '100' } });
-  });
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-    await sandbox.close();
-  });
+  const two = twoInstances({ IVR_RULES_REFRESH_MS: '100' });
 
   it('a rule created, changed or removed on one instance applies on the other', async () => {
     const called = '4008000001';
-    const id = await createRoute(a, { called, transferTo: '13900000011' });
-    const phoneOnB = async () => (await ask(b, { caller: '13800000001', called })).answer.data.phone;
+    const id = await createRoute(two.a, { called, transferTo: '13900000011' });
+    const phoneOnB = async () => (await ask(two.b, { caller: '13800000001', called })).answer.data.phone;
     const eventually = async (expected: string) => {
       const deadline = Date.now() + 3000;
       let last = await phoneOnB();
@@ -239,14 +225,14 @@ describe('IVR rules across instances', () => {
       expect(last).toBe(expected);
     };
     await eventually('13900000011');
-    await a.gql(UPDATE, { id, patch: { transferTo: '13900000012' } });
+    await two.a.gql(UPDATE, { id, patch: { transferTo: '13900000012' } });
     await eventually('13900000012');
-    const blocked = await block(b, { caller: '13800000001' });
+    const blocked = await block(two.b, { caller: '13800000001' });
     const deadline = Date.now() + 3000;
-    while ((await ask(a, { caller: '13800000001', called })).answer.code !== 403 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect((await ask(a, { caller: '13800000001', called })).answer.code).toBe(403);
-    await b.gql(UNBLOCK, { id: blocked });
-    await a.gql(DELETE, { id });
+    while ((await ask(two.a, { caller: '13800000001', called })).answer.code !== 403 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect((await ask(two.a, { caller: '13800000001', called })).answer.code).toBe(403);
+    await two.b.gql(UNBLOCK, { id: blocked });
+    await two.a.gql(DELETE, { id });
     await eventually('');
   });
 });

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../src/config';
-import { startSandbox, type Sandbox } from '../src/sandbox/server';
-import { stackWithOwnRedis, startStack, type Stack } from './support/stack';
+import { stackWithOwnRedis, startStack, twoInstances, type Stack } from './support/stack';
 
 const STATE = `query($n: Phone!) { phone(number: $n) { state } }`;
 const LOCATION = `query($n: Phone!) { phone(number: $n) { location { province city } } }`;
@@ -60,67 +58,53 @@ describe('lookup cache expiry', () => {
 });
 
 describe('two gateway instances, one platform, one cache', () => {
-  let sandbox: Sandbox;
-  let a: Stack;
-  let b: Stack;
-  beforeAll(async () => {
-    sandbox = await startSandbox();
-    const prefix = `test:${randomUUID()}:`;
-    // State entries live 4 s and are refreshed early from 1 s on (the last 75 % of their life).
-    const env = { LOOKUP_TTL_STATE_S: '4', LOOKUP_REFRESH_AHEAD: '0.75' };
-    a = await startStack({ sandbox, prefix, env });
-    b = await startStack({ sandbox, prefix, env });
-  });
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-    await sandbox.close();
-  });
+  // State entries live 4 s and are refreshed early from 1 s on (the last 75 % of their life).
+  const two = twoInstances({ LOOKUP_TTL_STATE_S: '4', LOOKUP_REFRESH_AHEAD: '0.75' });
 
   const burst = (n: string, query: string, count = 200) =>
-    Promise.all(Array.from({ length: count }, (_, i) => (i % 2 === 0 ? a : b).gql(query, { n })));
+    Promise.all(Array.from({ length: count }, (_, i) => (i % 2 === 0 ? two.a : two.b).gql(query, { n })));
 
   it('200 concurrent requests for one cold number make one platform call', async () => {
     const n = '13900003001';
-    const before = sandbox.count('lookup.location');
+    const before = two.sandbox.count('lookup.location');
     const results = await burst(n, LOCATION);
     expect(results.every((r) => r.errors === undefined && typeof r.data!.phone.location.province === 'string')).toBe(true);
     expect(new Set(results.map((r) => JSON.stringify(r.data))).size).toBe(1);
-    expect(sandbox.count('lookup.location')).toBe(before + 1);
+    expect(two.sandbox.count('lookup.location')).toBe(before + 1);
   });
 
   it('one platform call also when the platform is slow to answer', async () => {
     const n = '13900003002';
-    sandbox.addFault({ endpoint: 'lookup.location', kind: 'delay', ms: 400 });
-    const before = sandbox.count('lookup.location');
+    two.sandbox.addFault({ endpoint: 'lookup.location', kind: 'delay', ms: 400 });
+    const before = two.sandbox.count('lookup.location');
     const results = await burst(n, LOCATION);
     expect(results.every((r) => r.errors === undefined && r.data!.phone.location.city)).toBe(true);
-    expect(sandbox.count('lookup.location')).toBe(before + 1);
+    expect(two.sandbox.count('lookup.location')).toBe(before + 1);
   });
 
   it('a failed cold lookup is one platform call, and every waiter gets the error', async () => {
     const n = '13900003003';
-    sandbox.addFault({ endpoint: 'lookup.location', kind: 'envelope', code: 500, msg: '系统繁忙' });
-    const before = sandbox.count('lookup.location');
+    two.sandbox.addFault({ endpoint: 'lookup.location', kind: 'envelope', code: 500, msg: '系统繁忙' });
+    const before = two.sandbox.count('lookup.location');
     const results = await burst(n, LOCATION, 100);
     expect(results.every((r) => r.data!.phone.location === null && r.errors![0].extensions?.code === 'UPSTREAM_ERROR')).toBe(true);
-    expect(sandbox.count('lookup.location')).toBe(before + 1);
+    expect(two.sandbox.count('lookup.location')).toBe(before + 1);
   });
 
   it('a hot key near its expiry is refreshed by one platform call while every reader gets an answer', async () => {
     const n = '13900003004';
-    const store = a.gateway.services.store;
+    const store = two.a.gateway.services.store;
     const key = `lookup:v1:state:${n}`;
-    await a.gql(STATE, { n });
-    const before = sandbox.count('lookup.phonestate');
-    await a.api.post('/lookups/override', { number: n, lookup: 'phonestate', data: { state: 3 } });
+    await two.a.gql(STATE, { n });
+    const before = two.sandbox.count('lookup.phonestate');
+    await two.a.api.post('/lookups/override', { number: n, lookup: 'phonestate', data: { state: 3 } });
     // Into the early-refresh part of the entry's life (from 1 s), well before its expiry (4 s).
     await sleep(1300);
     expect(await store.pttl(key)).toBeGreaterThan(1500);
     const results = await burst(n, STATE);
     expect(results.every((r) => r.errors === undefined && r.data!.phone.state)).toBe(true);
-    await waitFor(async () => (await a.gql(STATE, { n })).data!.phone.state === 'IN_CALL');
-    expect(sandbox.count('lookup.phonestate')).toBe(before + 1);
+    await waitFor(async () => (await two.a.gql(STATE, { n })).data!.phone.state === 'IN_CALL');
+    expect(two.sandbox.count('lookup.phonestate')).toBe(before + 1);
     // The refreshed entry starts a new life.
     expect(await store.pttl(key)).toBeGreaterThan(3000);
   });

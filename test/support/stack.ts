@@ -157,3 +157,43 @@ export function stackWithOwnRedis(options: StackOptions = {}): OwnRedisStack {
     },
   };
 }
+
+/** Two gateway instances of one deployment (shared Redis prefix and hook secret) on one sandbox platform. */
+export interface TwoInstances {
+  readonly sandbox: Sandbox;
+  readonly a: Stack;
+  readonly b: Stack;
+}
+
+/**
+ * Starts the two instances before the enclosing describe's tests and stops them after; the
+ * platform's callbacks go to `a`. `env` applies to both.
+ */
+export function twoInstances(env: Record<string, string> = {}): TwoInstances {
+  let sandbox: Sandbox | undefined;
+  let a: Stack | undefined;
+  let b: Stack | undefined;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ callbacks: { retryIntervalMs: 200 } });
+    const prefix = `test:${randomUUID()}:`;
+    a = await startStack({ sandbox, prefix, env });
+    b = await startStack({ sandbox, prefix, env: { ...env, HOOK_SECRET: a.config.hookSecret! } });
+    sandbox.callbacks.configure({ hookUrl: a.hookUrl });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await sandbox?.close();
+  });
+  return {
+    get sandbox() {
+      return sandbox!;
+    },
+    get a() {
+      return a!;
+    },
+    get b() {
+      return b!;
+    },
+  };
+}
