@@ -206,7 +206,11 @@ export class RedisStore implements Store {
   }
   async waitEvents(streams: string[], after: string, blockMs: number, count: number) {
     // No command timeout here: a blocking read legitimately waits for blockMs.
-    this.blocking ??= createRedisClient(this.options.url, { keyPrefix: this.options.prefix });
+    if (!this.blocking) {
+      this.blocking = createRedisClient(this.options.url, { keyPrefix: this.options.prefix });
+      // The main client reports outages; without a listener ioredis prints every reconnect failure.
+      this.blocking.on('error', () => undefined);
+    }
     const blocking = this.blocking;
     if (blocking.status !== 'ready') await new Promise((r) => setTimeout(r, Math.min(blockMs, 200)));
     const reply = (await this.run(() =>
