@@ -25,6 +25,35 @@ export function isOverflow(value: unknown): value is Overflow {
 
 const REPLAY_PAGE = 200;
 
+/** FIFO without Array#shift's O(n) per take: a subscriber that is behind can hold thousands of events. */
+class Queue<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head++];
+    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
 /** Payloads by event: every subscriber of an event gets the same (read-only) object. */
 const payloads = new WeakMap<DeliveredEvent, EventPayload>();
 
@@ -54,7 +83,7 @@ export function eventStream(ctx: GatewayContext, options: EventStreamOptions): A
   let replayedUpTo = replaying ? String(options.after) : '0';
   let lastDelivered: string | null = replaying ? String(options.after) : null;
   const replayed: DeliveredEvent[] = [];
-  const live: DeliveredEvent[] = [];
+  const live = new Queue<DeliveredEvent>();
   let finished = false;
   let overflowed = false;
   let wake: (() => void) | undefined;
@@ -65,7 +94,7 @@ export function eventStream(ctx: GatewayContext, options: EventStreamOptions): A
     if (!pass(event)) return;
     if (live.length >= limit) {
       overflowed = true;
-      live.length = 0;
+      live.clear();
       unsubscribe();
     } else live.push(event);
     wake?.();
