@@ -31,7 +31,16 @@ export function endpoint(id: string): EndpointSpec {
   return spec;
 }
 
+/**
+ * A spec meaning as clients read it: without the quoted Chinese msg literal the tables carry
+ * (`… (msg "订单信息不存在")`); the literal itself reaches clients as `upstreamMessage`.
+ */
+export function englishMeaning(meaning: string): string {
+  return meaning.replace(/\s*\(msg "[^)]*\)/g, '');
+}
+
 /** English meaning of a documented error code of an endpoint, when the spec has one. */
 export function errorMeaning(id: string, code: string): string | undefined {
-  return byId.get(id)?.errors.find((e) => String(e.code) === code)?.meaning;
+  const meaning = byId.get(id)?.errors.find((e) => String(e.code) === code)?.meaning;
+  return meaning === undefined ? undefined : englishMeaning(meaning);
 }

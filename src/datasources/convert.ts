@@ -4,6 +4,8 @@
  * (UTC+08:00, no daylight saving); 13-digit numbers (or such numbers in strings) are epoch ms.
  */
 
+import { BadInputError } from '../errors';
+
 const CST_OFFSET_MS = 8 * 60 * 60 * 1000;
 const PLATFORM_TIME = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T\t]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$/;
 
@@ -72,6 +74,11 @@ export function toOptionalString(value: unknown): string | undefined {
 export function startOfPlatformDay(date: Date): Date {
   const cst = date.getTime() + CST_OFFSET_MS;
   return new Date(cst - (((cst % 86_400_000) + 86_400_000) % 86_400_000) - CST_OFFSET_MS);
+}
+
+/** Refuses a text longer than the platform (or the gateway) takes, naming the field. */
+export function checkMaxLength(field: string, value: string, max: number): void {
+  if (value.length > max) throw new BadInputError(field, `must be at most ${max} characters`);
 }
 
 /** A dialable number as the platform takes it: digits with an optional leading +, 3–20 digits. */

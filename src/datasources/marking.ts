@@ -11,6 +11,7 @@ import {
 import { readUpload, type FileUpload, type ReceivedFile } from '../schema/upload';
 import type { CallOptions } from './http';
 import { isPhoneNumber, toInt, toOptionalString } from './convert';
+import { englishMeaning } from '../spec';
 import { DataSource } from './datasource';
 
 /** The uploads of a go-online request, as the resolver receives them. */
@@ -48,7 +49,7 @@ const GATEWAY_FIELD: ReadonlyMap<string, string> = new Map(Object.entries(PLATFO
  * English meanings of the marking return codes (codes.json `markingResultCode`), without the
  * Chinese msg literal the table quotes: the client gets English, the literal stays in upstreamMessage.
  */
-const MEANINGS: ReadonlyMap<string, string> = new Map(codes.markingResultCode.map((r) => [r.code, r.meaning.replace(/\s*\(msg "[^)]*\)\s*$/, '')]));
+const MEANINGS: ReadonlyMap<string, string> = new Map(codes.markingResultCode.map((r) => [r.code, englishMeaning(r.meaning)]));
 
 /** -1 names the missing platform parameter ("corporation不能为空"): say it in English, with the gateway's name for it. */
 function missingFieldMeaning(msg: string): string | undefined {

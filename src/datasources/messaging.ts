@@ -13,7 +13,7 @@ import {
 } from '../schema/sms';
 import type { Paged } from '../schema/page';
 import { TemplateStatus } from '../schema/template';
-import { fromAnyPlatformTime, isPhoneNumber, toInt, toOptionalString } from './convert';
+import { checkMaxLength, fromAnyPlatformTime, isPhoneNumber, toInt, toOptionalString } from './convert';
 import { DataSource } from './datasource';
 import { checkPage } from './group';
 
@@ -144,7 +144,7 @@ function checkMessages(msgs: OutgoingMessageInput[]): void {
   if (msgs.length === 0) throw new BadInputError('messages', 'must list at least one message');
   msgs.forEach((m, i) => {
     if (!isPhoneNumber(m.phone)) throw new BadInputError(`messages[${i}].phone`, `"${m.phone}" is not a phone number`);
-    if (m.userData != null && m.userData.length > 100) throw new BadInputError(`messages[${i}].userData`, 'must be at most 100 characters');
+    if (m.userData != null) checkMaxLength(`messages[${i}].userData`, m.userData, 100);
     const seen = new Set<string>();
     (m.params ?? []).forEach((p, k) => {
       if (seen.has(p.name)) throw new BadInputError(`messages[${i}].params[${k}].name`, `"${p.name}" is given twice`);

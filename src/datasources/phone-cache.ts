@@ -227,15 +227,10 @@ export class PhoneLookupCache {
     return { value: entry.v };
   }
 
-  /** Removes every cached lookup of a number; returns how many entries there were. */
+  /** Removes every cached lookup of a number; returns how many entries there were (a store outage reaches the client as UNAVAILABLE). */
   async evict(number: string): Promise<number> {
     for (const k of KINDS) this.near[k].delete(number);
-    try {
-      return await this.store.del(...KINDS.map((k) => PhoneLookupCache.key(k, number)));
-    } catch (err) {
-      if (err instanceof StoreUnavailableError) throw new UpstreamUnavailableError('store', 'the lookup cache is unreachable');
-      throw err;
-    }
+    return this.store.del(...KINDS.map((k) => PhoneLookupCache.key(k, number)));
   }
 
   /** Counts of this instance since it started. */

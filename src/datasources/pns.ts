@@ -1,21 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { BadInputError, UpstreamUnavailableError } from '../errors';
 import { CallerDisplay, PrivacyBindingModel, type PrivacyBinding, type PrivacyBindingInput, type PrivacyUnbinding } from '../schema/pns';
-import { isPhoneNumber, toOptionalString } from './convert';
+import { checkMaxLength, isPhoneNumber, toOptionalString } from './convert';
 import { DataSource } from './datasource';
 
 /** "0001" also means success: overwritten (AXB/AXG) or already bound (AX). */
 const REBOUND = '0001';
 
-function maxLength(field: string, value: string, max: number): void {
-  if (value.length > max) throw new BadInputError(field, `must be at most ${max} characters`);
-}
-
 /** A client request id, or a fresh one, so a retry of the same request is de-duplicated by the platform. */
 function requestIdOf(given: string | undefined | null): string {
   if (given === undefined || given === null) return randomUUID().replace(/-/g, '');
   if (!given.trim()) throw new BadInputError('requestId', 'must not be empty when given');
-  maxLength('requestId', given, 50);
+  checkMaxLength('requestId', given, 50);
   return given;
 }
 
@@ -51,7 +47,7 @@ export class PnsDataSource extends DataSource {
       body.expiration = input.expiresInSeconds;
     }
     if (input.userData !== undefined && input.userData !== null) {
-      maxLength('userData', input.userData, 200);
+      checkMaxLength('userData', input.userData, 200);
       body.userData = input.userData;
     }
     if (input.callerDisplay !== undefined && input.callerDisplay !== null) {
@@ -65,7 +61,7 @@ export class PnsDataSource extends DataSource {
       const value = input[field];
       if (value === undefined || value === null) continue;
       if (model !== PrivacyBindingModel.AX) throw new BadInputError(field, 'is used by AX bindings only');
-      maxLength(field, value, 20);
+      checkMaxLength(field, value, 20);
       body[field] = value;
     }
     const endpoint = ENDPOINTS[model].bind;

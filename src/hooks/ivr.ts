@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GatewayFeature } from '../app';
 import type { Services } from '../context';
+import { toOptionalString } from '../datasources/convert';
 import { canonicalDtmf, canonicalNumber, IvrOutcome, type IvrDecision, type IvrQuery } from '../ivr/rules';
 import { hookGuard, parseBody } from './receiver';
 
@@ -21,10 +22,9 @@ function answer(decision: IvrDecision): { code: number; msg: string; data: { pho
   }
 }
 
-const str = (v: unknown) => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '');
-
 /** The platform's request, or the name of what is missing. */
 function readQuery(body: Record<string, unknown>): IvrQuery | string {
+  const str = (v: unknown) => toOptionalString(v)?.trim() ?? '';
   const query = { occCallId: str(body.occCallId), caller: str(body.caller), called: str(body.called), dtmf: str(body.dtmf) };
   if (!query.caller) return 'caller is required';
   if (!query.called) return 'called is required';

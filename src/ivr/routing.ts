@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { checkMaxLength, isPhoneNumber } from '../datasources/convert';
 import { BadInputError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
 import type { Store } from '../store/store';
@@ -28,8 +29,6 @@ export interface BlockInput {
   reason?: string | null;
 }
 
-const SERVICE_NUMBER = /^\d{3,20}$/;
-
 /** `undefined` keeps the current value, `null` (or an empty string) clears it. */
 function patched<T>(next: T | null | undefined, current: T | undefined): T | undefined {
   if (next === undefined) return current;
@@ -40,7 +39,7 @@ function patched<T>(next: T | null | undefined, current: T | undefined): T | und
 function number(field: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const n = canonicalNumber(value.trim());
-  if (!SERVICE_NUMBER.test(n)) throw new BadInputError(field, `"${value}" is not a phone or service number (3 to 20 digits)`);
+  if (!isPhoneNumber(n)) throw new BadInputError(field, `"${value}" is not a phone or service number (3 to 20 digits)`);
   return n;
 }
 
@@ -60,7 +59,7 @@ function digits(field: string, value: string | undefined): string | undefined {
 
 function text(field: string, value: string | undefined, max: number): string | undefined {
   if (value === undefined) return undefined;
-  if (value.length > max) throw new BadInputError(field, `must be at most ${max} characters`);
+  checkMaxLength(field, value, max);
   return value.trim();
 }
 

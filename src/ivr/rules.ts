@@ -1,4 +1,4 @@
-import { parsePhone } from '../schema/phone';
+import { parsePhone, withoutSeparators } from '../schema/phone';
 
 /**
  * IVR transfer routing: the platform asks where to send a caller after keypresses; the answer comes
@@ -73,8 +73,6 @@ export interface IvrDecision {
   reason?: string;
 }
 
-const SEPARATORS = /[\s\-–—.()（）]/g;
-
 /**
  * One canonical form for numbers the platform sends and admins type: a Chinese number in its national
  * form (+86/0086 dropped), anything else (service numbers like 95795, SIP extensions) as its digits.
@@ -82,7 +80,7 @@ const SEPARATORS = /[\s\-–—.()（）]/g;
 export function canonicalNumber(input: string): string {
   const parsed = parsePhone(input);
   if (parsed) return parsed.number;
-  return input.replace(SEPARATORS, '');
+  return withoutSeparators(input);
 }
 
 /** DTMF as pressed: digits, * and #, without separators the platform or an admin may put between keys. */

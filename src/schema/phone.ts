@@ -23,13 +23,18 @@ const FIXED_LONG_AREA = /^(0[3-9]\d{2})([2-9]\d{6,7})$/;
 /** Separators people type inside a number. */
 const SEPARATORS = /[\s\-–—.()（）]/g;
 
+/** A number without the spaces, dashes, dots and brackets people type inside it. */
+export function withoutSeparators(input: string): string {
+  return input.replace(SEPARATORS, '');
+}
+
 /**
  * Parses a number as people write it: spaces, dashes, dots and brackets are dropped, a +86 / 0086 /
  * 86 country code is removed (re-adding the trunk 0 a fixed line loses after +86). Returns undefined
  * when the result is not a Chinese mobile or fixed-line number.
  */
 export function parsePhone(input: string): ParsedPhone | undefined {
-  let digits = input.replace(SEPARATORS, '');
+  let digits = withoutSeparators(input);
   let international = false;
   if (digits.startsWith('+86')) {
     digits = digits.slice(3);
