@@ -3,19 +3,20 @@
  * raw `ws` broadcast of the same payload measured in the same run, and lost events.
  *
  * The gateway runs as its own process (sandbox mode off: it points at an idle sandbox, with the
- * suite's Redis); this process posts callbacks at a steady rate and holds every subscriber socket.
+ * suite's Redis), and so does the baseline (bench/raw-broadcast.ts), once with plain sockets and
+ * once with the gateway's coalesced writes; this process posts callbacks at a steady rate and holds
+ * every subscriber socket.
  * Settings (env): BENCH_SUBSCRIBERS (1000), BENCH_RATE per second (200), BENCH_SECONDS (10),
  * REDIS_URL (redis://127.0.0.1:6379).
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
 import { mintToken } from '../src/auth/jwt';
 import { startSandbox } from '../src/sandbox/server';
 
@@ -39,12 +40,18 @@ interface Run {
   received: number;
   /** Callbacks whose POST failed: their deliveries count as lost. */
   failedPosts: number;
+  /** How long each callback's POST took to be answered. */
+  postLatencies: number[];
+  /** CPU the server process used while callbacks were posted and delivered (ms). */
+  serverCpuMs: number;
 }
 
 function summary(name: string, run: Run) {
   const sorted = [...run.latencies].sort((a, b) => a - b);
+  const posts = [...run.postLatencies].sort((a, b) => a - b);
   const lost = run.expected - run.received;
-  return { name, p50: percentile(sorted, 50), p99: percentile(sorted, 99), received: run.received, expected: run.expected, lost, failedPosts: run.failedPosts };
+  const cpuPerDelivery = (run.serverCpuMs * 1000) / Math.max(1, run.received);
+  return { name, cpuPerDelivery, p50: percentile(sorted, 50), p99: percentile(sorted, 99), postP50: percentile(posts, 50), postP99: percentile(posts, 99), received: run.received, expected: run.expected, lost, failedPosts: run.failedPosts };
 }
 
 /** Posts `count` callbacks at RATE per second; `post(i, sentAt)` sends one. */
@@ -56,8 +63,11 @@ async function steady(run: Run, count: number, post: (i: number, sentAt: number)
     const due = started + (i * 1000) / RATE;
     const wait = due - now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const sentAt = now();
     pending.push(
-      post(i, now()).catch((err: Error) => {
+      post(i, sentAt).then(
+        () => void run.postLatencies.push(now() - sentAt),
+      ).catch((err: Error) => {
         if (run.failedPosts++ === 0) console.error(`a post failed (${err.message}); counting the rest`);
       }),
     );
@@ -70,14 +80,99 @@ async function settle(run: Run, timeoutMs = 15_000): Promise<void> {
   while (run.received < run.expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
 
+/** Starts a server script as its own process; resolves with its port, read from its stdout. */
+interface ServerProcess {
+  port: number;
+  /** CPU time (user + system, ms) the process has used so far; NaN where /proc is missing. */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+/** User + system CPU of a process from /proc/<pid>/stat, in ms (clock ticks are 100/s on Linux). */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+async function startProcess(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, script], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Never leave a server running behind a bench that failed.
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      // The gateway logs `gateway listening` with its port; the raw server prints only `{"port":N}`.
+      const text = chunk.toString();
+      const m = /gateway listening|^\{"port"/m.test(text) ? /"port":(\d+)/.exec(text) : null;
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
+  });
+  return {
+    port,
+    cpuMs: () => cpuMsOf(child.pid),
+    async stop() {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+      process.off('exit', kill);
+    },
+  };
+}
+
+interface Target {
+  server: ServerProcess;
+  /** WebSocket URL and subprotocol subscribers connect with. */
+  url: string;
+  protocol?: string;
+  /** Sent once the socket is open (graphql-ws: connection_init, then subscribe on the ack). */
+  onOpen?(ws: WebSocket): void;
+  onMessage?(ws: WebSocket, msg: { type: string }): void;
+  /** Posts callback number i. */
+  post(i: number, sentAt: number, agent: Agent): Promise<void>;
+}
+
+/** Connects SUBSCRIBERS sockets to a target, posts `count` callbacks at RATE/s, and counts what arrives. */
+async function measure(target: Target, count: number): Promise<Run> {
+  const run: Run = { latencies: [], expected: count * SUBSCRIBERS, received: 0, failedPosts: 0, postLatencies: [], serverCpuMs: NaN };
+  const sockets: WebSocket[] = [];
+  await Promise.all(
+    Array.from({ length: SUBSCRIBERS }, async () => {
+      const ws = new WebSocket(target.url, target.protocol);
+      sockets.push(ws);
+      ws.on('message', (m) => {
+        const msg = JSON.parse(m.toString());
+        if (msg.type === 'next' && msg.payload.data) {
+          run.received++;
+          run.latencies.push(now() - Number(msg.payload.data.callEnded.userData));
+        } else target.onMessage?.(ws, msg);
+      });
+      await once(ws, 'open');
+      target.onOpen?.(ws);
+    }),
+  );
+  await new Promise((r) => setTimeout(r, 1000));
+  const agent = new Agent({ connections: 64 });
+  const cpuBefore = target.server.cpuMs();
+  await steady(run, count, (i, sentAt) => target.post(i, sentAt, agent));
+  await settle(run);
+  run.serverCpuMs = target.server.cpuMs() - cpuBefore;
+  for (const ws of sockets) ws.terminate();
+  await agent.destroy();
+  return run;
+}
+
 async function gatewayRun(count: number): Promise<Run> {
   const sandbox = await startSandbox();
   const creds = sandbox.credentials;
   // BENCH_GATEWAY_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the gateway process.
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(__dirname, '..', 'src', 'main.js')], {
-    env: {
-      PATH: process.env.PATH ?? '',
+  const gateway = await startProcess(
+    join(__dirname, '..', 'src', 'main.js'),
+    {
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
@@ -92,116 +187,77 @@ async function gatewayRun(count: number): Promise<Run> {
       AUTH_JWT_SECRET: SECRET,
       EVENT_BUFFER_SIZE: '100000',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  // Never leave the gateway running behind a bench that failed.
-  process.once('exit', () => child.kill('SIGKILL'));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      const m = /"msg":"gateway listening"/.test(chunk.toString()) ? /"port":(\d+)/.exec(chunk.toString()) : null;
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`gateway exited ${code}`)));
-  });
-  const token = await mintToken(SECRET, { sub: 'bench', roles: ['viewer'] });
-  const run: Run = { latencies: [], expected: count * SUBSCRIBERS, received: 0, failedPosts: 0 };
-  const sockets: WebSocket[] = [];
-  const query = 'subscription { callEnded(taskSn: "bench") { callId userData } }';
-  await Promise.all(
-    Array.from({ length: SUBSCRIBERS }, async () => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
-      sockets.push(ws);
-      await once(ws, 'open');
-      ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
-      ws.on('message', (m) => {
-        const msg = JSON.parse(m.toString());
-        if (msg.type === 'connection_ack') ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
-        else if (msg.type === 'next' && msg.payload.data) {
-          run.received++;
-          run.latencies.push(now() - Number(msg.payload.data.callEnded.userData));
-        }
-      });
-    }),
+    nodeArgs,
   );
-  await new Promise((r) => setTimeout(r, 1000));
-  const agent = new Agent({ connections: 64 });
-  await steady(run, count, async (i, sentAt) => {
-    const res = await request(`http://127.0.0.1:${port}/hooks/${HOOK}`, {
-      method: 'POST',
-      dispatcher: agent,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ event: 'CallEnd', callId: `bench-${i}-${randomUUID()}`, taskSn: 'bench', called: '13800000000', caller: '95001', hangupGcode: 0, duration: 1000, userData: String(sentAt) }),
-    });
-    await res.body.dump();
-    if (res.statusCode !== 200) throw new Error(`hook answered ${res.statusCode}`);
-  });
-  await settle(run);
-  for (const ws of sockets) ws.terminate();
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-  await agent.destroy();
-  await sandbox.close();
-  return run;
+  const token = await mintToken(SECRET, { sub: 'bench', roles: ['viewer'] });
+  const query = 'subscription { callEnded(taskSn: "bench") { callId userData } }';
+  try {
+    return await measure(
+      {
+        server: gateway,
+        url: `ws://127.0.0.1:${gateway.port}/graphql`,
+        protocol: 'graphql-transport-ws',
+        onOpen: (ws) => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
+        onMessage: (ws, msg) => {
+          if (msg.type === 'connection_ack') ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
+        },
+        async post(i, sentAt, agent) {
+          const res = await request(`http://127.0.0.1:${gateway.port}/hooks/${HOOK}`, {
+            method: 'POST',
+            dispatcher: agent,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ event: 'CallEnd', callId: `bench-${i}-${randomUUID()}`, taskSn: 'bench', called: '13800000000', caller: '95001', hangupGcode: 0, duration: 1000, userData: String(sentAt) }),
+          });
+          await res.body.dump();
+          if (res.statusCode !== 200) throw new Error(`hook answered ${res.statusCode}`);
+        },
+      },
+      count,
+    );
+  } finally {
+    await gateway.stop();
+    await sandbox.close();
+  }
 }
 
-/** The baseline: an HTTP handler that broadcasts each posted body to plain ws sockets. */
-async function rawRun(count: number): Promise<Run> {
-  const server = http.createServer();
-  const wss = new WebSocketServer({ server });
-  server.on('request', (req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const parsed = JSON.parse(body);
-      const frame = JSON.stringify({ type: 'next', id: '1', payload: { data: { callEnded: { callId: parsed.callId, userData: parsed.userData } } } });
-      for (const client of wss.clients) client.send(frame);
-      res.end('{"code":0}');
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  const run: Run = { latencies: [], expected: count * SUBSCRIBERS, received: 0, failedPosts: 0 };
-  const sockets: WebSocket[] = [];
-  await Promise.all(
-    Array.from({ length: SUBSCRIBERS }, async () => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
-      sockets.push(ws);
-      ws.on('message', (m) => {
-        const msg = JSON.parse(m.toString());
-        run.received++;
-        run.latencies.push(now() - Number(msg.payload.data.callEnded.userData));
-      });
-      await once(ws, 'open');
-    }),
-  );
-  const agent = new Agent({ connections: 64 });
-  await steady(run, count, async (i, sentAt) => {
-    const res = await request(`http://127.0.0.1:${port}/`, {
-      method: 'POST',
-      dispatcher: agent,
-      body: JSON.stringify({ callId: `raw-${i}`, userData: String(sentAt) }),
-    });
-    await res.body.dump();
-  });
-  await settle(run);
-  for (const ws of sockets) ws.terminate();
-  wss.close();
-  server.close();
-  await agent.destroy();
-  return run;
+/** The baseline (bench/raw-broadcast.ts): plain ws sockets, each posted body broadcast as it arrives. */
+async function rawRun(count: number, coalesce: boolean): Promise<Run> {
+  const server = await startProcess(join(__dirname, 'raw-broadcast.js'), { RAW_COALESCE: coalesce ? '1' : '0' });
+  try {
+    return await measure(
+      {
+        server,
+        url: `ws://127.0.0.1:${server.port}/`,
+        async post(i, sentAt, agent) {
+          const res = await request(`http://127.0.0.1:${server.port}/`, {
+            method: 'POST',
+            dispatcher: agent,
+            body: JSON.stringify({ callId: `raw-${i}`, userData: String(sentAt) }),
+          });
+          await res.body.dump();
+          if (res.statusCode !== 200) throw new Error(`raw server answered ${res.statusCode}`);
+        },
+      },
+      count,
+    );
+  } finally {
+    await server.stop();
+  }
 }
 
 async function main() {
   const count = RATE * SECONDS;
   console.log(`bench:events — ${SUBSCRIBERS} subscribers, ${RATE} callbacks/s for ${SECONDS} s (${count} callbacks)`);
-  const raw = summary('raw ws broadcast', await rawRun(count));
+  const raw = summary('raw ws broadcast', await rawRun(count, false));
+  const rawCoalesced = summary('raw ws, coalesced', await rawRun(count, true));
   const gw = summary('gateway (graphql-ws)', await gatewayRun(count));
   const fmt = (n: number) => `${n.toFixed(1)} ms`;
-  for (const s of [raw, gw]) {
-    console.log(`${s.name.padEnd(22)} p50 ${fmt(s.p50).padStart(10)}  p99 ${fmt(s.p99).padStart(10)}  received ${s.received}/${s.expected}  lost ${s.lost}${s.failedPosts ? `  (${s.failedPosts} posts failed)` : ''}`);
+  for (const s of [raw, rawCoalesced, gw]) {
+    console.log(`${s.name.padEnd(22)} p50 ${fmt(s.p50).padStart(10)}  p99 ${fmt(s.p99).padStart(10)}  received ${s.received}/${s.expected}  lost ${s.lost}  server CPU ${s.cpuPerDelivery.toFixed(1)} µs/delivery  (POST answered p50 ${fmt(s.postP50)} p99 ${fmt(s.postP99)})${s.failedPosts ? `  (${s.failedPosts} posts failed)` : ''}`);
   }
-  console.log(`ratio gateway/raw      p50 ${(gw.p50 / raw.p50).toFixed(2)}  p99 ${(gw.p99 / raw.p99).toFixed(2)}  (target p99 ratio <= 2, 0 lost)`);
+  const ratio = (base: typeof raw) => `p50 ${(gw.p50 / base.p50).toFixed(2)}  p99 ${(gw.p99 / base.p99).toFixed(2)}`;
+  console.log(`ratio gateway/raw      ${ratio(raw)}  (target p99 ratio <= 2, 0 lost)`);
+  console.log(`ratio gateway/raw coalesced  ${ratio(rawCoalesced)}  (same socket writes on both sides)`);
   process.exit(0);
 }
 

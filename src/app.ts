@@ -9,7 +9,6 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
 import { JwtVerifier } from './auth/jwt';
 import type { Config } from './config';
 import { GatewayContext, type Services } from './context';
@@ -24,6 +23,7 @@ import { graphqlUploads } from './schema/upload';
 import { MemoryStore } from './store/memory';
 import { RedisStore } from './store/redis';
 import type { Store } from './store/store';
+import { coalescingWebSocketServer } from './subscriptions/coalescing-socket';
 import { sharedSubscribe } from './subscriptions/shared-execution';
 import { StreamEventBus } from './subscriptions/stream-bus';
 
@@ -151,7 +151,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   const httpServer = http.createServer(app);
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsServer = coalescingWebSocketServer({ server: httpServer, path: '/graphql' });
 
   const wsCleanup = useServer<{ authorization?: string }, { principal: unknown }>(
     {

@@ -37,3 +37,12 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     destination,
   );
 }
+
+/**
+ * Standard output, written asynchronously: a log line never blocks the event loop on a slow or
+ * full pipe, and lines logged while a write is in flight go out together. Pino flushes what is
+ * buffered when the process exits.
+ */
+export function stdoutDestination(): pino.DestinationStream {
+  return pino.destination({ dest: 1, sync: false });
+}

@@ -4,7 +4,7 @@ import { startGateway, type Gateway } from './app';
 import { mintToken } from './auth/jwt';
 import { ConfigError, loadConfig, type Config } from './config';
 import { features } from './features';
-import { createLogger } from './logger';
+import { createLogger, stdoutDestination } from './logger';
 import { startSandbox, type Sandbox } from './sandbox/server';
 
 async function main(): Promise<void> {
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, stdoutDestination());
   let sandbox: Sandbox | undefined;
   if (config.sandbox) {
     sandbox = await startSandbox({ agentTraffic: { agents: 20, changesPerSecond: 4 }, ivrTraffic: { callsPerMinute: 12 } });

@@ -37,8 +37,11 @@ function subscriber(ctx: GatewayContext): GatewayContext {
 
 /** A filter from optional arguments: every given argument must equal the event's field. */
 function matching(args: Args, fields: Record<string, (d: Data) => unknown>) {
-  return (event: DeliveredEvent) =>
-    Object.entries(fields).every(([arg, read]) => args[arg] === undefined || args[arg] === null || String(read(event.data)) === String(args[arg]));
+  // Only the arguments given take part; each is read as a string once, at subscribe time.
+  const checks = Object.entries(fields)
+    .filter(([arg]) => args[arg] !== undefined && args[arg] !== null)
+    .map(([arg, read]) => ({ read, expected: String(args[arg]) }));
+  return (event: DeliveredEvent) => checks.every(({ read, expected }) => String(read(event.data)) === expected);
 }
 
 /** Subscribe options for events of some kinds, with argument filters and `after`. */

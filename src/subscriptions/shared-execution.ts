@@ -34,22 +34,26 @@ function shareKey(args: ExecutionArgs, documents: WeakMap<DocumentNode, string>)
   return `${text}\n${args.operationName ?? ''}\n${stableJson(args.variableValues ?? {})}\n${who}`;
 }
 
-/** Maps an async iterator, passing return/throw through to the source (so unsubscribing ends it). */
+const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
+
+/**
+ * Maps an async iterator, passing return/throw through to the source (so unsubscribing ends it).
+ * A value mapped synchronously costs no extra promise: this runs once per event per subscriber.
+ */
 function mapIterator<T, R>(source: AsyncIterator<T>, map: (value: T) => R | Promise<R>): AsyncIterableIterator<R> {
+  const step = (r: IteratorResult<T>): IteratorResult<R> | Promise<IteratorResult<R>> => {
+    if (r.done) return DONE;
+    const value = map(r.value);
+    return value instanceof Promise ? value.then((v) => ({ value: v, done: false })) : { value, done: false };
+  };
   return {
-    async next() {
-      const r = await source.next();
-      return r.done ? { value: undefined, done: true } : { value: await map(r.value), done: false };
-    },
+    next: () => source.next().then(step),
     async return() {
       await source.return?.();
-      return { value: undefined, done: true };
+      return DONE;
     },
     async throw(err?: unknown) {
-      if (source.throw) {
-        const r = await source.throw(err);
-        return r.done ? { value: undefined, done: true } : { value: await map(r.value), done: false };
-      }
+      if (source.throw) return step(await source.throw(err));
       throw err;
     },
     [Symbol.asyncIterator]() {
