@@ -16,6 +16,7 @@ import { UpstreamClient } from './datasources/http';
 import { lookupCacheSettings, PhoneLookupCache } from './datasources/phone-cache';
 import { TokenProvider } from './datasources/token';
 import { formatError, GatewayError } from './errors';
+import { HookRoutes } from './hooks/routes';
 import type { Logger } from './logger';
 import { buildGatewaySchema } from './schema/build';
 import { IvrRouting } from './ivr/routing';
@@ -35,9 +36,11 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Hooks a feature adds to the HTTP app or to shutdown (webhooks, event fan-out, …). */
+/** Hooks a feature adds to the HTTP app, the platform-facing routes or shutdown (webhooks, event fan-out, …). */
 export interface GatewayFeature {
   mount?(app: Express, services: Services): void | Promise<void>;
+  /** Adds routes under /hooks/<HOOK_SECRET> (served ahead of Express, see hooks/routes.ts). */
+  hooks?(routes: HookRoutes): void;
   close?(): void | Promise<void>;
 }
 
@@ -150,7 +153,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  const httpServer = http.createServer(app);
+  const hookRoutes = new HookRoutes(config, logger);
+  // Platform callbacks and IVR requests are answered by Node's HTTP server directly; the rest is Express.
+  const httpServer = http.createServer((req, res) => {
+    if (!hookRoutes.handle(req, res)) app(req, res);
+  });
   const wsServer = coalescingWebSocketServer({ server: httpServer, path: '/graphql' });
 
   const wsCleanup = useServer<{ authorization?: string }, { principal: unknown }>(
@@ -213,7 +220,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   const features = (options.features ?? []).map((make) => make(services));
-  for (const f of features) await f.mount?.(app, services);
+  for (const f of features) {
+    await f.mount?.(app, services);
+    f.hooks?.(hookRoutes);
+  }
 
   app.use(
     '/graphql',

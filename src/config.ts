@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Thrown when the environment holds a value the gateway cannot run with; the message names the variable. */
@@ -27,6 +28,19 @@ const optionalString = z
   .optional()
   .transform((v) => (v === '' ? undefined : v));
 
+/** An address or address/prefix-length, IPv4 or IPv6. */
+function isCidr(entry: string): boolean {
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+const cidrList = optionalString
+  .refine((v) => v === undefined || v.split(',').every((entry) => entry.trim() === '' || isCidr(entry.trim())), 'must be comma-separated addresses or CIDR ranges (10.0.0.0/8, 2001:db8::/32)')
+  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
+
 const port = z.coerce
   .number({ message: 'must be a number' })
   .int('must be a whole number')
@@ -53,7 +67,7 @@ const env = z.object({
     .transform((v) => (v === '' ? undefined : v)),
   REDIS_PREFIX: z.string().default('occ:'),
   HOOK_SECRET: optionalString,
-  HOOK_ALLOW_CIDRS: optionalString,
+  HOOK_ALLOW_CIDRS: cidrList,
   AUTH_JWT_SECRET: optionalString,
   AUTH_JWKS_URL: httpUrl.optional(),
   UPSTREAM_TIMEOUT_MS: positiveInt(10_000),
@@ -160,7 +174,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     hookSecret: e.HOOK_SECRET,
-    hookAllowCidrs: e.HOOK_ALLOW_CIDRS ? e.HOOK_ALLOW_CIDRS.split(',').map((s) => s.trim()).filter(Boolean) : [],
+    hookAllowCidrs: e.HOOK_ALLOW_CIDRS,
     jwtSecret: e.AUTH_JWT_SECRET,
     jwksUrl: e.AUTH_JWKS_URL,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,

@@ -20,6 +20,11 @@ describe('configuration', () => {
     expect(c.upstream).toEqual({ cc: 'https://cc.example.test', notice: 'https://cc.example.test', open: 'http://10.0.0.1:8080' });
   });
 
+  it('reads the callback source allow-list as addresses and ranges, IPv4 and IPv6', () => {
+    expect(loadConfig({ HOOK_ALLOW_CIDRS: ' 10.0.0.0/8, 192.0.2.7 ,2001:db8::/32,' }).hookAllowCidrs).toEqual(['10.0.0.0/8', '192.0.2.7', '2001:db8::/32']);
+    expect(loadConfig({}).hookAllowCidrs).toEqual([]);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
@@ -28,6 +33,8 @@ describe('configuration', () => {
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
     [{ AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET'],
     [{ VCALL_BASE_URL: 'https://cc.example.test' }, 'VCALL_ACCESS_KEY_ID'],
+    [{ HOOK_ALLOW_CIDRS: '10.0.0.0/8,office' }, 'HOOK_ALLOW_CIDRS'],
+    [{ HOOK_ALLOW_CIDRS: '10.0.0.0/33' }, 'HOOK_ALLOW_CIDRS'],
   ])('rejects %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^invalid configuration: ${variable} `));

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GatewayFeature } from '../app';
 import type { Services } from '../context';
 import { toOptionalString } from '../datasources/convert';
 import { canonicalDtmf, canonicalNumber, IvrOutcome, type IvrDecision, type IvrQuery } from '../ivr/rules';
-import { hookGuard, parseBody } from './receiver';
+import { parseBody } from './receiver';
 
 const MAX_BODY = 16 * 1024;
 
@@ -40,46 +39,46 @@ function readQuery(body: Record<string, unknown>): IvrQuery | string {
 export function ivrEndpoint(services: Services): GatewayFeature {
   const { config, logger, events, ivr } = services;
   return {
-    mount(app) {
-      const router = express.Router();
-      router.post('/hooks/:secret/ivr', hookGuard(config), express.text({ type: () => true, limit: MAX_BODY }), (req: Request, res: Response) => {
-        const started = process.hrtime.bigint();
-        let query: IvrQuery | string;
-        try {
-          query = readQuery(parseBody(typeof req.body === 'string' ? req.body : '', req.headers['content-type']));
-        } catch (err) {
-          query = `unreadable body: ${(err as Error).message}`;
-        }
-        const decision: IvrDecision = typeof query === 'string' ? { outcome: IvrOutcome.FAILED, reason: query } : ivr.decide(query);
-        res.json(answer(decision));
-        if (typeof query === 'string') {
-          logger.warn({ reason: query }, 'IVR transfer request refused');
-          return;
-        }
-        const micros = Number((process.hrtime.bigint() - started) / 1000n);
-        logger.info({ occCallId: query.occCallId, outcome: decision.outcome, ruleId: decision.ruleId, micros }, 'IVR transfer decided');
-        // One event per call and key sequence: a retried request is the same decision.
-        const key = query.occCallId ? `${query.occCallId}:${query.dtmf}` : randomUUID();
-        events
-          .publish('ivrDecision', key, {
-            occCallId: query.occCallId || undefined,
-            caller: canonicalNumber(query.caller),
-            called: canonicalNumber(query.called),
-            dtmf: canonicalDtmf(query.dtmf),
-            outcome: decision.outcome,
-            transferTo: decision.transferTo,
-            ruleId: decision.ruleId,
-            reason: decision.reason,
-            decidedAt: new Date(),
-          })
-          .catch((err: Error) => logger.warn({ err: err.message, occCallId: query.occCallId }, 'IVR decision not published (event log unavailable)'));
+    hooks(routes) {
+      routes.add({
+        path: '/ivr',
+        maxBody: MAX_BODY,
+        // Oversized or unreadable bodies: a failure answer in the platform's shape, never a stack trace.
+        unreadable: (status) => ({ code: 500, msg: status === 413 ? 'body too large' : 'bad request', data: { phone: '' } }),
+        handle({ body, contentType }, reply) {
+          const started = process.hrtime.bigint();
+          let query: IvrQuery | string;
+          try {
+            query = readQuery(parseBody(body, contentType));
+          } catch (err) {
+            query = `unreadable body: ${(err as Error).message}`;
+          }
+          const decision: IvrDecision = typeof query === 'string' ? { outcome: IvrOutcome.FAILED, reason: query } : ivr.decide(query);
+          reply(200, answer(decision));
+          if (typeof query === 'string') {
+            logger.warn({ reason: query }, 'IVR transfer request refused');
+            return;
+          }
+          const micros = Number((process.hrtime.bigint() - started) / 1000n);
+          logger.info({ occCallId: query.occCallId, outcome: decision.outcome, ruleId: decision.ruleId, micros }, 'IVR transfer decided');
+          // One event per call and key sequence: a retried request is the same decision.
+          const key = query.occCallId ? `${query.occCallId}:${query.dtmf}` : randomUUID();
+          const { occCallId } = query;
+          events
+            .publish('ivrDecision', key, {
+              occCallId: occCallId || undefined,
+              caller: canonicalNumber(query.caller),
+              called: canonicalNumber(query.called),
+              dtmf: canonicalDtmf(query.dtmf),
+              outcome: decision.outcome,
+              transferTo: decision.transferTo,
+              ruleId: decision.ruleId,
+              reason: decision.reason,
+              decidedAt: new Date(),
+            })
+            .catch((err: Error) => logger.warn({ err: err.message, occCallId }, 'IVR decision not published (event log unavailable)'));
+        },
       });
-      // Oversized bodies: a failure answer in the platform's shape, never a stack trace.
-      router.use('/hooks/:secret/ivr', (err: { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-        const tooLarge = err.status === 413 || err.type === 'entity.too.large';
-        res.status(tooLarge ? 413 : 400).json({ code: 500, msg: tooLarge ? 'body too large' : 'bad request', data: { phone: '' } });
-      });
-      app.use(router);
     },
   };
 }

@@ -1,0 +1,145 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BlockList, isIPv4 } from 'node:net';
+import contentType from 'content-type';
+import getRawBody from 'raw-body';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+
+/** A platform request under /hooks/<HOOK_SECRET>, its body read and decoded. */
+export interface HookRequest {
+  body: string;
+  contentType: string | undefined;
+}
+
+/** Answers a hook request with a JSON body. */
+export type HookReply = (status: number, body: unknown) => void;
+
+export interface HookRoute {
+  /** The path below /hooks/<HOOK_SECRET>: '' for the callbacks, '/ivr' for IVR transfer requests. */
+  path: string;
+  /** Largest body read; a larger one is answered 413 without reaching the handler. */
+  maxBody: number;
+  /** The JSON body answered with 413 (too large) or 400 (unreadable: aborted, bad length or charset). */
+  unreadable(status: 413 | 400): unknown;
+  handle(request: HookRequest, reply: HookReply): void | Promise<void>;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Constant-time comparison of the path secret (hashing first makes the lengths equal). */
+function secretMatches(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+function allowList(cidrs: string[]): BlockList | undefined {
+  if (cidrs.length === 0) return undefined;
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const [address, bits] = cidr.split('/');
+    const type = isIPv4(address) ? 'ipv4' : 'ipv6';
+    if (bits === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, Number(bits), type);
+  }
+  return list;
+}
+
+function sourceAllowed(list: BlockList | undefined, address: string | undefined): boolean {
+  if (!list) return true;
+  if (!address) return false;
+  const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return list.check(plain, isIPv4(plain) ? 'ipv4' : 'ipv6');
+}
+
+function charsetOf(req: IncomingMessage): string {
+  try {
+    return contentType.parse(req).parameters.charset ?? 'utf-8';
+  } catch {
+    return 'utf-8'; // no or malformed Content-Type: the platform writes UTF-8
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, { 'content-length': 0 });
+  res.end();
+}
+
+/**
+ * The platform-facing routes, POST /hooks/<HOOK_SECRET>[/…], served by Node's HTTP server directly,
+ * ahead of Express: every callback and every IVR transfer request passes here, and Express's router
+ * and body parser cost about three times Node's own request handling (docs/benchmarks.md). A wrong
+ * or missing secret, a source outside HOOK_ALLOW_CIDRS, another method or an unknown path all get
+ * the same empty 404: nothing tells a prober what exists.
+ */
+export class HookRoutes {
+  private readonly routes = new Map<string, HookRoute>();
+  private readonly secret: string | undefined;
+  private readonly allowed: BlockList | undefined;
+
+  constructor(
+    config: Pick<Config, 'hookSecret' | 'hookAllowCidrs'>,
+    private readonly logger: Logger,
+  ) {
+    this.secret = config.hookSecret;
+    this.allowed = allowList(config.hookAllowCidrs);
+  }
+
+  add(route: HookRoute): void {
+    this.routes.set(route.path, route);
+  }
+
+  /** Serves the request when its path is /hooks or below; false when it is not (Express takes it). */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? '';
+    if (!url.startsWith('/hooks') || (url.length > 6 && url[6] !== '/' && url[6] !== '?')) return false;
+    const query = url.indexOf('?');
+    const path = (query === -1 ? url : url.slice(0, query)).slice(7);
+    const slash = path.indexOf('/');
+    const given = decodeSegment(slash === -1 ? path : path.slice(0, slash));
+    let rest = slash === -1 ? '' : path.slice(slash);
+    if (rest.endsWith('/')) rest = rest.slice(0, -1);
+    if (!this.secret || given === undefined || !secretMatches(given, this.secret)) return notFound(res), true;
+    if (!sourceAllowed(this.allowed, req.socket.remoteAddress)) return notFound(res), true;
+    const route = this.routes.get(rest.toLowerCase());
+    if (!route || req.method !== 'POST') return notFound(res), true;
+    void this.serve(route, req, res);
+    return true;
+  }
+
+  private async serve(route: HookRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: string;
+    try {
+      body = await getRawBody(req, { limit: route.maxBody, length: req.headers['content-length'], encoding: charsetOf(req) });
+    } catch (err) {
+      const status = (err as { status?: number }).status === 413 ? 413 : 400;
+      return sendJson(res, status, route.unreadable(status));
+    }
+    let answered = false;
+    const reply: HookReply = (status, answer) => {
+      if (answered) return;
+      answered = true;
+      sendJson(res, status, answer);
+    };
+    try {
+      await route.handle({ body, contentType: req.headers['content-type'] }, reply);
+    } catch (err) {
+      this.logger.error({ route: route.path || '/', err: (err as Error).message }, 'hook handler failed');
+    }
+    // A handler that failed without answering: a status, never a stack trace.
+    if (!answered) reply(500, { code: 500, msg: 'internal error' });
+  }
+}
+
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
