@@ -63,6 +63,19 @@ describe.each([
     expect((await store.readEvents(['s:a', 's:b'], '0', 2)).map((e) => e.fields.v)).toEqual(['a1', 'b1']);
   });
 
+  it('appends issued together (one pipeline on Redis) each get their own answer, in order, duplicates included', async () => {
+    const answers = await Promise.all([
+      store.appendEvent('t:a', 'same', 10_000, 100, { v: '1' }),
+      store.appendEvent('t:b', 'other', 10_000, 100, { v: '2' }),
+      store.appendEvent('t:a', 'same', 10_000, 100, { v: 'dup' }),
+      store.appendEvent('t:a', 'third', 10_000, 100, { v: '3' }),
+    ]);
+    expect(answers[2]).toBeNull();
+    expect(Number(answers[0])).toBeLessThan(Number(answers[1]));
+    expect(Number(answers[1])).toBeLessThan(Number(answers[3]));
+    expect((await store.readEvents(['t:a', 't:b'], '0', 10)).map((e) => e.fields.v)).toEqual(['1', '2', '3']);
+  });
+
   it('caps a stream near its maximum length', async () => {
     for (let i = 0; i < 300; i++) await store.appendEvent('capped', `k${i}`, 10_000, 100, { i: String(i) });
     const kept = await store.readEvents(['capped'], '0', 1000);
