@@ -248,13 +248,18 @@ async function rawRun(count: number, coalesce: boolean): Promise<Run> {
 async function main() {
   const count = RATE * SECONDS;
   console.log(`bench:events — ${SUBSCRIBERS} subscribers, ${RATE} callbacks/s for ${SECONDS} s (${count} callbacks)`);
+  const fmt = (n: number) => `${n.toFixed(1)} ms`;
+  const print = (s: ReturnType<typeof summary>) =>
+    console.log(`${s.name.padEnd(22)} p50 ${fmt(s.p50).padStart(10)}  p99 ${fmt(s.p99).padStart(10)}  received ${s.received}/${s.expected}  lost ${s.lost}  server CPU ${s.cpuPerDelivery.toFixed(1)} µs/delivery  (POST answered p50 ${fmt(s.postP50)} p99 ${fmt(s.postP99)})${s.failedPosts ? `  (${s.failedPosts} posts failed)` : ''}`);
+  // BENCH_ONLY=gateway measures the gateway alone (profiling, comparing two builds).
+  if (process.env.BENCH_ONLY === 'gateway') {
+    print(summary('gateway (graphql-ws)', await gatewayRun(count)));
+    process.exit(0);
+  }
   const raw = summary('raw ws broadcast', await rawRun(count, false));
   const rawCoalesced = summary('raw ws, coalesced', await rawRun(count, true));
   const gw = summary('gateway (graphql-ws)', await gatewayRun(count));
-  const fmt = (n: number) => `${n.toFixed(1)} ms`;
-  for (const s of [raw, rawCoalesced, gw]) {
-    console.log(`${s.name.padEnd(22)} p50 ${fmt(s.p50).padStart(10)}  p99 ${fmt(s.p99).padStart(10)}  received ${s.received}/${s.expected}  lost ${s.lost}  server CPU ${s.cpuPerDelivery.toFixed(1)} µs/delivery  (POST answered p50 ${fmt(s.postP50)} p99 ${fmt(s.postP99)})${s.failedPosts ? `  (${s.failedPosts} posts failed)` : ''}`);
-  }
+  for (const s of [raw, rawCoalesced, gw]) print(s);
   const ratio = (base: typeof raw) => `p50 ${(gw.p50 / base.p50).toFixed(2)}  p99 ${(gw.p99 / base.p99).toFixed(2)}`;
   console.log(`ratio gateway/raw      ${ratio(raw)}  (target p99 ratio <= 2, 0 lost)`);
   console.log(`ratio gateway/raw coalesced  ${ratio(rawCoalesced)}  (same socket writes on both sides)`);

@@ -7,7 +7,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { JwtVerifier } from './auth/jwt';
 import type { Config } from './config';
@@ -26,6 +26,7 @@ import { RedisStore } from './store/redis';
 import type { Store } from './store/store';
 import { coalescingWebSocketServer } from './subscriptions/coalescing-socket';
 import { sharedSubscribe } from './subscriptions/shared-execution';
+import { SharedFrames } from './subscriptions/shared-frames';
 import { StreamEventBus } from './subscriptions/stream-bus';
 
 export interface Gateway {
@@ -158,7 +159,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const httpServer = http.createServer((req, res) => {
     if (!hookRoutes.handle(req, res)) app(req, res);
   });
-  const wsServer = coalescingWebSocketServer({ server: httpServer, path: '/graphql' });
+  const frames = new SharedFrames();
+  const wsServer = coalescingWebSocketServer({ server: httpServer, path: '/graphql' }, frames);
+  // Results with errors get the same shape as over HTTP; mapped once per result, shared like the result.
+  const formatted = new WeakMap<ExecutionResult, FormattedExecutionResult>();
+  const formatResult = (result: ExecutionResult): ExecutionResult | FormattedExecutionResult => {
+    if (!result.errors) return result;
+    let mapped = formatted.get(result);
+    if (!mapped) {
+      mapped = { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) };
+      formatted.set(result, mapped);
+    }
+    return mapped;
+  };
 
   const wsCleanup = useServer<{ authorization?: string }, { principal: unknown }>(
     {
@@ -176,9 +189,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       },
       context: (ctx) =>
         new GatewayContext(services, (ctx.extra as unknown as { principal: GatewayContext['principal'] }).principal, randomUUID()),
-      // Subscription results get the same error shape as HTTP ones (codes, no internals).
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
+      // Subscription results get the same error shape as HTTP ones (codes, no internals); each
+      // result object is serialised once for all its subscribers (SharedFrames).
+      onNext: (_ctx, _id, _payload, _args, result) => frames.share(formatResult(result)),
+      jsonMessageReplacer: frames.replacer,
       onError: (_ctx, _id, _payload, errors) => {
         for (const e of errors) logger.warn({ message: e.message }, 'subscription error');
       },

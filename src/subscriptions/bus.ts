@@ -19,8 +19,11 @@ export interface DeliveredEvent<T extends Record<string, unknown> = Record<strin
 export type EventListener = (event: DeliveredEvent) => void;
 
 export interface EventBus {
-  /** Every event that reaches this instance, once, in cursor order. Returns the unsubscribe function. */
-  subscribe(listener: EventListener): () => void;
+  /**
+   * Every event that reaches this instance (or only those of the given kinds), once, in cursor
+   * order. Returns the unsubscribe function.
+   */
+  subscribe(listener: EventListener, kinds?: Iterable<string>): () => void;
   /**
    * Appends an event to the log (deduplicated by kind and key) so it reaches every instance.
    * Resolves with its cursor, or null when the key was already appended.

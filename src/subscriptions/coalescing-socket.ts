@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import WebSocket, { WebSocketServer, type Server, type ServerOptions } from 'ws';
+import type { SharedFrames } from './shared-frames';
 
 type SendCallback = (err?: Error) => void;
 type SendOptions = Parameters<WebSocket['send']>[1];
@@ -25,14 +26,22 @@ export class CoalescingWebSocket extends WebSocket {
     this.transport?.uncork();
   };
 
-  /** Called on connection with the upgraded request's socket: the one frames are written to. */
-  useTransport(socket: Socket): void {
+  private frames?: SharedFrames;
+
+  /** Called on connection with the upgraded request's socket (the one frames are written to) and the server's shared frames. */
+  useTransport(socket: Socket, frames?: SharedFrames): void {
     this.transport = socket;
+    this.frames = frames;
   }
 
-  override send(data: unknown, optionsOrCallback?: SendOptions | SendCallback, callback?: SendCallback): void {
-    const options = typeof optionsOrCallback === 'function' ? {} : (optionsOrCallback ?? {});
+  override send(message: unknown, optionsOrCallback?: SendOptions | SendCallback, callback?: SendCallback): void {
+    let options = typeof optionsOrCallback === 'function' ? {} : (optionsOrCallback ?? {});
     const done = typeof optionsOrCallback === 'function' ? optionsOrCallback : callback;
+    let data = message;
+    if (typeof data === 'string' && this.frames) {
+      data = this.frames.take(data);
+      if (typeof data !== 'string') options = { ...options, binary: false }; // the bytes of a text message
+    }
     const transport = this.transport;
     if (!transport || this.readyState !== WebSocket.OPEN) return super.send(data as Buffer, options, done);
     if (!this.corked) {
@@ -47,9 +56,12 @@ export class CoalescingWebSocket extends WebSocket {
   }
 }
 
-/** A WebSocketServer whose connections coalesce their writes (see CoalescingWebSocket). */
-export function coalescingWebSocketServer(options: ServerOptions<typeof CoalescingWebSocket>): Server<typeof CoalescingWebSocket> {
+/**
+ * A WebSocketServer whose connections coalesce their writes (see CoalescingWebSocket) and, given
+ * the frames of the graphql-ws server using it, write shared `next` messages (see SharedFrames).
+ */
+export function coalescingWebSocketServer(options: ServerOptions<typeof CoalescingWebSocket>, frames?: SharedFrames): Server<typeof CoalescingWebSocket> {
   const server = new WebSocketServer<typeof CoalescingWebSocket>({ ...options, WebSocket: CoalescingWebSocket });
-  server.on('connection', (socket: CoalescingWebSocket, request: IncomingMessage) => socket.useTransport(request.socket));
+  server.on('connection', (socket: CoalescingWebSocket, request: IncomingMessage) => socket.useTransport(request.socket as Socket, frames));
   return server;
 }

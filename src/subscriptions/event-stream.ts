@@ -76,14 +76,15 @@ export function eventStream(ctx: GatewayContext, options: EventStreamOptions): A
   const limit = ctx.services.config.eventBufferSize;
   const kinds = new Set(options.kinds);
   const accept = (e: DeliveredEvent) => (kinds.has(e.kind) ? visibleTo(ctx.principal, e) : undefined);
+  const live = new Queue<DeliveredEvent>();
   const pass = (e: DeliveredEvent | undefined): e is DeliveredEvent => e !== undefined && (!options.filter || options.filter(e));
 
   let replaying = options.after !== undefined && options.after !== null;
   /** Log position the replay has read up to; live events at or before it were (or will be) replayed. */
   let replayedUpTo = replaying ? String(options.after) : '0';
+  let replayedUpToSeq = Number(replayedUpTo);
   let lastDelivered: string | null = replaying ? String(options.after) : null;
   const replayed: DeliveredEvent[] = [];
-  const live = new Queue<DeliveredEvent>();
   let finished = false;
   let overflowed = false;
   let wake: (() => void) | undefined;
@@ -98,7 +99,7 @@ export function eventStream(ctx: GatewayContext, options: EventStreamOptions): A
       unsubscribe();
     } else live.push(event);
     wake?.();
-  });
+  }, kinds);
 
   const end = (): IteratorResult<EventPayload | Overflow> => {
     finished = true;
@@ -117,7 +118,10 @@ export function eventStream(ctx: GatewayContext, options: EventStreamOptions): A
       if (replaying) {
         if (replayed.length === 0) {
           const page = await bus.replay([...kinds], replayedUpTo, REPLAY_PAGE);
-          if (page.length > 0) replayedUpTo = page[page.length - 1].cursor;
+          if (page.length > 0) {
+            replayedUpTo = page[page.length - 1].cursor;
+            replayedUpToSeq = Number(replayedUpTo);
+          }
           for (const raw of page) {
             const event = accept(raw);
             if (pass(event)) replayed.push(event);
@@ -135,7 +139,7 @@ export function eventStream(ctx: GatewayContext, options: EventStreamOptions): A
       }
       const event = live.shift();
       if (event) {
-        if (Number(event.cursor) <= Number(replayedUpTo)) continue; // already replayed
+        if (Number(event.cursor) <= replayedUpToSeq) continue; // already replayed
         return deliver(event);
       }
       await new Promise<void>((resolve) => (wake = resolve));

@@ -44,7 +44,9 @@ export function toDelivered(entry: StreamEntry): DeliveredEvent {
  * reads from its last id and hands each event, once and in id order, to its listeners.
  */
 export class StreamEventBus implements EventBus {
+  /** Listeners of every kind, and listeners by the kind they asked for (an event visits only its own). */
   private readonly listeners = new Set<EventListener>();
+  private readonly listenersByKind = new Map<string, Set<EventListener>>();
   private running = false;
   private loop?: Promise<void>;
   private lastId = '0';
@@ -70,9 +72,20 @@ export class StreamEventBus implements EventBus {
     this.loop = this.run();
   }
 
-  subscribe(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  subscribe(listener: EventListener, kinds?: Iterable<string>): () => void {
+    if (!kinds) {
+      this.listeners.add(listener);
+      return () => void this.listeners.delete(listener);
+    }
+    const sets = [...new Set(kinds)].map((kind) => {
+      let set = this.listenersByKind.get(kind);
+      if (!set) this.listenersByKind.set(kind, (set = new Set()));
+      return set;
+    });
+    for (const set of sets) set.add(listener);
+    return () => {
+      for (const set of sets) set.delete(listener);
+    };
   }
 
   async publish(kind: string, key: string, data: Record<string, unknown>): Promise<string | null> {
@@ -110,6 +123,7 @@ export class StreamEventBus implements EventBus {
     this.running = false;
     await this.loop;
     this.listeners.clear();
+    this.listenersByKind.clear();
   }
 
   private async run(): Promise<void> {
@@ -145,7 +159,13 @@ export class StreamEventBus implements EventBus {
       this.logger.error({ cursor: entry.id, reason: (err as Error).message }, 'unreadable event in the log skipped');
       return;
     }
-    for (const listener of this.listeners) {
+    this.notify(this.listeners, event);
+    const ofKind = this.listenersByKind.get(event.kind);
+    if (ofKind) this.notify(ofKind, event);
+  }
+
+  private notify(listeners: Set<EventListener>, event: DeliveredEvent): void {
+    for (const listener of listeners) {
       try {
         listener(event);
       } catch (err) {
