@@ -19,6 +19,7 @@ import { Agent, request } from 'undici';
 import WebSocket from 'ws';
 import { mintToken } from '../src/auth/jwt';
 import { startSandbox } from '../src/sandbox/server';
+import { deleteKeysWithPrefix } from '../src/store/redis';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
@@ -170,6 +171,7 @@ async function gatewayRun(count: number): Promise<Run> {
   const creds = sandbox.credentials;
   // BENCH_GATEWAY_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the gateway process.
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const prefix = `bench:${randomUUID()}:`;
   const gateway = await startProcess(
     join(__dirname, '..', 'src', 'main.js'),
     {
@@ -182,7 +184,7 @@ async function gatewayRun(count: number): Promise<Run> {
       VCALL_ACCESS_KEY_ID: creds.accessKeyId,
       VCALL_ACCESS_KEY_SECRET: creds.accessKeySecret,
       REDIS_URL,
-      REDIS_PREFIX: `bench:${randomUUID()}:`,
+      REDIS_PREFIX: prefix,
       HOOK_SECRET: HOOK,
       AUTH_JWT_SECRET: SECRET,
       EVENT_BUFFER_SIZE: '100000',
@@ -217,6 +219,7 @@ async function gatewayRun(count: number): Promise<Run> {
   } finally {
     await gateway.stop();
     await sandbox.close();
+    await deleteKeysWithPrefix(REDIS_URL, prefix);
   }
 }
 

@@ -5,6 +5,7 @@ import { startGateway, type Gateway } from '../src/app';
 import { loadConfig } from '../src/config';
 import { features } from '../src/features';
 import { createLogger } from '../src/logger';
+import { deleteKeysWithPrefix } from '../src/store/redis';
 import { startSandbox, type Sandbox } from '../src/sandbox/server';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -42,6 +43,7 @@ export async function startBenchStack(env: Record<string, string>): Promise<Benc
     async close() {
       await gateway.close();
       await sandbox.close();
+      await deleteKeysWithPrefix(REDIS_URL, prefix);
     },
   };
 }

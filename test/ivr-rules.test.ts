@@ -3,7 +3,7 @@ import { IvrRouting } from '../src/ivr/routing';
 import { IvrOutcome } from '../src/ivr/rules';
 import { createLogger } from '../src/logger';
 import { MemoryStore } from '../src/store/memory';
-import { RedisStore } from '../src/store/redis';
+import { deleteKeysWithPrefix, RedisStore } from '../src/store/redis';
 import type { Store } from '../src/store/store';
 import { testRedisUrl } from './support/redis';
 
@@ -29,6 +29,7 @@ describe.each([
   afterEach(async () => {
     a.close();
     b.close();
+    if (store instanceof RedisStore) await deleteKeysWithPrefix(testRedisUrl(), store.prefix);
     await store.close();
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryStore } from '../src/store/memory';
-import { RedisStore } from '../src/store/redis';
+import { deleteKeysWithPrefix, RedisStore } from '../src/store/redis';
 import type { Store } from '../src/store/store';
 import { testRedisUrl } from './support/redis';
 
@@ -14,7 +14,10 @@ describe.each([
     store = make();
     if (store instanceof RedisStore) await store.waitUntilReady(2000);
   });
-  afterEach(() => store.close());
+  afterEach(async () => {
+    if (store instanceof RedisStore) await deleteKeysWithPrefix(testRedisUrl(), store.prefix);
+    await store.close();
+  });
 
   it('gets, sets with expiry, mgets and deletes', async () => {
     await store.set('a', '1');

@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { mintToken } from '../src/auth/jwt';
+import { deleteKeysWithPrefix } from '../src/store/redis';
 import { testRedisUrl } from './support/redis';
 import { JWT_SECRET, stackWithOwnRedis, startStack, type Stack } from './support/stack';
 import { startGatewayProcess, type GatewayProcess } from './support/process';
@@ -127,6 +128,7 @@ describe('platform token', () => {
       expect(logs).not.toContain(jwt);
     } finally {
       const codes = await Promise.all(procs.map((p) => p.stop('SIGTERM')));
+      await deleteKeysWithPrefix(testRedisUrl(), env.REDIS_PREFIX);
       expect(codes).toEqual([0, 0]);
       await sandbox.close();
     }

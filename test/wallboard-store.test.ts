@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryStore } from '../src/store/memory';
-import { RedisStore } from '../src/store/redis';
+import { deleteKeysWithPrefix, RedisStore } from '../src/store/redis';
 import type { Store } from '../src/store/store';
 import { testRedisUrl } from './support/redis';
 
@@ -14,7 +14,10 @@ describe.each([
     store = make();
     if (store instanceof RedisStore) await store.waitUntilReady(2000);
   });
-  afterEach(() => store.close());
+  afterEach(async () => {
+    if (store instanceof RedisStore) await deleteKeysWithPrefix(testRedisUrl(), store.prefix);
+    await store.close();
+  });
 
   it('writes a part only when its version is newer, per part, and logs each change under a new revision', async () => {
     const first = await store.liveApply('c', 'agent:1', { state: { version: '002', fields: { activity: 'IDLE', since: '2' } }, call: { version: '002', fields: { peer: 'x' } } }, 100);

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { startSandbox, type Sandbox } from '../src/sandbox/server';
+import { deleteKeysWithPrefix } from '../src/store/redis';
 import { agentEventKey, normalizeAgentEvent, type AgentEventData } from '../src/subscriptions/agent-event';
 import { liveStateOf } from '../src/subscriptions/live-state';
 import { AgentEventRelay, eventually } from './support/agent-events';
+import { testRedisUrl } from './support/redis';
 import { startStack, type Stack } from './support/stack';
 
 const BOARD = `query($g: [ID!]) { wallboard(groupIds: $g) {
@@ -39,6 +41,7 @@ describe('live state from the sandbox toolbar flows', () => {
     await a.close();
     await b.close();
     await sandbox.close();
+    await deleteKeysWithPrefix(testRedisUrl(), prefix);
   });
 
   const settle = async () => {

@@ -99,6 +99,21 @@ export function createRedisClient(url: string, extra: RedisOptions = {}): Redis 
   });
 }
 
+/** Deletes every key under a prefix (a test's or a benchmark's), in batches, without blocking Redis. */
+export async function deleteKeysWithPrefix(url: string, prefix: string): Promise<number> {
+  if (!prefix) throw new Error('refusing to delete every key: no prefix');
+  const client = createRedisClient(url, { enableOfflineQueue: true });
+  let deleted = 0;
+  try {
+    for await (const keys of client.scanStream({ match: `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, count: 1000 }) as AsyncIterable<string[]>) {
+      if (keys.length > 0) deleted += await client.unlink(...keys);
+    }
+  } finally {
+    client.disconnect();
+  }
+  return deleted;
+}
+
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly client: Redis;

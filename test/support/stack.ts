@@ -9,6 +9,7 @@ import type { Role } from '../../src/auth/principal';
 import { loadConfig, type Config } from '../../src/config';
 import { features as defaultFeatures } from '../../src/features';
 import { createLogger } from '../../src/logger';
+import { deleteKeysWithPrefix } from '../../src/store/redis';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
 import { startOwnRedis, testRedisUrl, type OwnRedis } from './redis';
 import { SandboxApi } from './sandbox';
@@ -120,6 +121,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       for (const s of sockets) await s.dispose();
       await gateway.close();
       if (ownSandbox) await sandbox.close();
+      // The suite's Redis outlives the run: a stack that made its prefix takes its keys with it.
+      if (!options.prefix && config.redisUrl) await deleteKeysWithPrefix(config.redisUrl, prefix).catch(() => undefined);
     },
   };
   return stack;
@@ -184,6 +187,7 @@ export function twoInstances(env: Record<string, string> = {}): TwoInstances {
     await a?.close();
     await b?.close();
     await sandbox?.close();
+    if (a) await deleteKeysWithPrefix(testRedisUrl(), a.prefix).catch(() => undefined);
   });
   return {
     get sandbox() {
