@@ -27,9 +27,9 @@ export interface HookRoute {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Constant-time comparison of the path secret (hashing first makes the lengths equal). */
-function secretMatches(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
+/** Constant-time comparison of the path secret with the secret's digest (hashing makes the lengths equal). */
+function secretMatches(given: string, expected: Buffer): boolean {
+  return timingSafeEqual(digest(given), expected);
 }
 
 function allowList(cidrs: string[]): BlockList | undefined {
@@ -79,14 +79,14 @@ function notFound(res: ServerResponse): void {
  */
 export class HookRoutes {
   private readonly routes = new Map<string, HookRoute>();
-  private readonly secret: string | undefined;
+  private readonly secret: Buffer | undefined;
   private readonly allowed: BlockList | undefined;
 
   constructor(
     config: Pick<Config, 'hookSecret' | 'hookAllowCidrs'>,
     private readonly logger: Logger,
   ) {
-    this.secret = config.hookSecret;
+    this.secret = config.hookSecret ? digest(config.hookSecret) : undefined;
     this.allowed = allowList(config.hookAllowCidrs);
   }
 
