@@ -7,7 +7,8 @@
  * once with the gateway's coalesced writes; this process posts callbacks at a steady rate and holds
  * every subscriber socket.
  * Settings (env): BENCH_SUBSCRIBERS (1000), BENCH_RATE per second (200), BENCH_SECONDS (10),
- * REDIS_URL (redis://127.0.0.1:6379).
+ * BENCH_ONLY (raw,coalesced,gateway: the sides to run), BENCH_GATEWAY_NODE_ARGS (e.g. --cpu-prof),
+ * REDIS_URL (redis://127.0.0.1:6379). The issue's target run and the figures: docs/benchmarks.md.
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
