@@ -4,22 +4,17 @@
  * wallboardUpdates. Prints p50/p99 from the event POST to its update at the subscribers, lost
  * updates, and Redis commands per event (sent by the gateway's store client).
  *
- * Until the event backbone's receiver is on this branch, the POST goes to a small receiver in this
- * process that normalises the body (normalizeAgentEvent) and publishes it on the gateway's bus —
- * what the backbone does. Settings (env): BENCH_AGENTS (200), BENCH_RATE changes per second (10),
+ * The events go to the gateway's callback URL (/hooks/<secret>), as the platform sends them.
+ * Settings (env): BENCH_AGENTS (200), BENCH_RATE changes per second (10),
  * BENCH_SUBSCRIBERS (500), BENCH_SECONDS (20), REDIS_URL (redis://127.0.0.1:6379).
  */
 import 'reflect-metadata';
-import { once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createClient } from 'graphql-ws';
 import Redis from 'ioredis';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import { mintToken } from '../src/auth/jwt';
 import { RedisStore } from '../src/store/redis';
-import { agentEventKey, normalizeAgentEvent } from '../src/subscriptions/agent-event';
 import { liveStateOf } from '../src/subscriptions/live-state';
 import { startBenchStack } from './support';
 
@@ -49,19 +44,7 @@ async function main() {
   const stack = await startBenchStack({ HOOK_SECRET: 'bench-hook', AUTH_JWT_SECRET: SECRET });
   const { sandbox, gateway } = stack;
 
-  // The receiver stand-in (see the header).
-  const receiver = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const data = normalizeAgentEvent(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      await gateway.services.events.publish('agentEvent', agentEventKey(data), data);
-      res.writeHead(200).end('ok');
-    });
-  });
-  receiver.listen(0, '127.0.0.1');
-  await once(receiver, 'listening');
-  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`;
+  const hook = `${gateway.url}/hooks/bench-hook`;
 
   let sequence = 0;
   const post = (agentNumber: string, event: string, eventTime: number) =>
@@ -72,7 +55,10 @@ async function main() {
         type: 'event', event, nowState: event, eventTime, sequence: ++sequence, companyId: sandbox.companyId, agentNumber, agentId: `id-${agentNumber}`,
         data: event === 'Login' ? { groupIdList: [String(1 + (Number(agentNumber) % 4))] } : event.startsWith('Agent') || event === 'Conversation' ? { callDirection: '0', caller: '13900000000', called: agentNumber } : {},
       }),
-    }).then((r) => r.body.dump());
+    }).then(async (r) => {
+      await r.body.dump();
+      if (r.statusCode !== 200) throw new Error(`hook answered ${r.statusCode}`);
+    });
 
   const numbers = Array.from({ length: AGENTS }, (_, i) => String(7000 + i));
   for (const n of numbers) await post(n, 'Login', Date.now());
@@ -145,7 +131,6 @@ async function main() {
     ),
   );
   for (const c of clients) await c.dispose();
-  receiver.close();
   await stack.close();
 }
 
