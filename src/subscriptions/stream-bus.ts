@@ -12,20 +12,41 @@ export interface StreamBusOptions {
 const streamOf = (kind: string) => `events:${kind}`;
 const STREAMS = EVENT_KINDS.map(streamOf);
 
-/** Dates survive the round trip through JSON as {"$date": ms}. */
+/**
+ * Dates survive the round trip through JSON as {"$date": ms}. Plain walks before stringify and after
+ * parse: a replacer or reviver function would send every value of every event through a call.
+ */
+function withDatesAsJson(value: unknown): unknown {
+  if (value instanceof Date) return { $date: value.getTime() };
+  if (Array.isArray(value)) return value.map(withDatesAsJson);
+  if (value && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) out[key] = withDatesAsJson((value as Record<string, unknown>)[key]);
+    return out;
+  }
+  return value;
+}
+
+function withDatesRevived(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = withDatesRevived(value[i]);
+    return value;
+  }
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    if (keys.length === 1 && keys[0] === '$date' && typeof record.$date === 'number') return new Date(record.$date);
+    for (const key of keys) record[key] = withDatesRevived(record[key]);
+  }
+  return value;
+}
+
 function encode(data: Record<string, unknown>): string {
-  return JSON.stringify(data, function (this: Record<string, unknown>, key, value) {
-    const original = this[key];
-    return original instanceof Date ? { $date: original.getTime() } : value;
-  });
+  return JSON.stringify(withDatesAsJson(data));
 }
 
 function decode(text: string): Record<string, unknown> {
-  return JSON.parse(text, (_key, value) =>
-    value && typeof value === 'object' && typeof (value as { $date?: unknown }).$date === 'number' && Object.keys(value).length === 1
-      ? new Date((value as { $date: number }).$date)
-      : value,
-  ) as Record<string, unknown>;
+  return withDatesRevived(JSON.parse(text)) as Record<string, unknown>;
 }
 
 export function toDelivered(entry: StreamEntry): DeliveredEvent {
