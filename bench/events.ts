@@ -21,11 +21,11 @@ import WebSocket from 'ws';
 import { mintToken } from '../src/auth/jwt';
 import { startSandbox } from '../src/sandbox/server';
 import { deleteKeysWithPrefix } from '../src/store/redis';
+import { benchPrefix, gatewayEnv, REDIS_URL } from './support';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const HOOK = 'bench-hook';
 
@@ -182,23 +182,14 @@ async function measure(target: Target, count: number): Promise<Run> {
 
 async function gatewayRun(count: number): Promise<Run> {
   const sandbox = await startSandbox();
-  const creds = sandbox.credentials;
   // BENCH_GATEWAY_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the gateway process.
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const prefix = `bench:${randomUUID()}:`;
+  const prefix = benchPrefix();
   const gateway = await startProcess(
     join(__dirname, '..', 'src', 'main.js'),
     {
-      PORT: '0',
-      HOST: '127.0.0.1',
+      ...gatewayEnv(sandbox, prefix),
       LOG_LEVEL: 'info',
-      VCALL_BASE_URL: sandbox.urls.cc,
-      VCALL_NOTICE_BASE_URL: sandbox.urls.notice,
-      VCALL_OPEN_BASE_URL: sandbox.urls.open,
-      VCALL_ACCESS_KEY_ID: creds.accessKeyId,
-      VCALL_ACCESS_KEY_SECRET: creds.accessKeySecret,
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
       HOOK_SECRET: HOOK,
       AUTH_JWT_SECRET: SECRET,
       EVENT_BUFFER_SIZE: '100000',

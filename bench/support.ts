@@ -17,11 +17,12 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-/** A sandbox and a gateway pointed at it over HTTP, on the suite's Redis under a fresh prefix, logging nothing. */
-export async function startBenchStack(env: Record<string, string>): Promise<BenchStack> {
-  const sandbox = await startSandbox();
-  const prefix = `bench:${randomUUID()}:`;
-  const config = loadConfig({
+/** A fresh key prefix on the suite's Redis for one bench run (deleteKeysWithPrefix removes it after). */
+export const benchPrefix = () => `bench:${randomUUID()}:`;
+
+/** The environment of a gateway pointed at a sandbox over HTTP, on the suite's Redis under `prefix`. */
+export function gatewayEnv(sandbox: Sandbox, prefix: string): Record<string, string> {
+  return {
     PORT: '0',
     HOST: '127.0.0.1',
     VCALL_BASE_URL: sandbox.urls.cc,
@@ -32,9 +33,14 @@ export async function startBenchStack(env: Record<string, string>): Promise<Benc
     VCALL_COMPANY_ID: sandbox.credentials.companyId,
     REDIS_URL,
     REDIS_PREFIX: prefix,
-    LOG_LEVEL: 'silent',
-    ...env,
-  });
+  };
+}
+
+/** A sandbox and a gateway pointed at it over HTTP, on the suite's Redis under a fresh prefix, logging nothing. */
+export async function startBenchStack(env: Record<string, string>): Promise<BenchStack> {
+  const sandbox = await startSandbox();
+  const prefix = benchPrefix();
+  const config = loadConfig({ ...gatewayEnv(sandbox, prefix), LOG_LEVEL: 'silent', ...env });
   const gateway = await startGateway({ config, logger: createLogger('silent'), features });
   return {
     sandbox,

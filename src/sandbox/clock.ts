@@ -13,3 +13,10 @@ export class SandboxClock {
     return this.now();
   }
 }
+
+const CST_OFFSET_MS = 8 * 3600_000;
+
+/** `yyyyMMdd` of the China Standard Time day an instant falls on (the platform's day folders and AIM days). */
+export function cstDay(ms: number): string {
+  return new Date(ms + CST_OFFSET_MS).toISOString().slice(0, 10).replace(/-/g, '');
+}

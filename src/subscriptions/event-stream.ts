@@ -75,16 +75,16 @@ export function eventStream(ctx: GatewayContext, options: EventStreamOptions): A
   const bus = ctx.services.events;
   const limit = ctx.services.config.eventBufferSize;
   const kinds = new Set(options.kinds);
-  const accept = (e: DeliveredEvent) => (kinds.has(e.kind) ? visibleTo(ctx.principal, e) : undefined);
-  const live = new Queue<DeliveredEvent>();
+  // Live events and replay pages hold only these kinds (the bus and the log filter by kind).
+  const accept = (e: DeliveredEvent) => visibleTo(ctx.principal, e);
   const pass = (e: DeliveredEvent | undefined): e is DeliveredEvent => e !== undefined && (!options.filter || options.filter(e));
 
   let replaying = options.after !== undefined && options.after !== null;
   /** Log position the replay has read up to; live events at or before it were (or will be) replayed. */
-  let replayedUpTo = replaying ? String(options.after) : '0';
-  let replayedUpToSeq = Number(replayedUpTo);
+  let replayedUpTo = replaying ? Number(options.after) : 0;
   let lastDelivered: string | null = replaying ? String(options.after) : null;
   const replayed: DeliveredEvent[] = [];
+  const live = new Queue<DeliveredEvent>();
   let finished = false;
   let overflowed = false;
   let wake: (() => void) | undefined;
@@ -117,11 +117,8 @@ export function eventStream(ctx: GatewayContext, options: EventStreamOptions): A
     while (!finished) {
       if (replaying) {
         if (replayed.length === 0) {
-          const page = await bus.replay([...kinds], replayedUpTo, REPLAY_PAGE);
-          if (page.length > 0) {
-            replayedUpTo = page[page.length - 1].cursor;
-            replayedUpToSeq = Number(replayedUpTo);
-          }
+          const page = await bus.replay([...kinds], String(replayedUpTo), REPLAY_PAGE);
+          if (page.length > 0) replayedUpTo = Number(page[page.length - 1].cursor);
           for (const raw of page) {
             const event = accept(raw);
             if (pass(event)) replayed.push(event);
@@ -139,7 +136,7 @@ export function eventStream(ctx: GatewayContext, options: EventStreamOptions): A
       }
       const event = live.shift();
       if (event) {
-        if (Number(event.cursor) <= replayedUpToSeq) continue; // already replayed
+        if (Number(event.cursor) <= replayedUpTo) continue; // already replayed
         return deliver(event);
       }
       await new Promise<void>((resolve) => (wake = resolve));

@@ -15,7 +15,7 @@ export class SharedFrames {
   /** Result objects handed to `share`: only messages carrying one of them become tickets. */
   private readonly shared = new WeakSet<object>();
   private readonly payloads = new WeakMap<object, Buffer>();
-  private pending: { ticket: string; id: string; payload: object } | undefined;
+  private pending: { ticket: number; id: string; payload: object } | undefined;
   private lastTicket = 0;
 
   /** Marks a result (from graphql-ws's `onNext`) as one whose message may be written from shared bytes. */
@@ -30,9 +30,8 @@ export class SharedFrames {
    */
   readonly replacer = (key: string, value: unknown): unknown => {
     if (key !== '' || !isNextMessage(value) || !this.shared.has(value.payload)) return value;
-    this.lastTicket = (this.lastTicket + 1) % Number.MAX_SAFE_INTEGER;
-    const ticket = this.lastTicket;
-    this.pending = { ticket: String(ticket), id: value.id, payload: value.payload };
+    const ticket = ++this.lastTicket;
+    this.pending = { ticket, id: value.id, payload: value.payload };
     return ticket;
   };
 
@@ -42,7 +41,7 @@ export class SharedFrames {
     if (first < 48 || first > 57) return data; // not a ticket: JSON messages start with '{'
     const pending = this.pending;
     this.pending = undefined;
-    if (!pending || pending.ticket !== data) throw new Error('subscription message out of order');
+    if (!pending || String(pending.ticket) !== data) throw new Error('subscription message out of order');
     return Buffer.concat([envelope(pending.id), this.payloadJson(pending.payload), CLOSE]);
   }
 

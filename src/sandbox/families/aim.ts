@@ -1,14 +1,9 @@
 import codes from '../../../spec/codes.json';
+import { cstDay } from '../clock';
 import type { SandboxContext } from '../server';
 
 const DAY_MS = 86_400_000;
-const CST_OFFSET_MS = 8 * 3600_000;
 const FIRMS = codes.aimFirm.map((f) => f.code);
-
-/** `yyyyMMdd` of a CST day. */
-function cstDay(ms: number): string {
-  return new Date(ms + CST_OFFSET_MS).toISOString().slice(0, 10).replace(/-/g, '');
-}
 
 /** Deterministic figures: one record per CST day in range × vendor, for one template and placement, newest first. */
 function records(q: Record<string, unknown>) {

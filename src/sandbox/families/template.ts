@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { toPlatformTime } from '../../datasources/convert';
+import { cstDay } from '../clock';
 import { PlatformFault } from '../envelope';
 import type { SandboxContext, SandboxRequest } from '../server';
 import { scheduler } from './simulate';
@@ -137,12 +138,7 @@ export function registerTemplateHost(ctx: SandboxContext, options: TemplateHostO
       const file = files.find((f) => f.field === 'voicefile');
       if (!file || file.size === 0) throw new PlatformFault(-1, '录音文件不能为空');
       if (!isWavBytes(file.buffer)) throw new PlatformFault(-1, '格式异常,只能上传wav');
-      // The platform's upload folder is the day as yyyyMMdd (China time), zero-padded.
-      const day = toPlatformTime(new Date(ctx.clock.now()))
-        .split(' ')[0]
-        .split('-')
-        .map((part) => part.padStart(2, '0'))
-        .join('');
+      const day = cstDay(ctx.clock.now());
       return created({
         templateSn: randomUUID(),
         kind: 'file',
