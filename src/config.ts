@@ -50,6 +50,61 @@ const port = z.coerce
 const positiveInt = (fallback: number) =>
   z.coerce.number({ message: 'must be a number' }).int('must be a whole number').positive('must be positive').default(fallback);
 
+/** A limit where 0 switches it off (documented per variable). */
+const limit = (fallback: number) =>
+  z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must not be negative (0 switches the limit off)').default(fallback);
+
+const optionalBool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''], { message: 'must be true or false' })
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v === 'true' || v === '1' || v === 'yes'));
+const bool = (fallback: boolean) => optionalBool.transform((v) => v ?? fallback);
+
+/** A duration: whole seconds, or a number with s, m, h or d ("24h"); in ms. */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .refine((v) => /^\d+\s*(s|m|h|d)?$/i.test(v) && Number.parseInt(v, 10) > 0, 'must be a positive duration such as 3600, 90m, 24h or 7d')
+    .transform((v) => {
+      const unit = (/[smhd]$/i.exec(v)?.[0] ?? 's').toLowerCase();
+      return Number.parseInt(v, 10) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit as 's' | 'm' | 'h' | 'd'];
+    });
+
+const ROLE_NAMES = ['viewer', 'agent', 'supervisor', 'admin'] as const;
+const roleList = optionalString
+  .refine((v) => v === undefined || v.split(',').every((r) => r.trim() === '' || (ROLE_NAMES as readonly string[]).includes(r.trim())), `must be comma-separated roles (${ROLE_NAMES.join(', ')})`)
+  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []) as (typeof ROLE_NAMES)[number][]);
+
+/** Exact origins (scheme://host[:port]) or a lone `*`. */
+const originList = optionalString
+  .refine(
+    (v) =>
+      v === undefined ||
+      v.trim() === '*' ||
+      v.split(',').every((o) => {
+        const entry = o.trim();
+        if (entry === '') return true;
+        try {
+          const u = new URL(entry);
+          return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === entry.replace(/\/$/, '');
+        } catch {
+          return false;
+        }
+      }),
+    'must be * or comma-separated exact origins such as https://ops.example.com,http://localhost:5173',
+  )
+  .transform((v) => (v ? v.split(',').map((s) => s.trim().replace(/\/$/, '')).filter(Boolean) : []));
+
+/** TRUST_PROXY: a hop count, or addresses/CIDR ranges (or proxy-addr's names loopback, linklocal, uniquelocal). */
+const trustProxy = optionalString
+  .refine(
+    (v) => v === undefined || /^\d+$/.test(v) || v.split(',').every((e) => e.trim() === '' || ['loopback', 'linklocal', 'uniquelocal'].includes(e.trim()) || isCidr(e.trim())),
+    'must be a hop count (1) or comma-separated proxy addresses or CIDR ranges (10.0.0.0/8, loopback)',
+  )
+  .transform((v): number | string[] => (v === undefined ? 0 : /^\d+$/.test(v) ? Number(v) : v.split(',').map((s) => s.trim()).filter(Boolean)));
+
 const env = z.object({
   PORT: port.default(4000),
   HOST: z.string().trim().default('0.0.0.0'),
@@ -85,6 +140,31 @@ const env = z.object({
   LOOKUP_REFRESH_AHEAD: z.coerce.number({ message: 'must be a number' }).min(0, 'must be between 0 and 0.9').max(0.9, 'must be between 0 and 0.9').default(0.1),
   LOOKUP_MAX_CONCURRENCY: positiveInt(16),
   LOOKUP_NEAR_CACHE_MS: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must not be negative').default(1000),
+  NODE_ENV: z.string().trim().default(''),
+  ALLOW_INTROSPECTION: optionalBool,
+  AUTH_MAX_TOKEN_LIFETIME: duration('24h'),
+  LIMIT_DEPTH: limit(8),
+  LIMIT_ALIASES: limit(15),
+  LIMIT_TOKENS: limit(2000),
+  LIMIT_COST: limit(5000),
+  LIMIT_UPSTREAM_CALLS_PER_OPERATION: limit(1200),
+  RATE_LIMIT_OPERATIONS_PER_MINUTE: limit(600),
+  RATE_LIMIT_BILLED_PER_MINUTE: limit(2000),
+  RATE_LIMIT_EXEMPT_ROLES: roleList,
+  HTTP_MAX_BODY_BYTES: positiveInt(1024 * 1024),
+  WS_MAX_PAYLOAD_BYTES: positiveInt(64 * 1024),
+  WS_CONNECTION_INIT_TIMEOUT_MS: positiveInt(3000),
+  WS_KEEPALIVE_MS: positiveInt(12_000),
+  WS_MAX_SUBSCRIPTIONS_PER_SOCKET: limit(50),
+  WS_MAX_SOCKETS_PER_PRINCIPAL: limit(20),
+  CORS_ORIGINS: originList,
+  CORS_ALLOW_CREDENTIALS: bool(false),
+  TRUST_PROXY: trustProxy,
+  UPSTREAM_BREAKER_FAILURES: limit(5),
+  UPSTREAM_BREAKER_OPEN_MS: positiveInt(10_000),
+  UPSTREAM_MAX_CONCURRENCY_PER_FAMILY: positiveInt(64),
+  UPSTREAM_QUEUE_PER_FAMILY: limit(1000),
+  TOKEN_BACKOFF_MAX_MS: positiveInt(60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -125,6 +205,34 @@ export interface Config {
   /** How often an instance checks whether another one changed the IVR routing rules. */
   ivrRulesRefreshMs: number;
   logLevel: z.infer<typeof env>['LOG_LEVEL'];
+  /** NODE_ENV=production. */
+  production: boolean;
+  /** Introspection and field suggestions ("Did you mean …") for clients: off in production unless ALLOW_INTROSPECTION=true. */
+  allowIntrospection: boolean;
+  /** Longest accepted client JWT lifetime (exp − iat, or exp − now without iat), ms. */
+  authMaxTokenLifetimeMs: number;
+  /** Operation limits, checked before execution (0: off). */
+  limits: { depth: number; aliases: number; tokens: number; cost: number; upstreamCallsPerOperation: number };
+  /** Per-principal rate limits shared by every instance (0: off); exempt roles are not counted. */
+  rateLimits: { operationsPerMinute: number; billedPerMinute: number; exemptRoles: (typeof ROLE_NAMES)[number][] };
+  /** Largest JSON body of /graphql (multipart uploads have uploadMaxBytes). */
+  httpMaxBodyBytes: number;
+  ws: { maxPayloadBytes: number; connectionInitTimeoutMs: number; keepAliveMs: number; maxSubscriptionsPerSocket: number; maxSocketsPerPrincipal: number };
+  /** Browser origins allowed to call /graphql (`*` for any, without credentials). */
+  cors: { origins: string[]; credentials: boolean };
+  /** Which proxies' X-Forwarded-For is believed: a hop count (0: none) or proxy addresses/ranges. */
+  trustProxy: number | string[];
+  upstreamResilience: {
+    /** Consecutive failures (timeouts, 5xx, no answer) of one host that open its breaker (0: no breaker). */
+    breakerFailures: number;
+    /** How long an open breaker fails fast before it lets one probe through. */
+    breakerOpenMs: number;
+    /** Platform requests in flight per REST family (the bulkhead) and how many may wait beyond that. */
+    maxConcurrencyPerFamily: number;
+    queuePerFamily: number;
+    /** Longest wait between token fetch attempts after failures. */
+    tokenBackoffMaxMs: number;
+  };
   /** Phone lookups: cache time to live per kind and of failures (seconds), early refresh, concurrency. */
   lookups: {
     ttlSeconds: { location: number; portability: number; state: number; marks: number; markReport: number };
@@ -152,6 +260,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (e.AUTH_JWT_SECRET && e.AUTH_JWT_SECRET.length < 32) {
     throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 32 characters');
   }
+  const corsOrigins = e.CORS_ORIGINS;
+  if (corsOrigins.includes('*') && corsOrigins.length > 1) throw new ConfigError('CORS_ORIGINS', 'must be * alone or a list of exact origins');
+  if (corsOrigins.includes('*') && e.CORS_ALLOW_CREDENTIALS) {
+    throw new ConfigError('CORS_ALLOW_CREDENTIALS', 'must not be true with CORS_ORIGINS=* (name the origins that may send credentials)');
+  }
+  const production = e.NODE_ENV === 'production';
   if (!sandbox) {
     for (const name of ['VCALL_ACCESS_KEY_ID', 'VCALL_ACCESS_KEY_SECRET', 'HOOK_SECRET', 'REDIS_URL'] as const) {
       if (!e[name]) throw new ConfigError(name, 'is required when VCALL_BASE_URL is set');
@@ -184,6 +298,38 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     eventBufferSize: e.EVENT_BUFFER_SIZE,
     ivrRulesRefreshMs: e.IVR_RULES_REFRESH_MS,
     logLevel: e.LOG_LEVEL,
+    production,
+    allowIntrospection: e.ALLOW_INTROSPECTION ?? !production,
+    authMaxTokenLifetimeMs: e.AUTH_MAX_TOKEN_LIFETIME,
+    limits: {
+      depth: e.LIMIT_DEPTH,
+      aliases: e.LIMIT_ALIASES,
+      tokens: e.LIMIT_TOKENS,
+      cost: e.LIMIT_COST,
+      upstreamCallsPerOperation: e.LIMIT_UPSTREAM_CALLS_PER_OPERATION,
+    },
+    rateLimits: {
+      operationsPerMinute: e.RATE_LIMIT_OPERATIONS_PER_MINUTE,
+      billedPerMinute: e.RATE_LIMIT_BILLED_PER_MINUTE,
+      exemptRoles: e.RATE_LIMIT_EXEMPT_ROLES,
+    },
+    httpMaxBodyBytes: e.HTTP_MAX_BODY_BYTES,
+    ws: {
+      maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+      connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
+      keepAliveMs: e.WS_KEEPALIVE_MS,
+      maxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+      maxSocketsPerPrincipal: e.WS_MAX_SOCKETS_PER_PRINCIPAL,
+    },
+    cors: { origins: corsOrigins, credentials: e.CORS_ALLOW_CREDENTIALS },
+    trustProxy: e.TRUST_PROXY,
+    upstreamResilience: {
+      breakerFailures: e.UPSTREAM_BREAKER_FAILURES,
+      breakerOpenMs: e.UPSTREAM_BREAKER_OPEN_MS,
+      maxConcurrencyPerFamily: e.UPSTREAM_MAX_CONCURRENCY_PER_FAMILY,
+      queuePerFamily: e.UPSTREAM_QUEUE_PER_FAMILY,
+      tokenBackoffMaxMs: e.TOKEN_BACKOFF_MAX_MS,
+    },
     lookups: {
       ttlSeconds: {
         location: e.LOOKUP_TTL_LOCATION_S,

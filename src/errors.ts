@@ -13,6 +13,9 @@ export type ErrorCode =
   | 'UNAVAILABLE'
   | 'TIMEOUT'
   | 'SLOW_SUBSCRIBER'
+  | 'OPERATION_LIMIT'
+  | 'RATE_LIMITED'
+  | 'BAD_REQUEST'
   | 'INTERNAL';
 
 /** Base of every error the gateway raises on purpose; anything else is reported as INTERNAL. */
@@ -94,6 +97,44 @@ export class SlowSubscriberError extends GatewayError {
   override extensions() {
     return { resumeAfter: this.resumeAfter };
   }
+}
+
+/** An operation exceeds one of the gateway's limits (refused before execution, or its platform-call budget is spent). */
+export class OperationLimitError extends GatewayError {
+  readonly code = 'OPERATION_LIMIT';
+  constructor(
+    /** depth, aliases, tokens, cost, upstreamCalls, subscriptionsPerSocket, … */
+    readonly limit: string,
+    readonly value: number,
+    readonly maximum: number,
+    message?: string,
+  ) {
+    super(message ?? `Operation refused: ${limit} ${value} is over the maximum of ${maximum}`);
+  }
+  override extensions() {
+    return { limit: this.limit, value: this.value, maximum: this.maximum };
+  }
+}
+
+/** A principal (or an address) used up a rate-limit budget; try again after `retryAfterSeconds`. */
+export class RateLimitedError extends GatewayError {
+  readonly code = 'RATE_LIMITED';
+  constructor(
+    /** operations or billedCalls */
+    readonly limit: string,
+    readonly retryAfterSeconds: number,
+    message?: string,
+  ) {
+    super(message ?? `Rate limit reached (${limit}); try again in ${retryAfterSeconds} s`);
+  }
+  override extensions() {
+    return { limit: this.limit, retryAfterSeconds: this.retryAfterSeconds };
+  }
+}
+
+/** A request the gateway does not serve in this form (e.g. a subscription over plain HTTP). */
+export class BadRequestError extends GatewayError {
+  readonly code = 'BAD_REQUEST';
 }
 
 /** Maps any error thrown in a resolver to what a client may see: code, message, safe extensions. */
