@@ -15,7 +15,8 @@ import { GatewayContext, type Services } from './context';
 import { UpstreamClient } from './datasources/http';
 import { lookupCacheSettings, PhoneLookupCache } from './datasources/phone-cache';
 import { TokenProvider } from './datasources/token';
-import { formatError, GatewayError } from './errors';
+import { formatError, GatewayError, OperationLimitError } from './errors';
+import { StoreUnavailableError } from './store/store';
 import { HookRoutes } from './hooks/routes';
 import type { Logger } from './logger';
 import { buildGatewaySchema } from './schema/build';
@@ -28,6 +29,13 @@ import { coalescingWebSocketServer } from './subscriptions/coalescing-socket';
 import { sharedSubscribe } from './subscriptions/shared-execution';
 import { SharedFrames } from './subscriptions/shared-frames';
 import { StreamEventBus } from './subscriptions/stream-bus';
+import { corsMiddleware } from './guards/cors';
+import { authenticateFirst, bodyErrors, principalOf } from './guards/http';
+import { OperationGuard } from './guards/operation-limits';
+import { admitOperation, operationAdmissionPlugin } from './guards/operation-plugin';
+import { RateLimits } from './guards/rate-limits';
+import { SocketLimits } from './guards/socket-limits';
+import type { Principal } from './auth/principal';
 
 export interface Gateway {
   url: string;
@@ -62,7 +70,16 @@ function createServices(config: Config, logger: Logger): Services {
   if (!config.upstream) throw new Error('no upstream hosts configured');
   if (!config.accessKeyId || !config.accessKeySecret) throw new Error('no platform credentials configured');
   const store = createStore(config, logger);
-  const upstream = new UpstreamClient({ hosts: config.upstream, timeoutMs: config.upstreamTimeoutMs, logger });
+  const resilience = config.upstreamResilience;
+  const upstream = new UpstreamClient({
+    hosts: config.upstream,
+    timeoutMs: config.upstreamTimeoutMs,
+    logger,
+    breakerFailures: resilience.breakerFailures,
+    breakerOpenMs: resilience.breakerOpenMs,
+    maxConcurrencyPerFamily: resilience.maxConcurrencyPerFamily,
+    queuePerFamily: resilience.queuePerFamily,
+  });
   const tokenOptions = {
     accessKeyId: config.accessKeyId,
     accessKeySecret: config.accessKeySecret,
@@ -71,6 +88,7 @@ function createServices(config: Config, logger: Logger): Services {
     clock: upstream.clock,
     logger,
     lockTtlMs: config.upstreamTimeoutMs + 5000,
+    backoffMaxMs: resilience.tokenBackoffMaxMs,
   };
   const tokens = {
     cc: new TokenProvider({ ...tokenOptions, endpointId: 'auth.token' }),
@@ -79,11 +97,12 @@ function createServices(config: Config, logger: Logger): Services {
   upstream.useTokens('cc', tokens.cc);
   upstream.useTokens('open', tokens.cc);
   upstream.useTokens('notice', tokens.notice);
-  const jwt = new JwtVerifier({ secret: config.jwtSecret, jwksUrl: config.jwksUrl });
+  const jwt = new JwtVerifier({ secret: config.jwtSecret, jwksUrl: config.jwksUrl, maxLifetimeMs: config.authMaxTokenLifetimeMs });
   const events = new StreamEventBus(store, logger, { maxLenPerKind: config.eventsMaxLenPerKind, dedupeTtlMs: config.eventsDedupeTtlMs });
   const lookups = new PhoneLookupCache(store, logger, lookupCacheSettings(config));
   const ivr = new IvrRouting(store, logger, config.ivrRulesRefreshMs);
-  return { config, logger, store, upstream, tokens, jwt, events, lookups, ivr };
+  const rateLimits = new RateLimits(store, config.rateLimits, logger);
+  return { config, logger, store, upstream, tokens, jwt, events, lookups, ivr, rateLimits };
 }
 
 /** One log line per GraphQL operation: name, duration, upstream calls, outcome. */
@@ -151,6 +170,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await services.events.start();
   await services.ivr.start();
   const schema: GraphQLSchema = await buildGatewaySchema();
+  const guard = new OperationGuard(schema, config.limits, { introspection: config.allowIntrospection });
+  const admission = { guard, rateLimits: services.rateLimits, logger };
+  const socketLimits = new SocketLimits(services.store, config.ws.maxSocketsPerPrincipal, logger);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -160,7 +182,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (!hookRoutes.handle(req, res)) app(req, res);
   });
   const frames = new SharedFrames();
-  const wsServer = coalescingWebSocketServer({ server: httpServer, path: '/graphql' }, frames);
+  const wsServer = coalescingWebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.ws.maxPayloadBytes }, frames);
   // Results with errors get the same shape as over HTTP; mapped once per result, shared like the result.
   const formatted = new WeakMap<ExecutionResult, FormattedExecutionResult>();
   const formatResult = (result: ExecutionResult): ExecutionResult | FormattedExecutionResult => {
@@ -173,31 +195,75 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return mapped;
   };
 
-  const wsCleanup = useServer<{ authorization?: string }, { principal: unknown }>(
+  /** What a socket carries once its connection_init is accepted. */
+  type SocketState = { principal?: Principal; socketId?: string; socket: { close(code: number, reason: string): void } };
+  const refusal = (err: GatewayError | StoreUnavailableError) => new GraphQLError(err.message, { originalError: err });
+  const maxSubscriptions = config.ws.maxSubscriptionsPerSocket;
+
+  const wsCleanup = useServer<{ authorization?: string }, SocketState>(
     {
       schema,
+      connectionInitWaitTimeout: config.ws.connectionInitTimeoutMs, // then 4408
       // Each event is executed once per distinct subscription, not once per subscriber.
       subscribe: sharedSubscribe(),
       onConnect: async (ctx) => {
+        let principal: Principal;
         try {
-          const principal = await services.jwt.verify(ctx.connectionParams?.authorization);
-          (ctx.extra as { principal?: unknown }).principal = principal;
-          return true;
+          principal = await services.jwt.verify(ctx.connectionParams?.authorization);
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
+        const socketId = randomUUID();
+        if (!(await socketLimits.admit(principal, socketId))) {
+          // Closed before graphql-ws's own 4403 for `false`, which then has no effect.
+          ctx.extra.socket.close(4429, `Too many sockets for this principal (WS_MAX_SOCKETS_PER_PRINCIPAL ${config.ws.maxSocketsPerPrincipal})`);
+          return false;
+        }
+        Object.assign(ctx.extra, { principal, socketId });
+        return true;
       },
-      context: (ctx) =>
-        new GatewayContext(services, (ctx.extra as unknown as { principal: GatewayContext['principal'] }).principal, randomUUID()),
+      onClose: (ctx) => {
+        const { principal, socketId } = ctx.extra;
+        if (principal && socketId) void socketLimits.release(principal, socketId);
+      },
+      // The same limits as over HTTP: parse (tokens), validation (depth, aliases, introspection), cost, rate.
+      onSubscribe: async (ctx, _id, payload) => {
+        const active = Object.keys(ctx.subscriptions).length; // this one included
+        if (maxSubscriptions > 0 && active > maxSubscriptions) {
+          return [refusal(new OperationLimitError('subscriptionsPerSocket', active, maxSubscriptions, `Too many operations on this socket: at most ${maxSubscriptions} at once (WS_MAX_SUBSCRIPTIONS_PER_SOCKET)`))];
+        }
+        const parsed = guard.parseAndValidate(payload.query);
+        if ('errors' in parsed) return parsed.errors;
+        const principal = ctx.extra.principal!;
+        try {
+          await admitOperation(admission, principal, parsed.document, payload.operationName, payload.variables ?? undefined);
+        } catch (err) {
+          if (err instanceof GatewayError || err instanceof StoreUnavailableError) return [refusal(err)];
+          throw err;
+        }
+        return {
+          schema,
+          document: parsed.document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: new GatewayContext(services, principal, randomUUID()),
+        };
+      },
       // Subscription results get the same error shape as HTTP ones (codes, no internals); each
       // result object is serialised once for all its subscribers (SharedFrames).
       onNext: (_ctx, _id, _payload, _args, result) => frames.share(formatResult(result)),
       jsonMessageReplacer: frames.replacer,
-      onError: (_ctx, _id, _payload, errors) => {
-        for (const e of errors) logger.warn({ message: e.message }, 'subscription error');
-      },
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((e) => {
+          const original = e.originalError;
+          if (original && !(original instanceof GatewayError) && !(original instanceof StoreUnavailableError)) {
+            logger.warn({ message: e.message }, 'subscription error');
+          }
+          return formatError(e.toJSON(), e);
+        }),
     },
     wsServer,
+    config.ws.keepAliveMs, // a socket that does not answer a ping within this is closed
   );
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -205,8 +271,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     formatError,
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false, // main.ts owns the signals and the order of shutdown
-    introspection: true,
+    introspection: config.allowIntrospection,
+    // Without introspection, no "Did you mean …" either: both tell a stranger the schema.
+    hideSchemaDetailsFromClientErrors: !config.allowIntrospection,
+    parseOptions: guard.parseOptions,
+    validationRules: guard.validationRules,
     plugins: [
+      operationAdmissionPlugin(admission),
       // No HTTP cache hints or federated traces are used: without these, no plugin hooks every field.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
@@ -241,19 +312,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   app.use(
     '/graphql',
+    corsMiddleware(config.cors),
+    // The token is checked before any body is read; uploads and JSON bodies have their own limits.
+    authenticateFirst(services.jwt),
     graphqlUploads(config.uploadMaxBytes),
-    express.json({ limit: '50mb' }),
+    express.json({ limit: config.httpMaxBodyBytes }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        try {
-          const principal = await services.jwt.verify(req.headers.authorization);
-          return new GatewayContext(services, principal, randomUUID());
-        } catch (err) {
-          const message = err instanceof GatewayError ? err.message : 'A valid bearer token is required';
-          throw new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-        }
-      },
+      context: async ({ res }) => new GatewayContext(services, principalOf(res), randomUUID()),
     }),
+    bodyErrors(logger),
   );
 
   httpServer.listen(config.port, config.host);
@@ -271,6 +338,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       (closing ??= (async () => {
         // Apollo's drain plugin stops accepting, waits for in-flight requests, then the WS cleanup closes sockets with 1001.
         await apollo.stop();
+        socketLimits.close();
         for (const f of features) await f.close?.();
         wsServer.close();
         await services.events.close();

@@ -6,6 +6,9 @@ import type { PhoneLookupCache } from './datasources/phone-cache';
 import type { TokenProvider } from './datasources/token';
 import type { IvrRouting } from './ivr/routing';
 import type { Logger } from './logger';
+import { OperationLimitError } from './errors';
+import { billedUnits } from './guards/billing';
+import type { RateLimits } from './guards/rate-limits';
 import type { Store } from './store/store';
 import type { StreamEventBus } from './subscriptions/stream-bus';
 
@@ -23,6 +26,8 @@ export interface Services {
   lookups: PhoneLookupCache;
   /** IVR transfer routing rules (shared in the store, decided from memory). */
   ivr: IvrRouting;
+  /** Per-principal operation and billed-call budgets, shared by every instance. */
+  rateLimits: RateLimits;
 }
 
 export interface UpstreamCallRecord {
@@ -55,8 +60,31 @@ export class GatewayContext {
     return source;
   }
 
-  /** Calls a platform endpoint, recording the call for this operation's log line. */
-  call<T>(endpointId: string, options?: CallOptions): Promise<UpstreamResult<T>> {
+  /** Platform requests this operation has made (or is making), against LIMIT_UPSTREAM_CALLS_PER_OPERATION. */
+  private platformRequests = 0;
+
+  /**
+   * Calls a platform endpoint, recording the call for this operation's log line. Refused without a
+   * request once the operation spent its platform-call budget, or the principal its billed calls.
+   */
+  async call<T>(endpointId: string, options?: CallOptions): Promise<UpstreamResult<T>> {
+    const budget = this.services.config.limits.upstreamCallsPerOperation;
+    if (budget > 0 && this.platformRequests >= budget) {
+      throw new OperationLimitError(
+        'upstreamCalls',
+        this.platformRequests + 1,
+        budget,
+        `This operation used its budget of ${budget} platform calls; the rest of it is not fetched`,
+      );
+    }
+    this.platformRequests++;
+    const units = billedUnits(endpointId, options);
+    if (units > 0) await this.services.rateLimits.billed(this.principal, units);
     return this.services.upstream.call<T>(endpointId, options, (c) => this.upstreamCalls.push(c));
+  }
+
+  /** A context for one event of a subscription: its own datasources, loaders and platform-call budget. */
+  forEvent(): GatewayContext {
+    return new GatewayContext(this.services, this.principal, this.requestId);
   }
 }

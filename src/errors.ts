@@ -116,6 +116,15 @@ export class OperationLimitError extends GatewayError {
   }
 }
 
+/** graphql-js's parse error for a document over its `maxTokens` (LIMIT_TOKENS), as a refusal; undefined for any other message. */
+export function tokenLimitRefusal(message: string): OperationLimitError | undefined {
+  // graphql-js 16 writes "more that"; accept the corrected wording of later versions too.
+  const match = /Document contains more (?:than|that) (\d+) tokens/.exec(message);
+  if (!match) return undefined;
+  const maximum = Number(match[1]);
+  return new OperationLimitError('tokens', maximum + 1, maximum, `Operation refused: the document has more than ${maximum} tokens`);
+}
+
 /** A principal (or an address) used up a rate-limit budget; try again after `retryAfterSeconds`. */
 export class RateLimitedError extends GatewayError {
   readonly code = 'RATE_LIMITED';
@@ -158,6 +167,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { ...base, extensions: { code: 'FORBIDDEN' } };
   }
   const code = formatted.extensions?.code;
+  const tokens = code === 'GRAPHQL_PARSE_FAILED' ? tokenLimitRefusal(formatted.message) : undefined;
+  if (tokens) return { ...base, message: tokens.message, extensions: { code: tokens.code, ...tokens.extensions() } };
   // Apollo's own request errors (parse, validation, bad variables, persisted queries) are safe to pass on.
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
     return { ...base, extensions: { code } };

@@ -25,6 +25,22 @@ describe('configuration', () => {
     expect(loadConfig({}).hookAllowCidrs).toEqual([]);
   });
 
+  it('reads TRUST_PROXY as a hop count or a list of proxy addresses, ranges and names; no proxy trusted by default', () => {
+    expect(loadConfig({}).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '' }).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: ' 2 ' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback' }).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ TRUST_PROXY: ' loopback, 10.0.0.0/8 ,192.0.2.7,2001:db8::/32,uniquelocal,linklocal,' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      '192.0.2.7',
+      '2001:db8::/32',
+      'uniquelocal',
+      'linklocal',
+    ]);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
@@ -35,6 +51,12 @@ describe('configuration', () => {
     [{ VCALL_BASE_URL: 'https://cc.example.test' }, 'VCALL_ACCESS_KEY_ID'],
     [{ HOOK_ALLOW_CIDRS: '10.0.0.0/8,office' }, 'HOOK_ALLOW_CIDRS'],
     [{ HOOK_ALLOW_CIDRS: '10.0.0.0/33' }, 'HOOK_ALLOW_CIDRS'],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '-1' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '1.5' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: 'loopback,office' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '1,loopback' }, 'TRUST_PROXY'],
   ])('rejects %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^invalid configuration: ${variable} `));

@@ -59,7 +59,8 @@ describe('lookup cache expiry', () => {
 
 describe('two gateway instances, one platform, one cache', () => {
   // State entries live 4 s and are refreshed early from 1 s on (the last 75 % of their life).
-  const two = twoInstances({ LOOKUP_TTL_STATE_S: '4', LOOKUP_REFRESH_AHEAD: '0.75' });
+  // Many readers of one principal: above the per-minute budget of operations (rate limits have tests of their own).
+  const two = twoInstances({ LOOKUP_TTL_STATE_S: '4', LOOKUP_REFRESH_AHEAD: '0.75', RATE_LIMIT_OPERATIONS_PER_MINUTE: '0' });
 
   const burst = (n: string, query: string, count = 200) =>
     Promise.all(Array.from({ length: count }, (_, i) => (i % 2 === 0 ? two.a : two.b).gql(query, { n })));
@@ -112,7 +113,8 @@ describe('two gateway instances, one platform, one cache', () => {
 
 describe('Redis stopped', () => {
   // Without the near cache, so every lookup shows whether it went to the store or the platform.
-  const own = stackWithOwnRedis({ env: { LOOKUP_NEAR_CACHE_MS: '0' } });
+  // Billed calls cannot be counted while Redis is down and are refused then (test/guards.test.ts); here they are not counted.
+  const own = stackWithOwnRedis({ env: { LOOKUP_NEAR_CACHE_MS: '0', RATE_LIMIT_BILLED_PER_MINUTE: '0' } });
 
   it('answers lookups from the platform while the cache is down', async () => {
     const cached = '13900004001';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryStore } from '../src/store/memory';
 import { deleteKeysWithPrefix, RedisStore } from '../src/store/redis';
-import type { Store } from '../src/store/store';
-import { testRedisUrl } from './support/redis';
+import { StoreUnavailableError, type Store } from '../src/store/store';
+import { freePort, testRedisUrl } from './support/redis';
 
 /** The same contract for the Redis store and the in-process store. */
 describe.each([
@@ -98,5 +98,91 @@ describe.each([
     const started = Date.now();
     expect(await store.waitEvents(['w:1'], await store.lastEventId(), 150, 10)).toEqual([]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+  });
+
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('holds at most max leases; the same member takes one slot; release frees it', async () => {
+    expect(await store.countLeases('sockets:p')).toBe(0);
+    expect(await store.acquireLease('sockets:p', 'a', 2, 10_000)).toBe(true);
+    expect(await store.acquireLease('sockets:p', 'a', 2, 10_000)).toBe(true);
+    expect(await store.countLeases('sockets:p')).toBe(1);
+    expect(await store.acquireLease('sockets:p', 'b', 2, 10_000)).toBe(true);
+    expect(await store.acquireLease('sockets:p', 'c', 2, 10_000)).toBe(false);
+    expect(await store.countLeases('sockets:p')).toBe(2);
+    // A holder re-acquiring is not refused at the cap.
+    expect(await store.acquireLease('sockets:p', 'b', 2, 10_000)).toBe(true);
+    // Keys are independent.
+    expect(await store.acquireLease('sockets:q', 'c', 2, 10_000)).toBe(true);
+    await store.releaseLease('sockets:p', 'a');
+    await store.releaseLease('sockets:p', 'a');
+    await store.releaseLease('sockets:none', 'a');
+    expect(await store.countLeases('sockets:p')).toBe(1);
+    expect(await store.acquireLease('sockets:p', 'c', 2, 10_000)).toBe(true);
+    expect(await store.acquireLease('sockets:p', 'd', 2, 10_000)).toBe(false);
+    expect(await store.countLeases('sockets:p')).toBe(2);
+  });
+
+  it('expires the lease key with its longest lease, and drops it when the last is released', async () => {
+    await store.acquireLease('sockets:k', 'short', 5, 1000);
+    await store.acquireLease('sockets:k', 'long', 5, 5000);
+    const pttl = await store.pttl('sockets:k');
+    expect(pttl).toBeGreaterThan(1000);
+    expect(pttl).toBeLessThanOrEqual(5000);
+    await store.releaseLease('sockets:k', 'short');
+    await store.releaseLease('sockets:k', 'long');
+    expect(await store.pttl('sockets:k')).toBe(-2);
+  });
+
+  it('lets an unrenewed lease lapse after its ttl, freeing the slot', async () => {
+    expect(await store.acquireLease('sockets:l', 'a', 1, 200)).toBe(true);
+    expect(await store.acquireLease('sockets:l', 'b', 1, 200)).toBe(false);
+    await sleep(300);
+    expect(await store.countLeases('sockets:l')).toBe(0);
+    expect(await store.acquireLease('sockets:l', 'b', 1, 200)).toBe(true);
+  });
+
+  it('keeps a lease that is renewed (or taken again) within its ttl', async () => {
+    await store.acquireLease('sockets:r', 'renewed', 3, 200);
+    await store.acquireLease('sockets:r', 'retaken', 3, 200);
+    for (let i = 0; i < 4; i++) {
+      await sleep(100);
+      await store.renewLeases('sockets:r', ['renewed'], 200);
+      expect(await store.acquireLease('sockets:r', 'retaken', 3, 200)).toBe(true);
+    }
+    // 400 ms after they were first taken, twice the ttl.
+    expect(await store.countLeases('sockets:r')).toBe(2);
+    expect(await store.acquireLease('sockets:r', 'x', 2, 200)).toBe(false);
+    await store.renewLeases('sockets:r', [], 200);
+  });
+
+  it('does not bring back a lapsed or released lease on renewal', async () => {
+    await store.acquireLease('sockets:z', 'lapsing', 3, 200);
+    await store.acquireLease('sockets:z', 'released', 3, 10_000);
+    await store.acquireLease('sockets:z', 'kept', 3, 10_000);
+    await store.releaseLease('sockets:z', 'released');
+    await sleep(300);
+    await store.renewLeases('sockets:z', ['lapsing', 'released', 'kept', 'never'], 10_000);
+    expect(await store.countLeases('sockets:z')).toBe(1);
+    expect(await store.acquireLease('sockets:z', 'other', 2, 10_000)).toBe(true);
+    expect(await store.acquireLease('sockets:z', 'lapsing', 2, 10_000)).toBe(false);
+    // Renewing a key with no lease at all creates nothing.
+    await store.renewLeases('sockets:empty', ['a'], 10_000);
+    expect(await store.countLeases('sockets:empty')).toBe(0);
+    expect(await store.pttl('sockets:empty')).toBe(-2);
+  });
+});
+
+describe('redis store while Redis is unreachable', () => {
+  it('fails lease calls with StoreUnavailableError', async () => {
+    const store = new RedisStore({ url: `redis://127.0.0.1:${await freePort()}`, prefix: `test:${randomUUID()}:`, commandTimeoutMs: 200 });
+    try {
+      await expect(store.acquireLease('sockets:p', 'a', 2, 1000)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.renewLeases('sockets:p', ['a'], 1000)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.releaseLease('sockets:p', 'a')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.countLeases('sockets:p')).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      await store.close();
+    }
   });
 });

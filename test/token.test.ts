@@ -18,7 +18,8 @@ describe('platform token', () => {
     let stack: Stack;
     let taskSn: string;
     beforeEach(async () => {
-      stack = await startStack();
+      // Bursts of one principal far above the per-minute budget (rate limits have tests of their own).
+      stack = await startStack({ env: { RATE_LIMIT_OPERATIONS_PER_MINUTE: '0' } });
       taskSn = await seedTask(stack);
     });
     afterEach(() => stack.close());
@@ -98,6 +99,7 @@ describe('platform token', () => {
       REDIS_PREFIX: `test:${Date.now()}:${Math.random()}:`,
       HOOK_SECRET: 'hook-secret-for-two-processes',
       AUTH_JWT_SECRET: JWT_SECRET,
+      RATE_LIMIT_OPERATIONS_PER_MINUTE: '0',
     };
     const procs: GatewayProcess[] = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
     try {

@@ -5,14 +5,18 @@ import { ROLES, type Principal, type Role } from './principal';
 export interface JwtSettings {
   secret?: string;
   jwksUrl?: string;
+  /** Longest accepted lifetime (exp − iat, or exp − now without iat); a token without exp is refused. */
+  maxLifetimeMs?: number;
 }
 
 /** Verifies client JWTs: HS256 with a shared secret, or RS256/ES256 keys from a JWKS URL. */
 export class JwtVerifier {
   private readonly key: Uint8Array | JWTVerifyGetKey;
   private readonly algorithms: string[];
+  private readonly maxLifetimeS: number;
 
   constructor(settings: JwtSettings) {
+    this.maxLifetimeS = Math.floor((settings.maxLifetimeMs ?? 24 * 3600_000) / 1000);
     if (settings.secret) {
       this.key = new TextEncoder().encode(settings.secret);
       this.algorithms = ['HS256'];
@@ -39,6 +43,11 @@ export class JwtVerifier {
     } catch (err) {
       const reason = (err as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'token expired' : 'invalid token';
       throw new UnauthenticatedError(`Bearer token rejected: ${reason}`);
+    }
+    if (typeof payload.exp !== 'number') throw new UnauthenticatedError('Bearer token rejected: it has no exp (expiry) claim');
+    const lifetime = payload.exp - (typeof payload.iat === 'number' ? payload.iat : Math.floor(Date.now() / 1000));
+    if (lifetime > this.maxLifetimeS) {
+      throw new UnauthenticatedError(`Bearer token rejected: its lifetime is over the maximum of ${this.maxLifetimeS} s (AUTH_MAX_TOKEN_LIFETIME)`);
     }
     return toPrincipal(payload);
   }

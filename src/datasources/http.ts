@@ -1,4 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  bulkhead,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  handleWhen,
+  isBrokenCircuitError,
+  isBulkheadRejectedError,
+  type BulkheadPolicy,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import { Agent, FormData, type Dispatcher } from 'undici';
 import type { HostName, UpstreamHosts } from '../config';
 import { UpstreamError, UpstreamUnavailableError } from '../errors';
@@ -70,7 +81,48 @@ export interface UpstreamClientOptions {
   clock?: PlatformClock;
   /** Retries of an idempotent GET after a network error or 5xx. */
   getRetries?: number;
+  /** Consecutive failed requests to one host that open its circuit breaker (0 or absent: no breaker). */
+  breakerFailures?: number;
+  /** How long an open breaker refuses calls before it lets one probe request through (default 10 s). */
+  breakerOpenMs?: number;
+  /** Platform requests in flight per REST family (absent: no bulkhead) … */
+  maxConcurrencyPerFamily?: number;
+  /** … and how many more may wait for a slot before calls are refused (default 0). */
+  queuePerFamily?: number;
 }
+
+/** A host's circuit breaker as metrics see it. `halfOpen`: the open time is over and the next request is (or is in flight as) the probe. */
+export type BreakerState = 'closed' | 'open' | 'halfOpen';
+
+/**
+ * A call the client refused without making a request: the host's circuit is open, or the family's
+ * bulkhead is full. Clients see it as UPSTREAM_UNAVAILABLE; it never counts as a host failure,
+ * never opens a breaker, and is never retried.
+ */
+export class UpstreamRejectedError extends UpstreamUnavailableError {
+  constructor(endpoint: string, reason: string, readonly rejectedBy: 'circuit' | 'bulkhead') {
+    super(endpoint, reason);
+  }
+}
+
+/** One HTTP exchange with the platform, decoded. */
+interface Exchange {
+  httpStatus: number;
+  code: string;
+  msg: string;
+  envelope: Record<string, unknown>;
+}
+
+interface HostBreaker {
+  policy: CircuitBreakerPolicy;
+  /** Local ms from which the open breaker lets a probe through. */
+  probeAt: number;
+  /** Why it opened, for the reason of refused calls. */
+  cause: string;
+}
+
+/** Token endpoints get a bulkhead of their own: a busy family (notice.*) must never starve its host's token fetch. */
+const TOKEN_ENDPOINTS = new Set(['auth.token', 'notice.token']);
 
 const SUCCESS = /^0+$/;
 
@@ -92,15 +144,50 @@ function appendField(form: FormData | URLSearchParams, key: string, value: unkno
  * The one HTTP client to the platform: keep-alive pools per host, a timeout per request, body
  * encoders per content type, token placement per endpoint, envelope decoding into typed errors,
  * one token refresh and retry after a 403, and retries with jittered backoff for GETs only.
+ *
+ * Resilience (cockatiel): a circuit breaker per host and a bulkhead per REST family (the endpoint
+ * id before the first dot) wrap every HTTP request: bulkhead outside, breaker inside.
+ * - Breaker: `breakerFailures` consecutive failed requests to a host (UpstreamUnavailableError:
+ *   timeout, network error, 5xx, no envelope) open it; any answered envelope, business error codes
+ *   and 403 included, is a success. Open, every call to the host is refused at once, before any
+ *   token or request; after `breakerOpenMs` one probe request goes through (other calls are still
+ *   refused while it runs): its success closes the breaker, its failure opens it again.
+ *   A GET retried internally counts per attempt: each attempt is a real request to the host, a
+ *   retry that succeeds resets the count, and once an attempt opens the breaker (or a probe
+ *   fails) the remaining retries are not made.
+ * - Bulkhead: at most `maxConcurrencyPerFamily` requests of one family in flight and
+ *   `queuePerFamily` waiting; beyond that a call is refused at once. A slot is held for one
+ *   request, not across retry pauses or token fetches; token endpoints have bulkheads of their own.
  */
 export class UpstreamClient {
   readonly clock: PlatformClock;
   private readonly agent: Agent;
   private readonly tokens = new Map<HostName, TokenSource>();
+  private readonly breakers = new Map<HostName, HostBreaker>();
+  private readonly bulkheads = new Map<string, BulkheadPolicy>();
 
   constructor(private readonly options: UpstreamClientOptions) {
     this.clock = options.clock ?? new PlatformClock();
     this.agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, connections: 128, pipelining: 1 });
+    if ((options.breakerFailures ?? 0) > 0) {
+      for (const host of Object.keys(options.hosts) as HostName[]) this.breakers.set(host, this.createBreaker(host));
+    }
+  }
+
+  /** The state of a host's circuit breaker (always `closed` without breakers). */
+  breakerState(host: HostName): BreakerState {
+    const breaker = this.breakers.get(host);
+    if (!breaker) return 'closed';
+    switch (breaker.policy.state) {
+      case CircuitState.Closed:
+        return 'closed';
+      case CircuitState.HalfOpen:
+        return 'halfOpen';
+      case CircuitState.Open:
+        return Date.now() >= breaker.probeAt ? 'halfOpen' : 'open';
+      default:
+        return 'open';
+    }
   }
 
   /** Says which token source serves a host (the `open` host uses the main host's token). */
@@ -110,15 +197,18 @@ export class UpstreamClient {
 
   async call<T = unknown>(endpointId: string, options: CallOptions = {}, observe?: CallObserver): Promise<UpstreamResult<T>> {
     const spec = endpointSpec(endpointId);
+    // An open circuit refuses at once: no token, no request.
+    const refused = this.circuitRefusal(spec);
+    if (refused) throw this.refuse(spec, refused, observe);
     const tokens = spec.tokenIn === 'none' ? undefined : this.tokens.get(spec.host);
     if (spec.tokenIn !== 'none' && !tokens) throw new Error(`no token source for host ${spec.host}`);
     let token = tokens ? await tokens.get() : undefined;
-    let result = await this.send<T>(spec, options, token, observe);
+    let result = await this.send(spec, options, token, observe);
     if (tokens && token && isAuthFailure(result.httpStatus, result.code)) {
       // The token was refused: drop it (once, however many requests saw it) and retry this request once.
       await tokens.invalidate(token);
       token = await tokens.get();
-      result = await this.send<T>(spec, options, token, observe);
+      result = await this.send(spec, options, token, observe);
     }
     if (!isSuccess(result.envelope.code, options.alsoSuccess)) {
       throw new UpstreamError(spec.id, result.code, result.msg, result.httpStatus, errorMeaning(spec.id, result.code));
@@ -130,12 +220,12 @@ export class UpstreamClient {
     await this.agent.close();
   }
 
-  private async send<T>(spec: EndpointSpec, options: CallOptions, token: string | undefined, observe?: CallObserver) {
+  private async send(spec: EndpointSpec, options: CallOptions, token: string | undefined, observe?: CallObserver): Promise<Exchange> {
     const retries = spec.method === 'GET' ? (this.options.getRetries ?? 2) : 0;
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
       try {
-        const out = await this.sendOnce<T>(spec, options, token);
+        const out = await this.guarded(spec, options, token);
         const ms = Math.round(performance.now() - started);
         const outcome = isSuccess(out.envelope.code, options.alsoSuccess) ? 'ok' : `code ${out.code}`;
         this.options.logger.info({ endpoint: spec.id, status: out.httpStatus, code: out.code, ms, attempt }, 'upstream call');
@@ -143,8 +233,10 @@ export class UpstreamClient {
         return out;
       } catch (err) {
         const ms = Math.round(performance.now() - started);
+        if (err instanceof UpstreamRejectedError) throw this.refuse(spec, err, observe, attempt);
         const failure = err instanceof UpstreamUnavailableError ? err : new UpstreamUnavailableError(spec.id, (err as Error).message);
-        const retryable = attempt < retries && !failure.timedOut;
+        // No retry into a host whose breaker this failure (or another call's) has just opened.
+        const retryable = attempt < retries && !failure.timedOut && this.breakerState(spec.host) === 'closed';
         this.options.logger.warn({ endpoint: spec.id, ms, attempt, reason: failure.reason, retrying: retryable }, 'upstream call failed');
         observe?.({ endpoint: spec.id, ms, outcome: 'unavailable' });
         if (!retryable) throw failure;
@@ -153,7 +245,94 @@ export class UpstreamClient {
     }
   }
 
-  private async sendOnce<T>(spec: EndpointSpec, options: CallOptions, token: string | undefined) {
+  /** One request through the family's bulkhead and the host's breaker. */
+  private async guarded(spec: EndpointSpec, options: CallOptions, token: string | undefined): Promise<Exchange> {
+    const breaker = this.breakers.get(spec.host);
+    const request = (): Promise<Exchange> => {
+      if (!breaker) return this.sendOnce(spec, options, token);
+      // Checked again here: the breaker may have opened, or a probe started, while this call waited
+      // for a slot. Check and execute run in one synchronous step, so only one call becomes the probe.
+      const refused = this.circuitRefusal(spec);
+      if (refused) throw refused;
+      return breaker.policy.execute(() => this.sendOnce(spec, options, token));
+    };
+    const family = bulkheadKey(spec);
+    const limiter = this.bulkheadFor(family);
+    try {
+      return await (limiter ? limiter.execute(request) : request());
+    } catch (err) {
+      if (isBulkheadRejectedError(err)) {
+        throw new UpstreamRejectedError(spec.id, `too many concurrent platform calls for family ${family}`, 'bulkhead');
+      }
+      if (isBrokenCircuitError(err) && breaker) throw this.circuitOpen(spec, breaker);
+      throw err;
+    }
+  }
+
+  /** Why the host's breaker refuses a request now, or undefined when it lets one through. */
+  private circuitRefusal(spec: EndpointSpec): UpstreamRejectedError | undefined {
+    const breaker = this.breakers.get(spec.host);
+    if (!breaker) return undefined;
+    const state = breaker.policy.state;
+    if (state === CircuitState.Closed) return undefined;
+    // Open and its time is over: this request is the probe (cockatiel moves to half-open on it).
+    if (state === CircuitState.Open && Date.now() >= breaker.probeAt) return undefined;
+    return this.circuitOpen(spec, breaker);
+  }
+
+  private circuitOpen(spec: EndpointSpec, breaker: HostBreaker): UpstreamRejectedError {
+    const reason =
+      breaker.policy.state === CircuitState.HalfOpen
+        ? `circuit open for host ${spec.host} (${breaker.cause}): a probe request is in flight, calls fail fast until it succeeds`
+        : `circuit open for host ${spec.host} (${breaker.cause}): calls fail fast; the next probe goes through in ${Math.max(0, breaker.probeAt - Date.now())} ms`;
+    return new UpstreamRejectedError(spec.id, reason, 'circuit');
+  }
+
+  /** A refused call: made no request, so it is logged at debug level only (an open circuit refuses every call). */
+  private refuse(spec: EndpointSpec, err: UpstreamRejectedError, observe: CallObserver | undefined, attempt = 0): UpstreamRejectedError {
+    this.options.logger.debug({ endpoint: spec.id, attempt, reason: err.reason }, 'upstream call refused');
+    observe?.({ endpoint: spec.id, ms: 0, outcome: err.rejectedBy === 'circuit' ? 'circuit open' : 'bulkhead full' });
+    return err;
+  }
+
+  private createBreaker(host: HostName): HostBreaker {
+    const { breakerFailures = 0, breakerOpenMs = 10_000, logger } = this.options;
+    // Only the host failing counts: an envelope with an error code is the platform answering.
+    const hostFailure = handleWhen((err) => err instanceof UpstreamUnavailableError && !(err instanceof UpstreamRejectedError));
+    const policy = circuitBreaker(hostFailure, { halfOpenAfter: breakerOpenMs, breaker: new ConsecutiveBreaker(breakerFailures) });
+    const breaker: HostBreaker = { policy, probeAt: 0, cause: '' };
+    let probing = false;
+    policy.onHalfOpen(() => {
+      probing = true;
+      logger.debug({ host }, 'upstream circuit half-open: one probe request goes through');
+    });
+    policy.onBreak((result) => {
+      const error = 'error' in result ? result.error : undefined;
+      const last = error instanceof UpstreamUnavailableError ? error.reason : (error?.message ?? 'isolated');
+      breaker.probeAt = Date.now() + breakerOpenMs;
+      breaker.cause = probing ? `the probe request failed: ${last}` : `${breakerFailures} consecutive failures, the last: ${last}`;
+      logger.warn({ host, reason: breaker.cause, probeInMs: breakerOpenMs }, 'upstream circuit open: calls to this host fail fast');
+      probing = false;
+    });
+    policy.onReset(() => {
+      probing = false;
+      logger.info({ host }, 'upstream circuit closed: calls to this host go through again');
+    });
+    return breaker;
+  }
+
+  private bulkheadFor(family: string): BulkheadPolicy | undefined {
+    const limit = this.options.maxConcurrencyPerFamily;
+    if (!limit || limit <= 0) return undefined;
+    let policy = this.bulkheads.get(family);
+    if (!policy) {
+      policy = bulkhead(limit, this.options.queuePerFamily ?? 0);
+      this.bulkheads.set(family, policy);
+    }
+    return policy;
+  }
+
+  private async sendOnce(spec: EndpointSpec, options: CallOptions, token: string | undefined): Promise<Exchange> {
     const base = new URL(this.options.hosts[spec.host]);
     let path = spec.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
       const value = options.params?.[name];
@@ -224,7 +403,7 @@ export class UpstreamClient {
       if (!parsed || typeof parsed !== 'object' || !('code' in parsed)) throw new Error('no envelope');
       envelope = parsed as Record<string, unknown>;
     } catch {
-      if (res.statusCode === 403) return { httpStatus: 403, code: '403', msg: 'no auth', envelope: { code: 403 } as Record<string, unknown> } as const;
+      if (res.statusCode === 403) return { httpStatus: 403, code: '403', msg: 'no auth', envelope: { code: 403 } };
       throw new UpstreamUnavailableError(spec.id, `HTTP ${res.statusCode} without a platform envelope`);
     }
     return {
@@ -234,6 +413,11 @@ export class UpstreamClient {
       envelope,
     };
   }
+}
+
+/** The bulkhead of an endpoint: its REST family (the id before the first dot); a token endpoint has its own. */
+function bulkheadKey(spec: EndpointSpec): string {
+  return TOKEN_ENDPOINTS.has(spec.id) ? spec.id : spec.id.split('.')[0];
 }
 
 function unavailable(endpointId: string, err: unknown, timeoutMs: number): UpstreamUnavailableError {

@@ -3,12 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UpstreamUnavailableError } from '../errors';
 import type { Logger } from '../logger';
 import { StoreUnavailableError, type Store } from '../store/store';
-import type { PlatformClock, TokenSource, UpstreamClient } from './http';
+import { UpstreamRejectedError, type PlatformClock, type TokenSource, type UpstreamClient } from './http';
 
 /** The platform re-issues a token only within the last 4 h of its 24 h life (spec "Get access token"). */
 export const REFRESH_WINDOW_MS = 4 * 3600_000;
 /** Below this much life left a token is not used at all: a refresh is awaited instead. */
 const SAFETY_MARGIN_MS = 60_000;
+/** The first wait after a failed token fetch; it doubles with each further failure. */
+const BACKOFF_BASE_MS = 500;
 
 export interface PlatformToken {
   token: string;
@@ -27,6 +29,8 @@ export interface TokenProviderOptions {
   logger: Logger;
   /** How long one instance may hold the cross-instance refresh lock. */
   lockTtlMs: number;
+  /** Longest wait between token fetch attempts after failures (default 60 s). */
+  backoffMaxMs?: number;
 }
 
 const serialize = (t: PlatformToken) => JSON.stringify({ token: t.token, expireTime: t.expireTime });
@@ -51,6 +55,11 @@ function parse(raw: string | null): PlatformToken | undefined {
  * - A refused token is forgotten only if it is still the current one, so a burst of 403s causes
  *   one refresh.
  * - Store unreachable: the token lives in process until the store is back.
+ * - Backoff: after a failed fetch no platform call is made for a while (500 ms, doubling per
+ *   further failure, jittered, at most `backoffMaxMs`); meanwhile a `get()` that needs a fresh
+ *   token fails at once with that failure (a token another instance put in the store is still
+ *   taken). A success ends the backoff. Calls the client refused without a request (open
+ *   circuit, full bulkhead) fail as well but do not lengthen it: the breaker already holds them.
  */
 export class TokenProvider implements TokenSource {
   private current?: PlatformToken;
@@ -60,6 +69,10 @@ export class TokenProvider implements TokenSource {
   private storeDown = false;
   /** No background refresh before this (local ms): guards against a platform that re-issues the same token. */
   private quietUntil = 0;
+  /** Failed fetches in a row, the last one, and the local ms before which no fetch is made. */
+  private fetchFailures = 0;
+  private lastFailure?: Error;
+  private retryAt = 0;
   readonly key: string;
   private readonly lockKey: string;
 
@@ -76,7 +89,7 @@ export class TokenProvider implements TokenSource {
   async get(): Promise<string> {
     let token = this.current;
     if (!token || this.remaining(token) <= SAFETY_MARGIN_MS) token = await this.refresh(token?.token);
-    if (this.remaining(token) <= REFRESH_WINDOW_MS && Date.now() >= this.quietUntil) {
+    if (this.remaining(token) <= REFRESH_WINDOW_MS && Date.now() >= this.quietUntil && !this.backingOff()) {
       this.refresh(token.token).catch((err: Error) =>
         this.options.logger.warn({ endpoint: this.options.endpointId, reason: err.message }, 'background token refresh failed'),
       );
@@ -123,6 +136,8 @@ export class TokenProvider implements TokenSource {
         const shared = parse(await store.get(this.key));
         this.storeUp();
         if (this.usable(shared, stale)) return this.adopt(shared);
+        // Backing off: fail now, without taking the lock other instances would wait for.
+        this.throwIfBackingOff();
         held = await store.setIfAbsent(this.lockKey, lockId, lockTtlMs);
         if (held) {
           // Another instance may have finished between the read and the lock.
@@ -154,14 +169,48 @@ export class TokenProvider implements TokenSource {
 
   private async fetch(): Promise<PlatformToken> {
     const { endpointId, accessKeyId, accessKeySecret, client, logger } = this.options;
-    const { data } = await client.call<{ token: string; expireTime: number | string }>(endpointId, { body: { accessKeyId, accessKeySecret } });
-    const expireTime = Number(data?.expireTime);
-    if (!data || typeof data.token !== 'string' || !Number.isFinite(expireTime)) {
-      throw new UpstreamUnavailableError(endpointId, 'token answer without token or expireTime');
+    this.throwIfBackingOff();
+    let data: { token: string; expireTime: number | string } | undefined;
+    let expireTime: number;
+    try {
+      ({ data } = await client.call<{ token: string; expireTime: number | string }>(endpointId, { body: { accessKeyId, accessKeySecret } }));
+      expireTime = Number(data?.expireTime);
+      if (!data || typeof data.token !== 'string' || !Number.isFinite(expireTime)) {
+        throw new UpstreamUnavailableError(endpointId, 'token answer without token or expireTime');
+      }
+    } catch (err) {
+      this.noteFetchFailure(err as Error);
+      throw err;
     }
+    this.fetchFailures = 0;
+    this.lastFailure = undefined;
+    this.retryAt = 0;
     this.refused.delete(data.token);
     logger.info({ endpoint: endpointId, expireTime }, 'platform token obtained');
     return { token: data.token, expireTime };
+  }
+
+  private backingOff(): boolean {
+    return this.lastFailure !== undefined && Date.now() < this.retryAt;
+  }
+
+  /** During a backoff, the failure that started it, as it was (UpstreamUnavailableError or UpstreamError). */
+  private throwIfBackingOff(): void {
+    if (this.lastFailure !== undefined && Date.now() < this.retryAt) throw this.lastFailure;
+  }
+
+  private noteFetchFailure(err: Error): void {
+    if (err instanceof UpstreamRejectedError) return;
+    const maxMs = this.options.backoffMaxMs ?? 60_000;
+    this.fetchFailures++;
+    const exponential = Math.min(maxMs, BACKOFF_BASE_MS * 2 ** Math.min(this.fetchFailures - 1, 30));
+    const waitMs = Math.round(Math.min(maxMs, exponential * (0.75 + Math.random() * 0.5)));
+    this.lastFailure = err;
+    this.retryAt = Date.now() + waitMs;
+    this.options.logger.warn(
+      { endpoint: this.options.endpointId, failures: this.fetchFailures, backoffMs: waitMs, reason: err.message },
+      'platform token fetch failed: no new attempt before the backoff ends',
+    );
   }
 
   private storeUp(): void {

@@ -1,9 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BlockList, isIPv4 } from 'node:net';
+import { BlockList, isIP, isIPv4 } from 'node:net';
 import contentType from 'content-type';
 import getRawBody from 'raw-body';
 import type { Config } from '../config';
+import { clientAddressResolver } from '../http/client-address';
 import type { Logger } from '../logger';
 
 /** A platform request under /hooks/<HOOK_SECRET>, its body read and decoded. */
@@ -44,11 +45,10 @@ function allowList(cidrs: string[]): BlockList | undefined {
   return list;
 }
 
-function sourceAllowed(list: BlockList | undefined, address: string | undefined): boolean {
-  if (!list) return true;
-  if (!address) return false;
-  const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return list.check(plain, isIPv4(plain) ? 'ipv4' : 'ipv6');
+/** The client address (IPv4-mapped already plain) against the list; anything that is not an IP address is refused. */
+function sourceAllowed(list: BlockList, address: string): boolean {
+  const family = isIP(address);
+  return family !== 0 && list.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 function charsetOf(req: IncomingMessage): string {
@@ -75,19 +75,23 @@ function notFound(res: ServerResponse): void {
  * ahead of Express: every callback and every IVR transfer request passes here, and Express's router
  * and body parser cost about three times Node's own request handling (docs/benchmarks.md). A wrong
  * or missing secret, a source outside HOOK_ALLOW_CIDRS, another method or an unknown path all get
- * the same empty 404: nothing tells a prober what exists.
+ * the same empty 404: nothing tells a prober what exists. The source is the client address as
+ * TRUST_PROXY reads it (src/http/client-address.ts): the socket's peer unless the peer is a trusted
+ * proxy, so an X-Forwarded-For from anyone else is ignored.
  */
 export class HookRoutes {
   private readonly routes = new Map<string, HookRoute>();
   private readonly secret: Buffer | undefined;
   private readonly allowed: BlockList | undefined;
+  private readonly clientAddress: (req: IncomingMessage) => string;
 
   constructor(
-    config: Pick<Config, 'hookSecret' | 'hookAllowCidrs'>,
+    config: Pick<Config, 'hookSecret' | 'hookAllowCidrs' | 'trustProxy'>,
     private readonly logger: Logger,
   ) {
     this.secret = config.hookSecret ? digest(config.hookSecret) : undefined;
     this.allowed = allowList(config.hookAllowCidrs);
+    this.clientAddress = clientAddressResolver(config.trustProxy);
   }
 
   add(route: HookRoute): void {
@@ -105,7 +109,7 @@ export class HookRoutes {
     let rest = slash === -1 ? '' : path.slice(slash);
     if (rest.endsWith('/')) rest = rest.slice(0, -1);
     if (!this.secret || given === undefined || !secretMatches(given, this.secret)) return notFound(res), true;
-    if (!sourceAllowed(this.allowed, req.socket.remoteAddress)) return notFound(res), true;
+    if (this.allowed && !sourceAllowed(this.allowed, this.clientAddress(req))) return notFound(res), true;
     const route = this.routes.get(rest.toLowerCase());
     if (!route || req.method !== 'POST') return notFound(res), true;
     void this.serve(route, req, res);

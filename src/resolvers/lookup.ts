@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../context';
+import { PLATFORM_FIELD_COST } from '../guards/operation-limits';
 import { LookupDataSource } from '../datasources/lookup';
 import { BadInputError } from '../errors';
 import {
@@ -37,27 +38,27 @@ export class LookupResolver {
     return numbers.map(info);
   }
 
-  @FieldResolver(() => PhoneLocation, { nullable: true, description: 'Area code, province, city and carriers (platform location lookup; area code only for fixed lines)' })
+  @FieldResolver(() => PhoneLocation, { complexity: PLATFORM_FIELD_COST, nullable: true, description: 'Area code, province, city and carriers (platform location lookup; area code only for fixed lines)' })
   location(@Root() phone: PhoneInfo, @Ctx() ctx: GatewayContext): PhoneLocation | null | Promise<PhoneLocation | null> {
     return ctx.dataSource(LookupDataSource).location(phone);
   }
 
-  @FieldResolver(() => Portability, { nullable: true, description: 'Whether the number moved carrier, and to which (mobile numbers; null for fixed lines)' })
+  @FieldResolver(() => Portability, { complexity: PLATFORM_FIELD_COST, nullable: true, description: 'Whether the number moved carrier, and to which (mobile numbers; null for fixed lines)' })
   portability(@Root() phone: PhoneInfo, @Ctx() ctx: GatewayContext): Portability | null | Promise<Portability | null> {
     return ctx.dataSource(LookupDataSource).portability(phone);
   }
 
-  @FieldResolver(() => PhoneState, { nullable: true, description: 'Live network state (mobile numbers; null for fixed lines)' })
+  @FieldResolver(() => PhoneState, { complexity: PLATFORM_FIELD_COST, nullable: true, description: 'Live network state (mobile numbers; null for fixed lines)' })
   state(@Root() phone: PhoneInfo, @Ctx() ctx: GatewayContext): PhoneState | null | Promise<PhoneState | null> {
     return ctx.dataSource(LookupDataSource).state(phone);
   }
 
-  @FieldResolver(() => PhoneMarks, { nullable: true, description: 'How the number is marked (v1: one mark type and count, yellow-page name)' })
+  @FieldResolver(() => PhoneMarks, { complexity: PLATFORM_FIELD_COST, nullable: true, description: 'How the number is marked (v1: one mark type and count, yellow-page name)' })
   marks(@Root() phone: PhoneInfo, @Ctx() ctx: GatewayContext): PhoneMarks | Promise<PhoneMarks> {
     return ctx.dataSource(LookupDataSource).marks(phone);
   }
 
-  @FieldResolver(() => PhoneMarkReport, { nullable: true, description: 'Marks by type and by source: 360, Baidu, Huawei, OPPO, Tencent, vivo, Xiaomi (v2)' })
+  @FieldResolver(() => PhoneMarkReport, { complexity: PLATFORM_FIELD_COST, nullable: true, description: 'Marks by type and by source: 360, Baidu, Huawei, OPPO, Tencent, vivo, Xiaomi (v2)' })
   markReport(@Root() phone: PhoneInfo, @Ctx() ctx: GatewayContext): PhoneMarkReport | Promise<PhoneMarkReport> {
     return ctx.dataSource(LookupDataSource).markReport(phone);
   }

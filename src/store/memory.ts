@@ -1,9 +1,16 @@
 import { LIVE_VERSION_PREFIX, liveFields, mergeById, type LiveChange, type LivePart, type LiveSnapshot, type Store, type StreamEntry } from './store';
 
+/** Counted leases on one key (see Store.acquireLease): expiry time in ms by member, like Redis's sorted set. */
+class LeaseSet {
+  readonly expiries = new Map<string, number>();
+}
+
 interface Entry {
-  value: string | Map<string, string>;
+  value: string | Map<string, string> | LeaseSet;
   expiresAt: number | undefined;
 }
+
+const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
 /** In-process store for a single sandbox instance without Redis. Same contract as RedisStore. */
 export class MemoryStore implements Store {
@@ -27,7 +34,7 @@ export class MemoryStore implements Store {
   private string(key: string): string | null {
     const entry = this.live(key);
     if (!entry) return null;
-    if (typeof entry.value !== 'string') throw new Error('WRONGTYPE Operation against a key holding the wrong kind of value');
+    if (typeof entry.value !== 'string') throw new Error(WRONGTYPE);
     return entry.value;
   }
 
@@ -39,8 +46,34 @@ export class MemoryStore implements Store {
       this.entries.set(key, { value: map, expiresAt: undefined });
       return map;
     }
-    if (typeof entry.value === 'string') throw new Error('WRONGTYPE Operation against a key holding the wrong kind of value');
+    if (!(entry.value instanceof Map)) throw new Error(WRONGTYPE);
     return entry.value;
+  }
+
+  /** The unexpired leases on `key` (lapsed ones dropped), created empty when asked. */
+  private leases(key: string, create: boolean): LeaseSet | undefined {
+    const entry = this.live(key);
+    if (!entry) {
+      if (!create) return undefined;
+      const set = new LeaseSet();
+      this.entries.set(key, { value: set, expiresAt: undefined });
+      return set;
+    }
+    if (!(entry.value instanceof LeaseSet)) throw new Error(WRONGTYPE);
+    const now = Date.now();
+    for (const [member, expiresAt] of entry.value.expiries) if (expiresAt <= now) entry.value.expiries.delete(member);
+    return entry.value;
+  }
+
+  /** After a change to a lease set: the key expires with its longest lease, and goes when none is left (as in Redis). */
+  private settleLeases(key: string, set: LeaseSet): void {
+    if (set.expiries.size === 0) {
+      this.entries.delete(key);
+      return;
+    }
+    let longest = 0;
+    for (const expiresAt of set.expiries.values()) longest = Math.max(longest, expiresAt);
+    this.entries.set(key, { value: set, expiresAt: longest });
   }
 
   async get(key: string) {
@@ -97,6 +130,32 @@ export class MemoryStore implements Store {
     for (const f of fields) if (map.delete(f)) n++;
     if (map.size === 0) this.entries.delete(key);
     return n;
+  }
+  async acquireLease(key: string, member: string, max: number, ttlMs: number) {
+    const set = this.leases(key, true)!;
+    if (!set.expiries.has(member) && set.expiries.size >= Math.floor(max)) {
+      this.settleLeases(key, set);
+      return false;
+    }
+    set.expiries.set(member, Date.now() + ttlMs);
+    this.settleLeases(key, set);
+    return true;
+  }
+  async renewLeases(key: string, members: string[], ttlMs: number) {
+    const set = this.leases(key, false);
+    if (!set) return;
+    const expiresAt = Date.now() + ttlMs;
+    for (const m of members) if (set.expiries.has(m)) set.expiries.set(m, expiresAt);
+    this.settleLeases(key, set);
+  }
+  async releaseLease(key: string, member: string) {
+    const set = this.leases(key, false);
+    if (!set) return;
+    set.expiries.delete(member);
+    this.settleLeases(key, set);
+  }
+  async countLeases(key: string) {
+    return this.leases(key, false)?.expiries.size ?? 0;
   }
   async appendEvent(stream: string, dedupeKey: string, dedupeTtlMs: number, maxLen: number, fields: Record<string, string>) {
     if (!(await this.setIfAbsent(dedupeKey, '1', dedupeTtlMs))) return null;

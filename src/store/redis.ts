@@ -70,6 +70,43 @@ function parseLiveChange(entry: string): LiveChange {
   return { rev: Number(raw.rev), member: String(raw.member), fields: liveFields(fields) };
 }
 
+/**
+ * Counted leases (see Store.acquireLease): a sorted set of members scored by expiry time in ms, on
+ * the Redis server's clock (TIME), so instances with skewed clocks agree on what has lapsed. The key
+ * itself expires with its longest lease. Shared preamble: `now`, expired leases removed, and
+ * `expireKey()` to set the key's expiry after a change.
+ */
+const LEASE_PREAMBLE = `
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local function expireKey()
+  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  if last[2] then redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(last[2]) - now)) end
+end`;
+
+/** KEYS: lease set. ARGV: member, max, TTL ms. Returns 1 when the member holds a lease. */
+const ACQUIRE_LEASE = `${LEASE_PREAMBLE}
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+expireKey()
+return 1`;
+
+/** KEYS: lease set. ARGV: TTL ms, member, … Only members still holding a lease are renewed (XX). Returns how many. */
+const RENEW_LEASES = `${LEASE_PREAMBLE}
+local expiry = now + tonumber(ARGV[1])
+local renewed = 0
+for i = 2, #ARGV do renewed = renewed + redis.call('ZADD', KEYS[1], 'XX', 'CH', expiry, ARGV[i]) end
+expireKey()
+return renewed`;
+
+/** KEYS: lease set. Unexpired leases, on the server's clock (read only). */
+const COUNT_LEASES = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')`;
+
 type RawEntries = [id: string, fields: string[]][];
 
 function toEntries(stream: string, raw: RawEntries): StreamEntry[] {
@@ -79,6 +116,9 @@ function toEntries(stream: string, raw: RawEntries): StreamEntry[] {
     return { stream, id: id.split('-')[0], fields };
   });
 }
+
+/** A lease TTL as the scripts take it: whole milliseconds, at least 1. */
+const leaseTtl = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs));
 
 export interface RedisStoreOptions {
   url: string;
@@ -132,6 +172,9 @@ export class RedisStore implements Store {
     this.client.defineCommand('appendEvent', { numberOfKeys: 3, lua: APPEND_EVENT });
     this.client.defineCommand('liveApply', { numberOfKeys: 4, lua: LIVE_APPLY });
     this.client.defineCommand('liveSnapshot', { numberOfKeys: 2, lua: LIVE_SNAPSHOT });
+    this.client.defineCommand('acquireLease', { numberOfKeys: 1, lua: ACQUIRE_LEASE });
+    this.client.defineCommand('renewLeases', { numberOfKeys: 1, lua: RENEW_LEASES });
+    this.client.defineCommand('countLeases', { numberOfKeys: 1, lua: COUNT_LEASES });
     this.client.on('error', (err) => {
       if (!this.reportedDown) options.logger?.warn({ err: err.message }, 'redis unreachable; degrading where possible');
       this.reportedDown = true;
@@ -300,6 +343,22 @@ export class RedisStore implements Store {
   async liveChanges(collection: string, after: number, count: number) {
     const entries = await this.run(() => this.client.zrangebyscore(liveKeys(collection).log, `(${after}`, '+inf', 'LIMIT', 0, count));
     return entries.map(parseLiveChange);
+  }
+  async acquireLease(key: string, member: string, max: number, ttlMs: number) {
+    const client = this.client as Redis & { acquireLease(key: string, member: string, max: number, ttlMs: number): Promise<number> };
+    return (await this.run(() => client.acquireLease(key, member, Math.floor(max), leaseTtl(ttlMs)))) === 1;
+  }
+  async renewLeases(key: string, members: string[], ttlMs: number) {
+    if (members.length === 0) return;
+    const client = this.client as Redis & { renewLeases(key: string, ttlMs: number, ...members: string[]): Promise<number> };
+    await this.run(() => client.renewLeases(key, leaseTtl(ttlMs), ...members));
+  }
+  async releaseLease(key: string, member: string) {
+    await this.run(() => this.client.zrem(key, member));
+  }
+  async countLeases(key: string) {
+    const client = this.client as Redis & { countLeases(key: string): Promise<number> };
+    return Number(await this.run(() => client.countLeases(key)));
   }
   async ping() {
     await this.run(() => this.client.ping());

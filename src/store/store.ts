@@ -46,6 +46,19 @@ export interface Store {
   liveSnapshot(collection: string): Promise<LiveSnapshot>;
   /** Logged changes with a revision after `after`, in order, at most `count` (revisions are contiguous until trimmed). */
   liveChanges(collection: string, after: number, count: number): Promise<LiveChange[]>;
+  /**
+   * Counted leases (e.g. open sockets of one principal across instances): takes a lease on `key`
+   * for `member` unless `max` unexpired leases are held there already, atomically. A lease lapses
+   * `ttlMs` after it was taken or last renewed (so a crashed instance's leases free themselves).
+   * Taking a lease that `member` already holds renews it. Resolves true when `member` holds a lease.
+   */
+  acquireLease(key: string, member: string, max: number, ttlMs: number): Promise<boolean>;
+  /** Extends the leases `members` hold on `key` (those that lapsed are not taken again). */
+  renewLeases(key: string, members: string[], ttlMs: number): Promise<void>;
+  /** Gives a lease back (no error when it is not held). */
+  releaseLease(key: string, member: string): Promise<void>;
+  /** How many unexpired leases are held on `key`. */
+  countLeases(key: string): Promise<number>;
   /** Resolves when the store answers; rejects when it is unreachable. */
   ping(): Promise<void>;
   /** Whether the store is connected right now (no round trip). */

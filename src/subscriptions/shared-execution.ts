@@ -88,13 +88,17 @@ export function sharedSubscribe(maxResults = DEFAULT_MAX_RESULTS) {
     return id;
   };
 
+  // Each event runs with a context of its own (loaders, platform-call budget), not the subscription's.
+  const run = (args: ExecutionArgs, payload: unknown): Result =>
+    execute({ ...args, rootValue: payload, contextValue: (args.contextValue as GatewayContext | undefined)?.forEvent?.() ?? args.contextValue });
+
   const executeShared = (args: ExecutionArgs, id: number, payload: unknown): Result => {
     const cursor = (payload as { cursor?: unknown } | null)?.cursor;
-    if (typeof cursor !== 'string') return execute({ ...args, rootValue: payload });
+    if (typeof cursor !== 'string') return run(args, payload);
     const k = `${id}:${cursor}`;
     let result = results.get(k);
     if (result === undefined) {
-      result = execute({ ...args, rootValue: payload });
+      result = run(args, payload);
       results.set(k, result);
       if (results.size > maxResults) results.delete(results.keys().next().value!);
     }

@@ -1,0 +1,80 @@
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Principal } from '../auth/principal';
+import type { Config } from '../config';
+import { RateLimitedError } from '../errors';
+import type { Logger } from '../logger';
+import { RedisStore } from '../store/redis';
+import { StoreUnavailableError, type Store } from '../store/store';
+
+export type RateLimitName = 'operations' | 'billedCalls';
+
+const WINDOW_SECONDS = 60;
+
+/**
+ * Per-principal rate limits shared by every instance (rate-limiter-flexible on the store's Redis
+ * connection, in process on the memory store): operations per minute, and billed platform calls
+ * (lookups, SMS and flash messages, outbound calls) per minute. With Redis unreachable the
+ * operations limit lets requests through (reads keep working) and the billed limit refuses (nothing
+ * billed happens uncounted).
+ */
+export class RateLimits {
+  private readonly limiters: Partial<Record<RateLimitName, RateLimiterAbstract>> = {};
+  private readonly exempt: ReadonlySet<string>;
+  private reportedDown = false;
+
+  constructor(
+    store: Store,
+    private readonly settings: Config['rateLimits'],
+    private readonly logger: Logger,
+  ) {
+    this.exempt = new Set(settings.exemptRoles);
+    const make = (name: RateLimitName, points: number) => {
+      if (points <= 0) return;
+      const options = { keyPrefix: `rl:${name}`, points, duration: WINDOW_SECONDS };
+      this.limiters[name] =
+        store instanceof RedisStore ? new RateLimiterRedis({ ...options, storeClient: store.client, rejectIfRedisNotReady: true }) : new RateLimiterMemory(options);
+    };
+    make('operations', settings.operationsPerMinute);
+    make('billedCalls', settings.billedPerMinute);
+  }
+
+  /** Counts one operation of the principal; throws RateLimitedError when its minute's budget is spent. */
+  operation(principal: Principal): Promise<void> {
+    return this.consume('operations', principal, 1);
+  }
+
+  /** Counts `units` billed platform calls; throws RateLimitedError over budget, StoreUnavailableError when they cannot be counted. */
+  billed(principal: Principal, units: number): Promise<void> {
+    return this.consume('billedCalls', principal, units);
+  }
+
+  /** Whether the principal is counted at all (RATE_LIMIT_EXEMPT_ROLES). */
+  applies(principal: Principal): boolean {
+    return !principal.roles.some((r) => this.exempt.has(r));
+  }
+
+  private async consume(name: RateLimitName, principal: Principal, units: number): Promise<void> {
+    const limiter = this.limiters[name];
+    if (!limiter || units <= 0 || !this.applies(principal)) return;
+    try {
+      await limiter.consume(principal.sub, units);
+      this.reportedDown = false;
+    } catch (res) {
+      if (res instanceof RateLimiterRes) {
+        const retryAfterSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+        const budget = name === 'operations' ? this.settings.operationsPerMinute : this.settings.billedPerMinute;
+        throw new RateLimitedError(
+          name,
+          retryAfterSeconds,
+          units > budget
+            ? `This needs ${units} ${name === 'operations' ? 'operations' : 'billed platform calls'}, more than the budget of ${budget} per minute`
+            : `Rate limit reached: ${budget} ${name === 'operations' ? 'operations' : 'billed platform calls'} per minute; try again in ${retryAfterSeconds} s`,
+        );
+      }
+      if (!this.reportedDown) this.logger.warn({ limit: name, reason: (res as Error)?.message }, 'rate limiter cannot reach the store');
+      this.reportedDown = true;
+      // Fail closed for what the platform bills, open for everything else.
+      if (name === 'billedCalls') throw new StoreUnavailableError(res);
+    }
+  }
+}
