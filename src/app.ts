@@ -35,6 +35,7 @@ import { OperationGuard } from './guards/operation-limits';
 import { admitOperation, operationAdmissionPlugin } from './guards/operation-plugin';
 import { RateLimits } from './guards/rate-limits';
 import { SocketLimits } from './guards/socket-limits';
+import { clientAddressResolver } from './http/client-address';
 import type { Principal } from './auth/principal';
 
 export interface Gateway {
@@ -314,7 +315,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     '/graphql',
     corsMiddleware(config.cors),
     // The token is checked before any body is read; uploads and JSON bodies have their own limits.
-    authenticateFirst(services.jwt),
+    authenticateFirst(services.jwt, services.rateLimits, clientAddressResolver(config.trustProxy)),
     graphqlUploads(config.uploadMaxBytes),
     express.json({ limit: config.httpMaxBodyBytes }),
     expressMiddleware(apollo, {

@@ -151,6 +151,7 @@ const env = z.object({
   RATE_LIMIT_OPERATIONS_PER_MINUTE: limit(600),
   RATE_LIMIT_BILLED_PER_MINUTE: limit(2000),
   RATE_LIMIT_EXEMPT_ROLES: roleList,
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: limit(300),
   HTTP_MAX_BODY_BYTES: positiveInt(1024 * 1024),
   WS_MAX_PAYLOAD_BYTES: positiveInt(64 * 1024),
   WS_CONNECTION_INIT_TIMEOUT_MS: positiveInt(3000),
@@ -214,7 +215,13 @@ export interface Config {
   /** Operation limits, checked before execution (0: off). */
   limits: { depth: number; aliases: number; tokens: number; cost: number; upstreamCallsPerOperation: number };
   /** Per-principal rate limits shared by every instance (0: off); exempt roles are not counted. */
-  rateLimits: { operationsPerMinute: number; billedPerMinute: number; exemptRoles: (typeof ROLE_NAMES)[number][] };
+  rateLimits: {
+    operationsPerMinute: number;
+    billedPerMinute: number;
+    exemptRoles: (typeof ROLE_NAMES)[number][];
+    /** Requests without a valid token per client address (TRUST_PROXY decides the address); over it 429 instead of 401. */
+    authFailuresPerMinute: number;
+  };
   /** Largest JSON body of /graphql (multipart uploads have uploadMaxBytes). */
   httpMaxBodyBytes: number;
   ws: { maxPayloadBytes: number; connectionInitTimeoutMs: number; keepAliveMs: number; maxSubscriptionsPerSocket: number; maxSocketsPerPrincipal: number };
@@ -312,6 +319,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       operationsPerMinute: e.RATE_LIMIT_OPERATIONS_PER_MINUTE,
       billedPerMinute: e.RATE_LIMIT_BILLED_PER_MINUTE,
       exemptRoles: e.RATE_LIMIT_EXEMPT_ROLES,
+      authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
     },
     httpMaxBodyBytes: e.HTTP_MAX_BODY_BYTES,
     ws: {

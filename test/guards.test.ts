@@ -179,6 +179,33 @@ describe('rate limits: exemptions and Redis down', () => {
   });
 });
 
+describe('requests without a valid token, per client address', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: '1' } });
+  });
+  afterAll(() => stack.close());
+
+  const post = async (from: string, token: string) => {
+    const res = await request(`${stack.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-forwarded-for': from },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    const body = (await res.body.json()) as any;
+    return { status: res.statusCode, code: body.errors?.[0]?.extensions?.code, retryAfter: res.headers['retry-after'] };
+  };
+
+  it('answers 429 once an address (as TRUST_PROXY sees it) sent too many bad tokens; good tokens and other addresses pass', async () => {
+    for (let i = 0; i < 3; i++) expect(await post('10.0.0.1', 'not-a-jwt')).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+    const limited = await post('10.0.0.1', 'not-a-jwt');
+    expect(limited).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    expect(Number(limited.retryAfter)).toBeGreaterThan(0);
+    expect(await post('10.0.0.2', 'not-a-jwt')).toMatchObject({ status: 401 });
+    expect((await post('10.0.0.1', await stack.token(['viewer']))).status).toBe(200);
+  });
+});
+
 describe('size limits before work', () => {
   let stack: Stack;
   beforeAll(async () => {

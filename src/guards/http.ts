@@ -1,7 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { JwtVerifier } from '../auth/jwt';
 import type { Principal } from '../auth/principal';
-import { GatewayError } from '../errors';
+import { GatewayError, RateLimitedError } from '../errors';
+import type { RateLimits } from './rate-limits';
 import type { Logger } from '../logger';
 
 function sendErrors(res: Response, status: number, message: string, extensions: Record<string, unknown>): void {
@@ -23,7 +25,7 @@ function wantsLandingPage(req: Parameters<RequestHandler>[0]): boolean {
  * answered 401 at once and its connection closed, so an unauthenticated client cannot make the
  * gateway read, buffer or parse a large body.
  */
-export function authenticateFirst(jwt: JwtVerifier): RequestHandler {
+export function authenticateFirst(jwt: JwtVerifier, rateLimits: RateLimits, clientAddress: (req: IncomingMessage) => string): RequestHandler {
   return (req, res, next) => {
     if (wantsLandingPage(req)) return next();
     jwt.verify(req.headers.authorization).then(
@@ -31,14 +33,21 @@ export function authenticateFirst(jwt: JwtVerifier): RequestHandler {
         res.locals.principal = principal;
         next();
       },
-      (err: unknown) => {
-        const message = err instanceof GatewayError ? err.message : 'A valid bearer token is required';
+      async (err: unknown) => {
         // The unread body is not drained: the connection ends with this answer.
         res.setHeader('connection', 'close');
+        try {
+          await rateLimits.authFailure(clientAddress(req));
+        } catch (limited) {
+          if (!(limited instanceof RateLimitedError)) throw limited;
+          res.setHeader('retry-after', String(limited.retryAfterSeconds));
+          return sendErrors(res, 429, limited.message, { code: limited.code, ...limited.extensions() });
+        }
+        const message = err instanceof GatewayError ? err.message : 'A valid bearer token is required';
         res.setHeader('www-authenticate', 'Bearer');
         sendErrors(res, 401, message, { code: 'UNAUTHENTICATED' });
       },
-    );
+    ).catch(next);
   };
 }
 

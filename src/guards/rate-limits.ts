@@ -6,7 +6,7 @@ import type { Logger } from '../logger';
 import { RedisStore } from '../store/redis';
 import { StoreUnavailableError, type Store } from '../store/store';
 
-export type RateLimitName = 'operations' | 'billedCalls';
+export type RateLimitName = 'operations' | 'billedCalls' | 'authFailures';
 
 const WINDOW_SECONDS = 60;
 
@@ -36,6 +36,24 @@ export class RateLimits {
     };
     make('operations', settings.operationsPerMinute);
     make('billedCalls', settings.billedPerMinute);
+    make('authFailures', settings.authFailuresPerMinute);
+  }
+
+  /**
+   * Counts a request without a valid token from a client address; throws RateLimitedError once the
+   * address sent too many (a token guesser, a misconfigured client). Open when the store is down.
+   */
+  async authFailure(address: string): Promise<void> {
+    const limiter = this.limiters.authFailures;
+    if (!limiter) return;
+    try {
+      await limiter.consume(address || 'unknown');
+    } catch (res) {
+      if (res instanceof RateLimiterRes) {
+        const retryAfterSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+        throw new RateLimitedError('authFailures', retryAfterSeconds, `Too many requests without a valid token from this address; try again in ${retryAfterSeconds} s`);
+      }
+    }
   }
 
   /** Counts one operation of the principal; throws RateLimitedError when its minute's budget is spent. */
