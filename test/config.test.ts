@@ -25,6 +25,28 @@ describe('configuration', () => {
     expect(loadConfig({}).hookAllowCidrs).toEqual([]);
   });
 
+  it('has the documented guard defaults: limits, rate limits, sizes, sockets, CORS off, introspection off only in production', () => {
+    const c = loadConfig({});
+    expect(c.limits).toEqual({ depth: 8, aliases: 15, tokens: 2000, cost: 5000, upstreamCallsPerOperation: 1200 });
+    expect(c.rateLimits).toEqual({ operationsPerMinute: 600, billedPerMinute: 2000, exemptRoles: [], authFailuresPerMinute: 300 });
+    expect(c.httpMaxBodyBytes).toBe(1024 * 1024);
+    expect(c.ws).toEqual({ maxPayloadBytes: 65536, connectionInitTimeoutMs: 3000, keepAliveMs: 12_000, maxSubscriptionsPerSocket: 50, maxSocketsPerPrincipal: 20 });
+    expect(c.cors).toEqual({ origins: [], credentials: false });
+    expect(c.authMaxTokenLifetimeMs).toBe(24 * 3600_000);
+    expect(c.allowIntrospection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production' }).allowIntrospection).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', ALLOW_INTROSPECTION: 'true' }).allowIntrospection).toBe(true);
+  });
+
+  it('reads limits (0 = off), durations, roles and origins', () => {
+    const c = loadConfig({ LIMIT_COST: '0', AUTH_MAX_TOKEN_LIFETIME: '90m', RATE_LIMIT_EXEMPT_ROLES: 'admin, supervisor', CORS_ORIGINS: 'https://a.example.test/,http://localhost:5173' });
+    expect(c.limits.cost).toBe(0);
+    expect(c.authMaxTokenLifetimeMs).toBe(90 * 60_000);
+    expect(c.rateLimits.exemptRoles).toEqual(['admin', 'supervisor']);
+    expect(c.cors.origins).toEqual(['https://a.example.test', 'http://localhost:5173']);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).cors.origins).toEqual(['*']);
+  });
+
   it('reads TRUST_PROXY as a hop count or a list of proxy addresses, ranges and names; no proxy trusted by default', () => {
     expect(loadConfig({}).trustProxy).toBe(0);
     expect(loadConfig({ TRUST_PROXY: '' }).trustProxy).toBe(0);
@@ -51,6 +73,16 @@ describe('configuration', () => {
     [{ VCALL_BASE_URL: 'https://cc.example.test' }, 'VCALL_ACCESS_KEY_ID'],
     [{ HOOK_ALLOW_CIDRS: '10.0.0.0/8,office' }, 'HOOK_ALLOW_CIDRS'],
     [{ HOOK_ALLOW_CIDRS: '10.0.0.0/33' }, 'HOOK_ALLOW_CIDRS'],
+    [{ LIMIT_DEPTH: '-1' }, 'LIMIT_DEPTH'],
+    [{ LIMIT_COST: 'lots' }, 'LIMIT_COST'],
+    [{ AUTH_MAX_TOKEN_LIFETIME: '1 week' }, 'AUTH_MAX_TOKEN_LIFETIME'],
+    [{ RATE_LIMIT_EXEMPT_ROLES: 'root' }, 'RATE_LIMIT_EXEMPT_ROLES'],
+    [{ CORS_ORIGINS: 'ops.example.test' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'https://a.example.test/app' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: '*,https://a.example.test' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: '*', CORS_ALLOW_CREDENTIALS: 'true' }, 'CORS_ALLOW_CREDENTIALS'],
+    [{ ALLOW_INTROSPECTION: 'maybe' }, 'ALLOW_INTROSPECTION'],
+    [{ HTTP_MAX_BODY_BYTES: '0' }, 'HTTP_MAX_BODY_BYTES'],
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: '-1' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: '1.5' }, 'TRUST_PROXY'],
