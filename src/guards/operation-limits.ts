@@ -27,6 +27,23 @@ export const PLATFORM_FIELD_COST = 4;
 /** Arguments whose value is how many items a list field answers (so what they select counts that often). */
 const SIZE_ARGUMENTS = new Set(['pageSize', 'limit', 'first', 'last']);
 
+/**
+ * What of the variables a cost depends on: list lengths, numbers, booleans (@include/@skip) and
+ * keys, down to a little below the depth `multiplier` looks at; not strings.
+ */
+function shapeOf(value: unknown, depth = 0): string {
+  if (value === null || typeof value !== 'object') return typeof value === 'string' ? 's' : String(value);
+  if (depth > 12) return '…';
+  if (Array.isArray(value)) {
+    let out = `[${value.length}`;
+    for (const v of value) if (typeof v !== 'string') out += `,${shapeOf(v, depth + 1)}`;
+    return `${out}]`;
+  }
+  let out = '{';
+  for (const [k, v] of Object.entries(value)) out += `${JSON.stringify(k)}:${shapeOf(v, depth + 1)},`;
+  return `${out}}`;
+}
+
 /** The largest list in a field's arguments (inputs included), or its page size: how often its selection is paid. */
 function multiplier(args: Record<string, unknown>): number {
   let most = 1;
@@ -113,8 +130,31 @@ export class OperationGuard {
     this.estimators = [costEstimator(schema)];
   }
 
+  /**
+   * Costs by document (Apollo hands the same DocumentNode for the same query) and by the shape of
+   * the variables: strings do not change a cost, list lengths and numbers do. Computing a cost
+   * coerces the variables and walks the operation (about 250 µs for phones(100)); a hit costs a
+   * walk over the variables' shape.
+   */
+  private readonly costs = new WeakMap<DocumentNode, Map<string, number>>();
+
   /** The cost of an operation with its variables (see costEstimator); undefined when its variables are invalid (execution reports them). */
   cost(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined): number | undefined {
+    const shape = `${operationName ?? ''}\n${variables ? shapeOf(variables) : ''}`;
+    let byShape = this.costs.get(document);
+    const known = byShape?.get(shape);
+    if (known !== undefined) return known;
+    const cost = this.computeCost(document, operationName, variables);
+    // Never remembered when undefined: other variables of the same shape may be valid.
+    if (cost !== undefined) {
+      if (!byShape) this.costs.set(document, (byShape = new Map()));
+      if (byShape.size >= 32) byShape.delete(byShape.keys().next().value!);
+      byShape.set(shape, cost);
+    }
+    return cost;
+  }
+
+  private computeCost(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined): number | undefined {
     try {
       return getComplexity({ schema: this.schema, query: document, operationName: operationName ?? undefined, variables, estimators: this.estimators });
     } catch (err) {
