@@ -1,4 +1,5 @@
 import { PhoneLookupCache, type LookupCacheSettings } from '../src/datasources/phone-cache';
+import { OperationLimitError } from '../src/errors';
 import { createLogger } from '../src/logger';
 import { LookupKind } from '../src/schema/lookup';
 import { MemoryStore } from '../src/store/memory';
@@ -75,5 +76,23 @@ describe('phone lookup near cache (entries held in the instance)', () => {
     make({ nearCacheMs: 0 });
     await cache.getMany(KIND, ['13800000006'], fetch);
     expect(cache.peek(KIND, '13800000006')).toBeUndefined();
+  });
+});
+
+describe('phone lookup single flight and per-operation refusals', () => {
+  it("another operation's refusal (its budget, its rate limit) is not handed to an operation that joined its fetch", async () => {
+    const cache = new PhoneLookupCache(new MemoryStore(), createLogger('silent'), settings({ nearCacheMs: 0 }));
+    const refusing = async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      throw new OperationLimitError('upstreamCalls', 2, 1);
+    };
+    const answering = async () => ({ province: 'Guangdong' });
+    const [first, second] = await Promise.allSettled([
+      cache.getMany(KIND, ['13900000001'], refusing),
+      cache.getMany(KIND, ['13900000001'], answering),
+    ]);
+    expect(first).toMatchObject({ status: 'fulfilled', value: [expect.any(OperationLimitError)] });
+    expect(second).toMatchObject({ status: 'fulfilled', value: [{ province: 'Guangdong' }] });
+    await cache.close();
   });
 });

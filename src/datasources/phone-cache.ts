@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GatewayError, UpstreamError, UpstreamUnavailableError } from '../errors';
+import { GatewayError, OperationLimitError, RateLimitedError, UpstreamError, UpstreamUnavailableError } from '../errors';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { LookupKind } from '../schema/lookup';
@@ -108,6 +108,11 @@ class NearCache {
   delete(number: string): void {
     this.entries.delete(number);
   }
+}
+
+/** Refusals that belong to the operation that asked, not to the number looked up. */
+function isCallerRefusal(err: unknown): boolean {
+  return err instanceof OperationLimitError || err instanceof RateLimitedError;
 }
 
 function toFailure(err: unknown): CachedFailure | undefined {
@@ -289,13 +294,14 @@ export class PhoneLookupCache {
 
   /** A cache miss: one fetch per key in this process, and (through the store) across instances. */
   private load(kind: LookupKind, number: string, key: string, fetch: Fetcher, ttlFor: TtlFor | undefined, storeUp: boolean): Promise<unknown> {
-    let p = this.inflight.get(key);
-    if (!p) {
-      p = (storeUp ? this.loadShared(kind, number, key, fetch, ttlFor) : this.callPlatform(kind, number, fetch)).finally(() =>
-        this.inflight.delete(key),
-      );
-      this.inflight.set(key, p);
-    }
+    const joined = this.inflight.get(key);
+    // Another operation's fetch refused for that operation alone (its platform-call budget, its
+    // principal's rate limit) is not this one's answer: fetch again with this operation's own.
+    if (joined) return joined.catch((err: unknown) => (isCallerRefusal(err) ? this.load(kind, number, key, fetch, ttlFor, storeUp) : Promise.reject(err)));
+    const p = (storeUp ? this.loadShared(kind, number, key, fetch, ttlFor) : this.callPlatform(kind, number, fetch)).finally(() =>
+      this.inflight.delete(key),
+    );
+    this.inflight.set(key, p);
     return p;
   }
 
