@@ -1,5 +1,6 @@
 import { PhoneLookupCache, type LookupCacheSettings } from '../src/datasources/phone-cache';
 import { OperationLimitError } from '../src/errors';
+import { UpstreamRejectedError } from '../src/datasources/http';
 import { createLogger } from '../src/logger';
 import { LookupKind } from '../src/schema/lookup';
 import { MemoryStore } from '../src/store/memory';
@@ -93,6 +94,18 @@ describe('phone lookup single flight and per-operation refusals', () => {
     ]);
     expect(first).toMatchObject({ status: 'fulfilled', value: [expect.any(OperationLimitError)] });
     expect(second).toMatchObject({ status: 'fulfilled', value: [{ province: 'Guangdong' }] });
+    await cache.close();
+  });
+});
+
+describe('phone lookup failures', () => {
+  it('does not remember a call refused without a request (open circuit, full bulkhead) as the number\'s failure', async () => {
+    const cache = new PhoneLookupCache(new MemoryStore(), createLogger('silent'), settings({ nearCacheMs: 0 }));
+    const refused = async () => {
+      throw new UpstreamRejectedError('lookup.location', 'too many concurrent platform calls for family lookup', 'bulkhead');
+    };
+    expect((await cache.getMany(KIND, ['13900000002'], refused))[0]).toBeInstanceOf(UpstreamRejectedError);
+    expect(await cache.getMany(KIND, ['13900000002'], async () => ({ province: 'Hubei' }))).toEqual([{ province: 'Hubei' }]);
     await cache.close();
   });
 });

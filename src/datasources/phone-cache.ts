@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { LookupKind } from '../schema/lookup';
 import { StoreUnavailableError, type Store } from '../store/store';
+import { UpstreamRejectedError } from './http';
 
 export interface LookupCacheSettings {
   /** Time to live of a successful answer, per kind. */
@@ -116,6 +117,8 @@ function isCallerRefusal(err: unknown): boolean {
 }
 
 function toFailure(err: unknown): CachedFailure | undefined {
+  // Refused without a request (open circuit, full bulkhead): nothing was learnt about the number.
+  if (err instanceof UpstreamRejectedError) return undefined;
   if (err instanceof UpstreamError) {
     return { type: 'upstream', endpoint: err.endpoint, code: err.upstreamCode, msg: err.upstreamMessage, meaning: err.meaning };
   }
