@@ -12,7 +12,7 @@ import {
 } from 'cockatiel';
 import { Agent, FormData, type Dispatcher } from 'undici';
 import type { HostName, UpstreamHosts } from '../config';
-import { UpstreamError, UpstreamUnavailableError } from '../errors';
+import { BadInputError, UpstreamError, UpstreamUnavailableError } from '../errors';
 import type { Logger } from '../logger';
 import { endpoint as endpointSpec, errorMeaning, type EndpointSpec } from '../spec';
 
@@ -104,6 +104,16 @@ export class UpstreamRejectedError extends UpstreamUnavailableError {
     super(endpoint, reason);
   }
 }
+
+/**
+ * The platform (or a proxy before it) refused the request itself: HTTP 4xx without an envelope,
+ * e.g. 431 or 414 for an over-long URL. Clients see UPSTREAM_UNAVAILABLE; it says nothing about the
+ * host's health, so it never counts towards its circuit breaker.
+ */
+export class UpstreamRequestRefusedError extends UpstreamUnavailableError {}
+
+/** Longest request URL sent to the platform; a longer one is refused as bad input before it is sent. */
+const MAX_URL_LENGTH = 8192;
 
 /** One HTTP exchange with the platform, decoded. */
 interface Exchange {
@@ -234,6 +244,7 @@ export class UpstreamClient {
       } catch (err) {
         const ms = Math.round(performance.now() - started);
         if (err instanceof UpstreamRejectedError) throw this.refuse(spec, err, observe, attempt);
+        if (err instanceof BadInputError) throw err;
         const failure = err instanceof UpstreamUnavailableError ? err : new UpstreamUnavailableError(spec.id, (err as Error).message);
         // No retry into a host whose breaker this failure (or another call's) has just opened.
         const retryable = attempt < retries && !failure.timedOut && this.breakerState(spec.host) === 'closed';
@@ -298,7 +309,9 @@ export class UpstreamClient {
   private createBreaker(host: HostName): HostBreaker {
     const { breakerFailures = 0, breakerOpenMs = 10_000, logger } = this.options;
     // Only the host failing counts: an envelope with an error code is the platform answering.
-    const hostFailure = handleWhen((err) => err instanceof UpstreamUnavailableError && !(err instanceof UpstreamRejectedError));
+    const hostFailure = handleWhen(
+      (err) => err instanceof UpstreamUnavailableError && !(err instanceof UpstreamRejectedError) && !(err instanceof UpstreamRequestRefusedError),
+    );
     const policy = circuitBreaker(hostFailure, { halfOpenAfter: breakerOpenMs, breaker: new ConsecutiveBreaker(breakerFailures) });
     const breaker: HostBreaker = { policy, probeAt: 0, cause: '' };
     let probing = false;
@@ -372,6 +385,10 @@ export class UpstreamClient {
         break;
     }
     const search = query.toString();
+    if (path.length + search.length + 1 > MAX_URL_LENGTH) {
+      // Platforms and proxies refuse long URLs (414, 431) without an envelope: say so before sending.
+      throw new BadInputError('arguments', `too long for the platform: the request URL would be over ${MAX_URL_LENGTH} characters`);
+    }
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     let res: Dispatcher.ResponseData;
     try {
@@ -404,7 +421,8 @@ export class UpstreamClient {
       envelope = parsed as Record<string, unknown>;
     } catch {
       if (res.statusCode === 403) return { httpStatus: 403, code: '403', msg: 'no auth', envelope: { code: 403 } };
-      throw new UpstreamUnavailableError(spec.id, `HTTP ${res.statusCode} without a platform envelope`);
+      const reason = `HTTP ${res.statusCode} without a platform envelope`;
+      throw res.statusCode >= 400 ? new UpstreamRequestRefusedError(spec.id, reason) : new UpstreamUnavailableError(spec.id, reason);
     }
     return {
       httpStatus: res.statusCode,

@@ -2,6 +2,8 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
   getNamedType,
+  getOperationAST,
+  getVariableValues,
   GraphQLError,
   isLeafType,
   NoSchemaIntrospectionCustomRule,
@@ -155,6 +157,12 @@ export class OperationGuard {
   }
 
   private computeCost(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined): number | undefined {
+    // graphql-query-complexity coerces the variables without an error limit (a list of 5,000 bad
+    // items builds 5,000 errors): stop at the first; execution then reports them, up to its own limit.
+    const operation = getOperationAST(document, operationName);
+    if (!operation) return undefined;
+    const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 1 });
+    if ('errors' in coerced) return undefined;
     try {
       return getComplexity({ schema: this.schema, query: document, operationName: operationName ?? undefined, variables, estimators: this.estimators });
     } catch (err) {
@@ -189,7 +197,13 @@ export class OperationGuard {
       const gqlError = err instanceof GraphQLError ? err : new GraphQLError(String((err as Error).message));
       return { errors: [tokenLimitError(gqlError) ?? gqlError] };
     }
-    const errors = validate(this.schema, document, this.wsRules);
+    let errors: readonly GraphQLError[];
+    try {
+      errors = validate(this.schema, document, this.wsRules);
+    } catch (err) {
+      // graphql-js's single-field-subscription rule evaluates @skip/@include without variables and can throw.
+      errors = [err instanceof GraphQLError ? err : new GraphQLError(String((err as Error).message))];
+    }
     return errors.length > 0 ? { errors: errors.map((e) => (this.options.introspection ? e : withoutSuggestions(e))) } : { document };
   }
 }
