@@ -177,5 +177,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (error instanceof GraphQLError && !error.originalError && !formatted.path) {
     return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
   }
+  // An argument graphql-js could not coerce during execution (null for a non-null argument, a
+  // variable without a runtime value): its own GraphQLError, wrapped with the field's path.
+  if (original instanceof GraphQLError && !original.originalError && /^Argument "[^"]+" (of|has) /.test(original.message)) {
+    return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
+  }
   return { ...base, message: 'Internal error', extensions: { code: 'INTERNAL' } };
 }

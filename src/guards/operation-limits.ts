@@ -6,11 +6,14 @@ import {
   getVariableValues,
   GraphQLError,
   isLeafType,
+  Kind,
   NoSchemaIntrospectionCustomRule,
+  SingleFieldSubscriptionsRule,
   parse,
   specifiedRules,
   validate,
   type DocumentNode,
+  type FieldNode,
   type GraphQLSchema,
   type ParseOptions,
   type ValidationContext,
@@ -100,6 +103,43 @@ function armorRule(
       },
     ],
   });
+}
+
+export const CONDITIONAL_SUBSCRIPTION_ROOT = 'A subscription\'s root field cannot carry @skip or @include';
+
+/** Whether a subscription in the document puts @skip/@include on a root selection. */
+export function hasConditionalSubscriptionRoot(document: DocumentNode): boolean {
+  return document.definitions.some(
+    (d) =>
+      d.kind === Kind.OPERATION_DEFINITION &&
+      d.operation === 'subscription' &&
+      d.selectionSet.selections.some((s) => s.directives?.some((dir) => dir.name.value === 'skip' || dir.name.value === 'include')),
+  );
+}
+
+/**
+ * Whether graphql-js's single-root-field rule throws on the document instead of reporting an error
+ * (it evaluates @skip/@include on a subscription's root fields and fragments without variables).
+ */
+export function subscriptionRuleThrows(schema: GraphQLSchema, document: DocumentNode): boolean {
+  if (!document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'subscription')) return false;
+  try {
+    validate(schema, document, [SingleFieldSubscriptionsRule]);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** The document with every subscription's selection reduced to `__typename` (for a refusal that validates). */
+export function withoutSubscriptionSelections(document: DocumentNode): DocumentNode {
+  const typename: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
+  return {
+    ...document,
+    definitions: document.definitions.map((d) =>
+      d.kind === Kind.OPERATION_DEFINITION && d.operation === 'subscription' ? { ...d, selectionSet: { kind: Kind.SELECTION_SET, selections: [typename] } } : d,
+    ),
+  };
 }
 
 export type OperationLimits = Config['limits'];
@@ -197,6 +237,7 @@ export class OperationGuard {
       const gqlError = err instanceof GraphQLError ? err : new GraphQLError(String((err as Error).message));
       return { errors: [tokenLimitError(gqlError) ?? gqlError] };
     }
+    if (hasConditionalSubscriptionRoot(document)) return { errors: [new GraphQLError(CONDITIONAL_SUBSCRIPTION_ROOT)] };
     let errors: readonly GraphQLError[];
     try {
       errors = validate(this.schema, document, this.wsRules);

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal';
 import type { GatewayContext } from '../context';
 import { BadRequestError, GatewayError, RateLimitedError } from '../errors';
 import type { Logger } from '../logger';
-import type { OperationGuard } from './operation-limits';
+import { subscriptionRuleThrows, withoutSubscriptionSelections, type OperationGuard } from './operation-limits';
 import type { RateLimits } from './rate-limits';
 
 export interface OperationAdmission {
@@ -45,6 +45,16 @@ export function operationAdmissionPlugin(admission: OperationAdmission): ApolloS
   return {
     async requestDidStart() {
       return {
+        // graphql-js's single-root-field rule throws (instead of reporting) on conditional
+        // subscription root fields, and Apollo answers an exception there with a 500. No
+        // subscription runs over HTTP (didResolveOperation refuses them), so such a document's
+        // subscriptions lose their selections before validation and the refusal is the usual 400.
+        async validationDidStart(requestContext) {
+          const { document, schema } = requestContext;
+          if (document && subscriptionRuleThrows(schema, document)) {
+            (requestContext as { document: DocumentNode }).document = withoutSubscriptionSelections(document);
+          }
+        },
         async didResolveOperation({ operation, document, request, contextValue }) {
           const op = operation as OperationDefinitionNode | undefined;
           if (op?.operation === 'subscription') {

@@ -17,7 +17,8 @@ type Body = Record<string, unknown>;
 
 const str = (v: unknown) => toOptionalString(v) ?? null;
 const num = (v: unknown) => toNumber(v) ?? null;
-const int = (v: unknown) => toInt(v) ?? null;
+/** An Int field: null when absent or beyond what a 32-bit Int carries. */
+const int = (v: unknown) => (fitsInt(v) ? (toInt(v) ?? null) : null);
 const time = (v: unknown) => fromAnyPlatformTime(v) ?? null;
 const hangup = (b: Body) => hangupCause(b.hangupGcode, b.hangupGname) ?? null;
 
@@ -34,9 +35,106 @@ function idempotencyKey(kind: string, body: Body): string {
     .map((f) => {
       const v = body[f];
       if (v === undefined || v === null || v === '') throw new UnusableCallback(`${kind} without its identifying field ${f}`);
+      // An object would become "[object Object]": distinct callbacks taken for duplicates of each other.
+      if (typeof v === 'object') throw new UnusableCallback(`${kind} with a non-scalar identifying field ${f}`);
       return String(v);
     })
     .join('|');
+}
+
+/** Deeper than any callback the platform sends (agent events' data.agentList[].groupList[] is the deepest, at 6). */
+const MAX_NESTING = 32;
+
+/** How deep JSON text nests, brackets inside string literals not counted (form fields may carry JSON). */
+function textNesting(text: string): number {
+  let depth = 0;
+  let most = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      most = Math.max(most, ++depth);
+      if (most > MAX_NESTING) return most;
+    } else if (c === '}' || c === ']') depth--;
+  }
+  return most;
+}
+
+/**
+ * How deep a body nests, JSON text in its strings included; walked without recursion. A body nested
+ * thousands of levels deep would overflow the stack of the conversions below (a RangeError instead
+ * of a reason, and a result that depends on how deep the caller's stack already is).
+ */
+function nesting(body: Body): number {
+  let most = 0;
+  const pending: [unknown, number][] = [[body, 0]];
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop()!;
+    if (typeof value === 'string') {
+      const t = value.trimStart();
+      if (t.startsWith('{') || t.startsWith('[')) most = Math.max(most, depth + textNesting(t));
+    } else if (value && typeof value === 'object') {
+      most = Math.max(most, depth + 1);
+      if (most > MAX_NESTING) return most;
+      for (const v of Object.values(value)) pending.push([v, depth + 1]);
+    }
+  }
+  return most;
+}
+
+/** Fields that hold structured values (objects, arrays, JSON text); every other field is a scalar. */
+const STRUCTURED_FIELDS = new Set(['output', 'turnInfos', 'data']);
+
+const INT32 = 2 ** 31;
+
+/** Whether a value converts to a whole number the schema's Int (32 bits) can carry; true when it is no number at all. */
+function fitsInt(v: unknown): boolean {
+  const n = toInt(v);
+  return n === undefined || (n >= -INT32 && n < INT32);
+}
+
+/** Fields that become Int fields of the events (durations, the hang-up code): a larger number is as good as absent. */
+const INT_FIELDS = ['duration', 'hangupGcode'];
+
+/**
+ * An object's scalar fields made convertible: an object or array that String() and Number()
+ * cannot convert (an own `toString` or `valueOf` that is not a function, as JSON can carry)
+ * becomes its JSON text, as toOptionalString writes objects, instead of throwing a TypeError in
+ * the conversions; a number for an Int field that no Int can carry is dropped (GraphQL could not
+ * serialise it: every subscriber of the event would get an error).
+ */
+function convertible(fields: Body, skip: Set<string>, ints: string[]): Body {
+  let out = fields;
+  const set = (k: string, v: unknown) => {
+    if (out === fields) out = { ...fields };
+    if (v === undefined) delete out[k];
+    else out[k] = v;
+  };
+  for (const [k, v] of Object.entries(fields)) {
+    if (!v || typeof v !== 'object' || skip.has(k)) continue;
+    try {
+      String(v);
+      Number(v);
+    } catch {
+      set(k, JSON.stringify(v));
+    }
+  }
+  for (const k of ints) if (!fitsInt(out[k])) set(k, undefined);
+  return out;
+}
+
+/** A body whose fields the conversions below (and the shared ones of the datasources) can take without throwing. */
+function usableBody(body: Body): Body {
+  const out = convertible(body, STRUCTURED_FIELDS, INT_FIELDS);
+  const turns = array(out.turnInfos);
+  if (turns === undefined) return out;
+  // Dialogue turns: objects only (a null turn has no talker to read), their fields convertible.
+  const usable = turns.filter((t): t is Body => !!t && typeof t === 'object' && !Array.isArray(t)).map((t) => convertible(t, new Set(), ['talkDuration']));
+  return { ...out, turnInfos: usable };
 }
 
 /** Which kind a body is, from its discriminator (`event`, `type: "event"`, `msgType`). */
@@ -47,7 +145,8 @@ export function recognise(body: Body): string {
   if (event === 'sms' || (event === undefined && body.msgType !== undefined && body.msgId !== undefined)) {
     return Number(body.msgType) === 2 ? 'smsUplink' : 'sms';
   }
-  if (event && NORMALIZERS[event]) return event;
+  // Own kinds only: "constructor" or "__proto__" are not callback kinds.
+  if (event && Object.hasOwn(NORMALIZERS, event)) return event;
   throw new UnusableCallback(event ? `unknown callback event "${event}"` : 'no event, type or msgType field to recognise the callback by');
 }
 
@@ -228,7 +327,9 @@ function messageReport(b: Body): Record<string, unknown> {
 }
 
 /** A parsed callback body → its kind, idempotency key and typed data. Throws UnusableCallback. */
-export function normalizeCallback(body: Body): NormalizedEvent {
+export function normalizeCallback(parsed: Body): NormalizedEvent {
+  if (nesting(parsed) > MAX_NESTING) throw new UnusableCallback(`body nested more than ${MAX_NESTING} levels deep`);
+  const body = usableBody(parsed);
   const kind = recognise(body);
   if (kind === 'agentEvent') {
     // One normaliser for agent events, shared with live agent state (src/subscriptions/agent-event.ts).

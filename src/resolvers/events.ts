@@ -44,12 +44,17 @@ function matching(args: Args, fields: Record<string, (d: Data) => unknown>) {
   return (event: DeliveredEvent) => checks.every(({ read, expected }) => String(read(event.data)) === expected);
 }
 
+/** A cursor as the event log gives them: a positive integer below 2^53 (the log's ids are below 2^64; a bigger one is no cursor of ours). */
+function checkCursor(field: string, value: unknown): void {
+  if (value !== undefined && value !== null && !/^\d{1,15}$/.test(String(value))) {
+    throw new BadInputError(field, 'must be a cursor received with an event');
+  }
+}
+
 /** Subscribe options for events of some kinds, with argument filters and `after`. */
 function stream(kinds: string[], fields: Record<string, (d: Data) => unknown> = {}, extra?: (args: Args, event: DeliveredEvent) => boolean) {
   return ({ args, context }: { args: Args; context: GatewayContext }) => {
-    if (args.after !== undefined && args.after !== null && !/^\d+$/.test(String(args.after))) {
-      throw new BadInputError('after', 'must be a cursor received with an event');
-    }
+    checkCursor('after', args.after);
     const byArgs = matching(args, fields);
     return eventStream(subscriber(context), {
       kinds,
@@ -243,6 +248,7 @@ export class EventsResolver {
     @Arg('limit', () => Int, { defaultValue: 100 }) limit = 100,
   ): Promise<DeadLetter[]> {
     if (limit < 1 || limit > 1000) throw new BadInputError('limit', 'must be between 1 and 1000');
+    checkCursor('after', after);
     const entries = await ctx.services.store.readEvents([DEAD_LETTER_STREAM], after ?? '0', limit);
     return entries.map((e) => ({
       cursor: e.id,
