@@ -147,6 +147,24 @@ describe('rate limits per principal, shared by instances', () => {
   });
 });
 
+describe('rate limits counted in chunks', () => {
+  const two = twoInstances({ RATE_LIMIT_OPERATIONS_PER_MINUTE: '120' });
+
+  it('admits exactly the budget across instances when operations are taken in chunks (120 a minute: chunks of 2)', async () => {
+    const token = await mintToken(JWT_SECRET, { sub: 'chunked', roles: ['viewer'] });
+    const q = `{ phone(number: "13900000001") { kind } }`;
+    let admitted = 0;
+    for (let i = 0; i < 120; i++) if (!(await (i % 2 ? two.b : two.a).gql(q, {}, token)).errors) admitted++;
+    expect(admitted).toBe(120);
+    const over = await two.a.gql(q, {}, token);
+    expect(over.errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'operations' });
+    // Concurrent operations of one principal share one chunk request and still stop at the budget.
+    const other = await mintToken(JWT_SECRET, { sub: 'chunked-concurrent', roles: ['viewer'] });
+    const answers = await Promise.all(Array.from({ length: 150 }, (_, i) => (i % 2 ? two.b : two.a).gql(q, {}, other)));
+    expect(answers.filter((a) => !a.errors).length).toBe(120);
+  });
+});
+
 describe('rate limits: exemptions and Redis down', () => {
   it('exempts a role only when configured', async () => {
     const stack = await startStack({ env: { RATE_LIMIT_OPERATIONS_PER_MINUTE: '1', RATE_LIMIT_EXEMPT_ROLES: 'admin' } });

@@ -28,6 +28,7 @@ export class RateLimits {
     private readonly logger: Logger,
   ) {
     this.exempt = new Set(settings.exemptRoles);
+    this.chunkSize = Math.max(1, Math.floor(settings.operationsPerMinute / 60));
     const make = (name: RateLimitName, points: number) => {
       if (points <= 0) return;
       const options = { keyPrefix: `rl:${name}`, points, duration: WINDOW_SECONDS };
@@ -56,9 +57,51 @@ export class RateLimits {
     }
   }
 
+  /**
+   * Operations are taken from the shared budget in chunks of 1/60 of it (10 of the default 600),
+   * spent here one by one: one Redis round trip per chunk, not per operation (about a tenth of a
+   * plain query's CPU otherwise). Nothing is admitted beyond the budget; at most one chunk per
+   * instance and principal goes unused when a window ends or the principal moves to another one.
+   */
+  private readonly chunks = new Map<string, { left: number; until: number }>();
+  private readonly taking = new Map<string, Promise<void>>();
+  private readonly chunkSize: number;
+
   /** Counts one operation of the principal; throws RateLimitedError when its minute's budget is spent. */
-  operation(principal: Principal): Promise<void> {
-    return this.consume('operations', principal, 1);
+  async operation(principal: Principal): Promise<void> {
+    if (this.chunkSize === 1 || !this.limiters.operations || !this.applies(principal)) return this.consume('operations', principal, 1);
+    for (;;) {
+      const held = this.chunks.get(principal.sub);
+      if (held && held.left > 0 && held.until > Date.now()) {
+        held.left--;
+        return;
+      }
+      // One chunk request per principal at a time; the others wait for it and spend from it.
+      let taking = this.taking.get(principal.sub);
+      if (!taking) {
+        taking = this.takeChunk(principal).finally(() => this.taking.delete(principal.sub));
+        this.taking.set(principal.sub, taking);
+      }
+      await taking;
+    }
+  }
+
+  private async takeChunk(principal: Principal): Promise<void> {
+    if (this.chunks.size > 10_000) for (const [k, c] of this.chunks) if (c.until <= Date.now()) this.chunks.delete(k);
+    for (const size of [this.chunkSize, 1]) {
+      try {
+        const res = await this.limiters.operations!.consume(principal.sub, size);
+        this.chunks.set(principal.sub, { left: size, until: Date.now() + res.msBeforeNext });
+        return;
+      } catch (res) {
+        // Less than a chunk left in this window: one at a time.
+        if (res instanceof RateLimiterRes && size > 1) continue;
+        this.refusal('operations', res, 1);
+        // The store is down (operations fail open): one operation admitted uncounted.
+        this.chunks.set(principal.sub, { left: 1, until: Date.now() + 1000 });
+        return;
+      }
+    }
   }
 
   /** Counts `units` billed platform calls; throws RateLimitedError over budget, StoreUnavailableError when they cannot be counted. */
@@ -78,21 +121,26 @@ export class RateLimits {
       await limiter.consume(principal.sub, units);
       this.reportedDown = false;
     } catch (res) {
-      if (res instanceof RateLimiterRes) {
-        const retryAfterSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-        const budget = name === 'operations' ? this.settings.operationsPerMinute : this.settings.billedPerMinute;
-        throw new RateLimitedError(
-          name,
-          retryAfterSeconds,
-          units > budget
-            ? `This needs ${units} ${name === 'operations' ? 'operations' : 'billed platform calls'}, more than the budget of ${budget} per minute`
-            : `Rate limit reached: ${budget} ${name === 'operations' ? 'operations' : 'billed platform calls'} per minute; try again in ${retryAfterSeconds} s`,
-        );
-      }
-      if (!this.reportedDown) this.logger.warn({ limit: name, reason: (res as Error)?.message }, 'rate limiter cannot reach the store');
-      this.reportedDown = true;
-      // Fail closed for what the platform bills, open for everything else.
-      if (name === 'billedCalls') throw new StoreUnavailableError(res);
+      this.refusal(name, res, units);
     }
+  }
+
+  /** Throws what a failed consume means: RateLimitedError over budget, StoreUnavailableError for billed calls it could not count. */
+  private refusal(name: RateLimitName, res: unknown, units: number): void {
+    if (res instanceof RateLimiterRes) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+      const budget = name === 'operations' ? this.settings.operationsPerMinute : this.settings.billedPerMinute;
+      throw new RateLimitedError(
+        name,
+        retryAfterSeconds,
+        units > budget
+          ? `This needs ${units} ${name === 'operations' ? 'operations' : 'billed platform calls'}, more than the budget of ${budget} per minute`
+          : `Rate limit reached: ${budget} ${name === 'operations' ? 'operations' : 'billed platform calls'} per minute; try again in ${retryAfterSeconds} s`,
+      );
+    }
+    if (!this.reportedDown) this.logger.warn({ limit: name, reason: (res as Error)?.message }, 'rate limiter cannot reach the store');
+    this.reportedDown = true;
+    // Fail closed for what the platform bills, open for everything else.
+    if (name === 'billedCalls') throw new StoreUnavailableError(res);
   }
 }
