@@ -105,17 +105,7 @@ function armorRule(
   });
 }
 
-export const CONDITIONAL_SUBSCRIPTION_ROOT = 'A subscription\'s root field cannot carry @skip or @include';
-
-/** Whether a subscription in the document puts @skip/@include on a root selection. */
-export function hasConditionalSubscriptionRoot(document: DocumentNode): boolean {
-  return document.definitions.some(
-    (d) =>
-      d.kind === Kind.OPERATION_DEFINITION &&
-      d.operation === 'subscription' &&
-      d.selectionSet.selections.some((s) => s.directives?.some((dir) => dir.name.value === 'skip' || dir.name.value === 'include')),
-  );
-}
+const CONDITIONAL_SUBSCRIPTION_ROOT = 'A subscription\'s root field cannot carry @skip or @include';
 
 /**
  * Whether graphql-js's single-root-field rule throws on the document instead of reporting an error
@@ -237,13 +227,12 @@ export class OperationGuard {
       const gqlError = err instanceof GraphQLError ? err : new GraphQLError(String((err as Error).message));
       return { errors: [tokenLimitError(gqlError) ?? gqlError] };
     }
-    if (hasConditionalSubscriptionRoot(document)) return { errors: [new GraphQLError(CONDITIONAL_SUBSCRIPTION_ROOT)] };
     let errors: readonly GraphQLError[];
     try {
       errors = validate(this.schema, document, this.wsRules);
-    } catch (err) {
-      // graphql-js's single-field-subscription rule evaluates @skip/@include without variables and can throw.
-      errors = [err instanceof GraphQLError ? err : new GraphQLError(String((err as Error).message))];
+    } catch {
+      // Only the single-root-field rule throws instead of reporting (see subscriptionRuleThrows).
+      return { errors: [new GraphQLError(CONDITIONAL_SUBSCRIPTION_ROOT)] };
     }
     return errors.length > 0 ? { errors: errors.map((e) => (this.options.introspection ? e : withoutSuggestions(e))) } : { document };
   }

@@ -10,6 +10,13 @@ export type RateLimitName = 'operations' | 'billedCalls' | 'authFailures';
 
 const WINDOW_SECONDS = 60;
 
+/** What each limit counts, for its refusal message. */
+const COUNTED: Record<RateLimitName, string> = {
+  operations: 'operations',
+  billedCalls: 'billed platform calls',
+  authFailures: 'requests without a valid token from this address',
+};
+
 /**
  * Per-principal rate limits shared by every instance (rate-limiter-flexible on the store's Redis
  * connection, in process on the memory store): operations per minute, and billed platform calls
@@ -24,7 +31,7 @@ export class RateLimits {
 
   constructor(
     store: Store,
-    private readonly settings: Config['rateLimits'],
+    settings: Config['rateLimits'],
     private readonly logger: Logger,
   ) {
     this.exempt = new Set(settings.exemptRoles);
@@ -44,17 +51,8 @@ export class RateLimits {
    * Counts a request without a valid token from a client address; throws RateLimitedError once the
    * address sent too many (a token guesser, a misconfigured client). Open when the store is down.
    */
-  async authFailure(address: string): Promise<void> {
-    const limiter = this.limiters.authFailures;
-    if (!limiter) return;
-    try {
-      await limiter.consume(address || 'unknown');
-    } catch (res) {
-      if (res instanceof RateLimiterRes) {
-        const retryAfterSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-        throw new RateLimitedError('authFailures', retryAfterSeconds, `Too many requests without a valid token from this address; try again in ${retryAfterSeconds} s`);
-      }
-    }
+  authFailure(address: string): Promise<void> {
+    return this.consume('authFailures', address || 'unknown', 1);
   }
 
   /**
@@ -69,7 +67,8 @@ export class RateLimits {
 
   /** Counts one operation of the principal; throws RateLimitedError when its minute's budget is spent. */
   async operation(principal: Principal): Promise<void> {
-    if (this.chunkSize === 1 || !this.limiters.operations || !this.applies(principal)) return this.consume('operations', principal, 1);
+    if (!this.applies(principal)) return;
+    if (this.chunkSize === 1 || !this.limiters.operations) return this.consume('operations', principal.sub, 1);
     for (;;) {
       const held = this.chunks.get(principal.sub);
       if (held && held.left > 0 && held.until > Date.now()) {
@@ -105,8 +104,8 @@ export class RateLimits {
   }
 
   /** Counts `units` billed platform calls; throws RateLimitedError over budget, StoreUnavailableError when they cannot be counted. */
-  billed(principal: Principal, units: number): Promise<void> {
-    return this.consume('billedCalls', principal, units);
+  async billed(principal: Principal, units: number): Promise<void> {
+    if (this.applies(principal)) await this.consume('billedCalls', principal.sub, units);
   }
 
   /** Whether the principal is counted at all (RATE_LIMIT_EXEMPT_ROLES). */
@@ -114,11 +113,11 @@ export class RateLimits {
     return !principal.roles.some((r) => this.exempt.has(r));
   }
 
-  private async consume(name: RateLimitName, principal: Principal, units: number): Promise<void> {
+  private async consume(name: RateLimitName, key: string, units: number): Promise<void> {
     const limiter = this.limiters[name];
-    if (!limiter || units <= 0 || !this.applies(principal)) return;
+    if (!limiter || units <= 0) return;
     try {
-      await limiter.consume(principal.sub, units);
+      await limiter.consume(key, units);
       this.reportedDown = false;
     } catch (res) {
       this.refusal(name, res, units);
@@ -129,18 +128,18 @@ export class RateLimits {
   private refusal(name: RateLimitName, res: unknown, units: number): void {
     if (res instanceof RateLimiterRes) {
       const retryAfterSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-      const budget = name === 'operations' ? this.settings.operationsPerMinute : this.settings.billedPerMinute;
+      const budget = this.limiters[name]!.points;
       throw new RateLimitedError(
         name,
         retryAfterSeconds,
         units > budget
-          ? `This needs ${units} ${name === 'operations' ? 'operations' : 'billed platform calls'}, more than the budget of ${budget} per minute`
-          : `Rate limit reached: ${budget} ${name === 'operations' ? 'operations' : 'billed platform calls'} per minute; try again in ${retryAfterSeconds} s`,
+          ? `This needs ${units} ${COUNTED[name]}, more than the budget of ${budget} per minute`
+          : `Rate limit reached: ${budget} ${COUNTED[name]} per minute; try again in ${retryAfterSeconds} s`,
       );
     }
     if (!this.reportedDown) this.logger.warn({ limit: name, reason: (res as Error)?.message }, 'rate limiter cannot reach the store');
     this.reportedDown = true;
-    // Fail closed for what the platform bills, open for everything else.
+    // Fail closed for what the platform bills, open for everything else (operations, auth failures).
     if (name === 'billedCalls') throw new StoreUnavailableError(res);
   }
 }
