@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import WebSocket from 'ws';
 import { mintToken } from '../src/auth/jwt';
-import { startSandbox } from '../src/sandbox/server';
+import { startSandbox } from '../sandbox/server';
 import { deleteKeysWithPrefix } from '../src/store/redis';
 import { benchPrefix, gatewayEnv, REDIS_URL } from './support';
 

@@ -20,7 +20,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { mintToken } from '../src/auth/jwt';
-import { startSandbox, type Sandbox } from '../src/sandbox/server';
+import { startSandbox, type Sandbox } from '../sandbox/server';
 import { deleteKeysWithPrefix } from '../src/store/redis';
 import { benchPrefix, compare, gatewayEnv, REDIS_URL, type Figures } from './support';
 

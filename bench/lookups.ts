@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { Agent, request } from 'undici';
 import { mintToken } from '../src/auth/jwt';
-import { PhoneLookupCache } from '../src/datasources/phone-cache';
+import { PhoneLookupCache } from '../src/upstream/phone-cache';
 import { LookupKind } from '../src/schema/lookup';
 import { compare, REDIS_URL, startBenchStack } from './support';
 

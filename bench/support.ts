@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config';
 import { features } from '../src/features';
 import { createLogger } from '../src/logger';
 import { deleteKeysWithPrefix } from '../src/store/redis';
-import { startSandbox, type Sandbox } from '../src/sandbox/server';
+import { startSandbox, type Sandbox } from '../sandbox/server';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -1,9 +1,9 @@
 import type { Principal } from './auth/principal';
 import type { JwtVerifier } from './auth/jwt';
 import type { Config } from './config';
-import type { CallOptions, UpstreamClient, UpstreamResult } from './datasources/http';
-import type { PhoneLookupCache } from './datasources/phone-cache';
-import type { TokenProvider } from './datasources/token';
+import type { CallOptions, UpstreamClient, UpstreamResult } from './upstream/http';
+import type { PhoneLookupCache } from './upstream/phone-cache';
+import type { TokenProvider } from './upstream/token';
 import type { IvrRouting } from './ivr/routing';
 import type { Logger } from './logger';
 import { OperationLimitError } from './errors';

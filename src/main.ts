@@ -5,7 +5,7 @@ import { mintToken } from './auth/jwt';
 import { ConfigError, loadConfig, type Config } from './config';
 import { features } from './features';
 import { createLogger, stdoutDestination } from './logger';
-import { startSandbox, type Sandbox } from './sandbox/server';
+import type { Sandbox } from '../sandbox/server';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -21,6 +21,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, stdoutDestination());
   let sandbox: Sandbox | undefined;
   if (config.sandbox) {
+    // Loaded only here: a deployment with VCALL_BASE_URL never loads the simulator.
+    const { startSandbox } = await import('../sandbox/server.js');
     sandbox = await startSandbox({ agentTraffic: { agents: 20, changesPerSecond: 4 }, ivrTraffic: { callsPerMinute: 12 } });
     const creds = sandbox.credentials;
     config = {

@@ -1,4 +1,4 @@
-import { EXAMPLE_TEMPLATE_ID, sandboxTemplates } from '../src/sandbox/families/sms';
+import { EXAMPLE_TEMPLATE_ID, sandboxTemplates } from '../sandbox/families/sms';
 import { waitForCallbacks } from './fixtures/uploads';
 import { collect, until } from './support/subscriptions';
 import { startStack, type Stack } from './support/stack';

@@ -1,6 +1,6 @@
-import { PhoneLookupCache, type LookupCacheSettings } from '../src/datasources/phone-cache';
+import { PhoneLookupCache, type LookupCacheSettings } from '../src/upstream/phone-cache';
 import { OperationLimitError } from '../src/errors';
-import { UpstreamRejectedError } from '../src/datasources/http';
+import { UpstreamRejectedError } from '../src/upstream/http';
 import { createLogger } from '../src/logger';
 import { LookupKind } from '../src/schema/lookup';
 import { MemoryStore } from '../src/store/memory';

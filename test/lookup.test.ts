@@ -1,6 +1,6 @@
 import codes from '../spec/codes.json';
 import { Carrier, PhoneState, Portability } from '../src/schema/lookup';
-import { sandboxLookupData } from '../src/sandbox/families/lookup';
+import { sandboxLookupData } from '../sandbox/families/lookup';
 import { startStack, type Stack } from './support/stack';
 
 const LOOKUP_ENDPOINTS = ['lookup.location', 'lookup.portability', 'lookup.phonestate', 'lookup.numberidentify', 'lookup.numberidentifyv2'];

@@ -1,6 +1,6 @@
 import type { MultipartResult } from './fixtures/uploads';
 import { mp3Bytes } from './fixtures/uploads';
-import { MARKING_SEED } from '../src/sandbox/families/marking';
+import { MARKING_SEED } from '../sandbox/families/marking';
 import { startStack, type Stack } from './support/stack';
 
 const LIMIT = 64 * 1024;

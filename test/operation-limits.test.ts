@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { parse } from 'graphql';
 import { OperationGuard, PLATFORM_FIELD_COST } from '../src/guards/operation-limits';
-import { buildGatewaySchema } from '../src/schema/build';
+import { buildGatewaySchema } from '../src/build-schema';
 
 const LIMITS = { depth: 8, aliases: 15, tokens: 2000, cost: 5000, upstreamCallsPerOperation: 1200 };
 const mobile = (i: number) => `139${String(i).padStart(8, '0')}`;

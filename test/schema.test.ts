@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { printSchema } from 'graphql';
-import { buildGatewaySchema } from '../src/schema/build';
+import { buildGatewaySchema } from '../src/build-schema';
 
 describe('schema.graphql', () => {
   it('is the SDL the code builds (run "npm run schema" after changing the schema)', async () => {

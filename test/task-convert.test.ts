@@ -1,7 +1,7 @@
-import { fromAnyPlatformTime, fromEpochMs, fromPlatformTime, startOfPlatformDay, toInt, toNumber, toOptionalString, toPlatformTime } from '../src/datasources/convert';
+import { fromAnyPlatformTime, fromEpochMs, fromPlatformTime, startOfPlatformDay, toInt, toNumber, toOptionalString, toPlatformTime } from '../src/upstream/convert';
 import { hangupCause } from '../src/datasources/task';
 
-describe('platform value conversions (src/datasources/convert.ts)', () => {
+describe('platform value conversions (src/upstream/convert.ts)', () => {
   it('reads platform date-times as UTC+08:00, with or without zero padding', () => {
     expect(fromPlatformTime('2021-6-15 10:42:39')!.toISOString()).toBe('2021-06-15T02:42:39.000Z');
     expect(fromPlatformTime('2021-06-15 10:42:39')!.toISOString()).toBe('2021-06-15T02:42:39.000Z');

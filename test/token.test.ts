@@ -4,7 +4,7 @@ import { deleteKeysWithPrefix } from '../src/store/redis';
 import { testRedisUrl } from './support/redis';
 import { JWT_SECRET, stackWithOwnRedis, startStack, type Stack } from './support/stack';
 import { startGatewayProcess, type GatewayProcess } from './support/process';
-import { startSandbox, type Sandbox } from '../src/sandbox/server';
+import { startSandbox, type Sandbox } from '../sandbox/server';
 
 const STATUS = `query($sn: ID!) { task(taskSn: $sn, type: ROBOT) { status } }`;
 const HOUR = 3600_000;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { startSandbox, type Sandbox } from '../src/sandbox/server';
+import { startSandbox, type Sandbox } from '../sandbox/server';
 import { deleteKeysWithPrefix } from '../src/store/redis';
 import { agentEventKey, normalizeAgentEvent, type AgentEventData } from '../src/subscriptions/agent-event';
 import { liveStateOf } from '../src/subscriptions/live-state';

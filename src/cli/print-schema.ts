@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { printSchema } from 'graphql';
-import { buildGatewaySchema } from '../schema/build';
+import { buildGatewaySchema } from '../build-schema';
 
 /** Writes the SDL to schema.graphql at the repository root (npm run schema). */
 async function main() {

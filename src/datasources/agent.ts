@@ -11,7 +11,7 @@ import {
   type AgentUpdateInput,
 } from '../schema/agent';
 import type { CallAgentType } from '../schema/agentcontrol';
-import { isPhoneNumber, toInt, toOptionalString } from './convert';
+import { isPhoneNumber, toInt, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
 import { checkPage } from './group';
 

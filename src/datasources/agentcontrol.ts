@@ -4,7 +4,7 @@ import { BadInputError, ForbiddenError, TimeoutError, UpstreamUnavailableError }
 import { AgentEvent, type AgentRegistration, type ToolbarAck, type ToolbarArgs } from '../schema/agentcontrol';
 import type { AgentEventData } from '../subscriptions/agent-event';
 import type { DeliveredEvent } from '../subscriptions/bus';
-import { toInt } from './convert';
+import { toInt } from '../upstream/convert';
 import { DataSource } from './datasource';
 
 const REQUESTS = new Map(spec.requests.map((r) => [r.request, r]));

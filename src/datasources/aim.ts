@@ -1,6 +1,6 @@
 import { BadInputError } from '../errors';
 import { PhoneVendor, type AimDayCount, type AimStatisticsFilter, type AimSummaryPage, type AimSummaryRecord } from '../schema/aim';
-import { toInt, toOptionalString } from './convert';
+import { toInt, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
 
 const DAY_MS = 86_400_000;

@@ -1,6 +1,6 @@
 import { BadInputError, UpstreamUnavailableError } from '../errors';
 import type { DirectCallBinding, DirectCallBindInput, DirectCallUnbinding, DirectCallUnbindInput, SdkServiceParams } from '../schema/directcall';
-import { isPhoneNumber, toInt, toOptionalString } from './convert';
+import { isPhoneNumber, toInt, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
 
 const REBOUND = '0001';

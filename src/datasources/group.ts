@@ -1,6 +1,6 @@
 import { BadInputError } from '../errors';
 import { RoutingPolicy, SkillGroup, type SkillGroupInput, type SkillGroupPage } from '../schema/group';
-import { toInt, toOptionalString } from './convert';
+import { toInt, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
 
 const MAX_PAGE_SIZE = 1000;

@@ -16,9 +16,9 @@ import {
   type SourceMark,
 } from '../schema/lookup';
 import { PhoneKind } from '../schema/phone';
-import { toInt, toOptionalString } from './convert';
+import { toInt, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
-import type { TtlFor } from './phone-cache';
+import type { TtlFor } from '../upstream/phone-cache';
 
 type MaybePromise<T> = T | Promise<T>;
 

@@ -1,6 +1,6 @@
 import { BadInputError, UpstreamUnavailableError } from '../errors';
 import type { PlaceCallbackInput, PlacedCallback } from '../schema/makecall';
-import { isPhoneNumber, toOptionalString } from './convert';
+import { isPhoneNumber, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
 
 /** Two-way callback (`/api/sip/makecall` on the cc host). */

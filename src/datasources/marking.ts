@@ -9,8 +9,8 @@ import {
   type NumberMarkingStatus,
 } from '../schema/marking';
 import { readUpload, type FileUpload, type ReceivedFile } from '../schema/upload';
-import type { CallOptions } from './http';
-import { isPhoneNumber, toInt, toOptionalString } from './convert';
+import type { CallOptions } from '../upstream/http';
+import { isPhoneNumber, toInt, toOptionalString } from '../upstream/convert';
 import { englishMeaning } from '../spec';
 import { DataSource } from './datasource';
 

@@ -13,7 +13,7 @@ import {
 } from '../schema/sms';
 import type { Paged } from '../schema/page';
 import { TemplateStatus } from '../schema/template';
-import { checkMaxLength, fromAnyPlatformTime, isPhoneNumber, toInt, toOptionalString } from './convert';
+import { checkMaxLength, fromAnyPlatformTime, isPhoneNumber, toInt, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
 import { checkPage } from './group';
 

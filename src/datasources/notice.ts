@@ -9,7 +9,7 @@ import type {
   UploadedVoiceFile,
 } from '../schema/notice';
 import type { ReceivedFile } from '../schema/upload';
-import { isPhoneNumber, toOptionalString } from './convert';
+import { isPhoneNumber, toOptionalString } from '../upstream/convert';
 import { TemplateOperations } from './template';
 
 /** The separators of the platform's contacts string: a value holding one would corrupt the batch. */

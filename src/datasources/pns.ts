@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BadInputError, UpstreamUnavailableError } from '../errors';
 import { CallerDisplay, PrivacyBindingModel, type PrivacyBinding, type PrivacyBindingInput, type PrivacyUnbinding } from '../schema/pns';
-import { checkMaxLength, isPhoneNumber, toOptionalString } from './convert';
+import { checkMaxLength, isPhoneNumber, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
 
 /** "0001" also means success: overwritten (AXB/AXG) or already bound (AX). */

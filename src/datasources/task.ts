@@ -14,7 +14,7 @@ import {
   type TaskState,
   type TaskStatusChange,
 } from '../schema/task';
-import { fromAnyPlatformTime, fromEpochMs, isPhoneNumber, toInt, toOptionalString } from './convert';
+import { fromAnyPlatformTime, fromEpochMs, isPhoneNumber, toInt, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
 import { phoneInfo } from '../schema/lookup';
 

@@ -9,7 +9,7 @@ import {
   type VoiceTemplatePage,
 } from '../schema/template';
 import type { ReceivedFile } from '../schema/upload';
-import { isPhoneNumber, toInt, toOptionalString } from './convert';
+import { isPhoneNumber, toInt, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
 
 const MAX_PAGE_SIZE = 100;

@@ -1,4 +1,4 @@
-import type { CallOptions } from '../datasources/http';
+import type { CallOptions } from '../upstream/http';
 
 /** Toolbar requests that dial out (a call the platform bills); the other toolbar requests are free. */
 const DIALLING_TOOLBAR_REQUESTS = new Set(['makeCall', 'consultCall', 'transferCall']);

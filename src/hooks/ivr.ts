@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GatewayFeature } from '../app';
 import type { Services } from '../context';
-import { toOptionalString } from '../datasources/convert';
+import { toOptionalString } from '../upstream/convert';
 import { canonicalDtmf, canonicalNumber, IvrOutcome, type IvrDecision, type IvrQuery } from '../ivr/rules';
 import { parseBody } from './receiver';
 

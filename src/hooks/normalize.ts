@@ -1,5 +1,5 @@
 import callbacks from '../../spec/callbacks.json';
-import { fromAnyPlatformTime, toInt, toNumber, toOptionalString } from '../datasources/convert';
+import { fromAnyPlatformTime, toInt, toNumber, toOptionalString } from '../upstream/convert';
 import { noticeHangupMeaning } from '../datasources/notice';
 import { hangupCause, toCallRecord, type PlatformRecord } from '../datasources/task';
 import { agentEventKey, normalizeAgentEvent } from '../subscriptions/agent-event';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { checkMaxLength, isPhoneNumber } from '../datasources/convert';
+import { checkMaxLength, isPhoneNumber } from '../upstream/convert';
 import { BadInputError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
 import type { Store } from '../store/store';

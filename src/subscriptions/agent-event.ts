@@ -1,4 +1,4 @@
-import { fromEpochMs, toNumber } from '../datasources/convert';
+import { fromEpochMs, toNumber } from '../upstream/convert';
 
 /**
  * One agent-toolbar event (the "agent control event receipt" callback, kind `agentEvent`) in the

@@ -1,4 +1,4 @@
-import { fromEpochMs, toInt } from '../datasources/convert';
+import { fromEpochMs, toInt } from '../upstream/convert';
 import { CallDirection } from '../schema/agentcontrol';
 import { ActivityCount, GroupFigures, LiveAgent, QueueState, Wallboard, WallboardUpdate } from '../schema/wallboard';
 import type { LiveChange, LiveSnapshot } from '../store/store';

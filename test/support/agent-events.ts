@@ -1,6 +1,6 @@
 import type { Gateway } from '../../src/app';
 import { isAgentEventBody, normalizeAgentEvent } from '../../src/subscriptions/agent-event';
-import type { Sandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../sandbox/server';
 
 /**
  * Points the sandbox's pushes at the first gateway's real webhook receiver (the others get the

@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import type { LoggedRequest } from '../../src/sandbox/server';
+import type { LoggedRequest } from '../../sandbox/server';
 
 /** Talks to the sandbox's test endpoints over HTTP, as a test harness outside the process would. */
 export class SandboxApi {

@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { features as defaultFeatures } from '../../src/features';
 import { createLogger } from '../../src/logger';
 import { deleteKeysWithPrefix } from '../../src/store/redis';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server';
+import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { startOwnRedis, testRedisUrl, type OwnRedis } from './redis';
 import { SandboxApi } from './sandbox';
 

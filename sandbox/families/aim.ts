@@ -1,4 +1,4 @@
-import codes from '../../../spec/codes.json';
+import codes from '../../spec/codes.json';
 import { cstDay } from '../clock';
 import type { SandboxContext } from '../server';
 

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type AuthChecker } from 'type-graphql';
-import { hasAnyRole, type Role } from '../auth/principal';
-import type { GatewayContext } from '../context';
-import { resolvers } from '../resolvers';
-import { DateTimeScalar } from './scalars';
+import { hasAnyRole, type Role } from './auth/principal';
+import type { GatewayContext } from './context';
+import { resolvers } from './resolvers';
+import { DateTimeScalar } from './schema/scalars';
 
 /** One auth checker for every @Authorized field: the principal needs one of the roles (or a higher one). */
 export const authChecker: AuthChecker<GatewayContext, Role> = ({ context }, roles) => hasAnyRole(context.principal, roles);

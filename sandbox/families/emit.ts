@@ -1,4 +1,4 @@
-import callbacks from '../../../spec/callbacks.json';
+import callbacks from '../../spec/callbacks.json';
 import type { CallbackEncoding } from '../callbacks';
 import type { SandboxContext } from '../server';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { toPlatformTime } from '../../datasources/convert';
+import { platformTime } from '../clock';
 import { PlatformFault } from '../envelope';
 import type { SandboxContext, SandboxRequest } from '../server';
 import { campaignPlatform, simulatedOutcome } from './task';
@@ -76,10 +76,10 @@ export function registerNotice(ctx: SandboxContext): void {
         called: contact.phone,
         caller: task.caller,
         callUUID: task.callIds[i],
-        startTime: toPlatformTime(new Date(start)),
-        endCallTime: toPlatformTime(new Date(end)),
-        startRingTime: toPlatformTime(new Date(start + 1000)),
-        answerTime: answered ? toPlatformTime(new Date(start + 6000)) : '',
+        startTime: platformTime(start),
+        endCallTime: platformTime(end),
+        startRingTime: platformTime(start + 1000),
+        answerTime: answered ? platformTime(start + 6000) : '',
         duration: String(talkMs),
         hangup_cause: answered ? 'NORMAL_CLEARING' : CAUSE_BY_DIGIT[digit],
         callerIdNumber: task.caller,

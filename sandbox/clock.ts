@@ -20,3 +20,13 @@ const CST_OFFSET_MS = 8 * 3600_000;
 export function cstDay(ms: number): string {
   return new Date(ms + CST_OFFSET_MS).toISOString().slice(0, 10).replace(/-/g, '');
 }
+
+/** Epoch ms → the platform's "2021-6-15 10:42:39" in UTC+08:00: month and day unpadded, as the original's examples write it. */
+export function platformTime(ms: number): string {
+  const cst = new Date(ms + CST_OFFSET_MS);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${cst.getUTCFullYear()}-${cst.getUTCMonth() + 1}-${cst.getUTCDate()} ` +
+    `${two(cst.getUTCHours())}:${two(cst.getUTCMinutes())}:${two(cst.getUTCSeconds())}`
+  );
+}

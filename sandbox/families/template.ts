@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { toPlatformTime } from '../../datasources/convert';
-import { cstDay } from '../clock';
+import { cstDay, platformTime } from '../clock';
 import { PlatformFault } from '../envelope';
 import type { SandboxContext, SandboxRequest } from '../server';
 import { scheduler } from './simulate';
@@ -92,7 +91,7 @@ export function registerTemplateHost(ctx: SandboxContext, options: TemplateHostO
   const review = (t: SandboxTemplate, status: number, desc: string) => {
     t.status = status;
     t.descr = desc;
-    options.pushReview(t, toPlatformTime(new Date(ctx.clock.now())));
+    options.pushReview(t, platformTime(ctx.clock.now()));
   };
   const created = (t: SandboxTemplate) => {
     options.store().set(t.templateSn, t);

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import codes from '../../../spec/codes.json';
-import { toPlatformTime } from '../../datasources/convert';
+import { platformTime } from '../clock';
+import codes from '../../spec/codes.json';
 import { PlatformFault } from '../envelope';
 import type { SandboxContext } from '../server';
 import type { SandboxTemplate } from './template';
@@ -156,7 +156,7 @@ export function registerTask(ctx: SandboxContext): void {
   });
 
   const pushStatus = (task: SandboxTask, status: number, desc: string) =>
-    ctx.callbacks.push('taskStatus', { event: 'taskStatus', taskSn: task.taskSn, status, desc, changeTime: toPlatformTime(new Date(ctx.clock.now())) });
+    ctx.callbacks.push('taskStatus', { event: 'taskStatus', taskSn: task.taskSn, status, desc, changeTime: platformTime(ctx.clock.now()) });
 
   /** Places the next call of a running task: one log record and one CallEnd push. */
   const dialNext = (task: SandboxTask) => {
@@ -185,10 +185,10 @@ export function registerTask(ctx: SandboxContext): void {
       called: contact.phone,
     };
     const times = {
-      startTime: toPlatformTime(new Date(start)),
-      ringingTime: toPlatformTime(new Date(start + 1000)),
-      answerTime: answered ? toPlatformTime(new Date(start + 8000)) : '',
-      endTime: toPlatformTime(new Date(end)),
+      startTime: platformTime(start),
+      ringingTime: platformTime(start + 1000),
+      answerTime: answered ? platformTime(start + 8000) : '',
+      endTime: platformTime(end),
       duration: talkMs,
     };
     const output = answered ? { ...(contact.params ?? {}), reached: 'yes' } : {};

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import spec from '../../../spec/agent-control.json';
+import spec from '../../spec/agent-control.json';
 import { registerAgentTraffic } from '../agent-sim-traffic';
 import { agentPlatform, pushEvents, type AgentPlatform, type PushStep, type SimAgent } from '../agent-sim';
 import { PlatformFault } from '../envelope';

@@ -1,4 +1,4 @@
-import codes from '../../../spec/codes.json';
+import codes from '../../spec/codes.json';
 import { PlatformFault } from '../envelope';
 import type { SandboxContext } from '../server';
 import { PUSH_DELAY_MS, scheduler, simulatedCall } from './simulate';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import codes from '../../../spec/codes.json';
-import { toPlatformTime } from '../../datasources/convert';
+import { platformTime } from '../clock';
+import codes from '../../spec/codes.json';
 import { PlatformFault } from '../envelope';
 import type { SandboxContext } from '../server';
 import { PUSH_DELAY_MS, scheduler } from './simulate';
@@ -31,7 +31,7 @@ export function registerMakecall(ctx: SandboxContext, delayMs = PUSH_DELAY_MS): 
     const started = ctx.clock.now();
     later(delayMs, () => {
       const { answered, digit } = simulatedOutcome(called);
-      const at = (offsetMs: number) => toPlatformTime(new Date(started + offsetMs));
+      const at = (offsetMs: number) => platformTime(started + offsetMs);
       const talkMs = answered ? 10_000 + digit * 1000 : 0;
       const cause = answered ? NORMAL : NO_ANSWER;
       ctx.callbacks.push(
