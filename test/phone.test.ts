@@ -16,6 +16,13 @@ describe('parsePhone', () => {
     ['+86 10 6234 5678', '01062345678', PhoneKind.FIXED_LINE],
     ['0086-755-83765432', '075583765432', PhoneKind.FIXED_LINE],
     ['0571-8765432', '05718765432', PhoneKind.FIXED_LINE],
+    ['400-123-4567', '4001234567', PhoneKind.SERVICE],
+    ['800 810 8888', '8008108888', PhoneKind.SERVICE],
+    ['95555', '95555', PhoneKind.SERVICE],
+    ['95001', '95001', PhoneKind.SERVICE],
+    ['96877777', '96877777', PhoneKind.SERVICE],
+    ['10086', '10086', PhoneKind.SERVICE],
+    ['12345', '12345', PhoneKind.SERVICE],
   ])('%s → %s', (input, number, kind) => {
     expect(parsePhone(input)).toMatchObject({ number, kind });
   });
@@ -38,7 +45,11 @@ describe('parsePhone', () => {
     '0755-123456', // too short
     '13812345678a',
     '+86+13812345678',
-    '400-123-4567',
+    '400-123-456', // 400 numbers have 10 digits
+    '9555', // 95 numbers have 5 to 8 digits
+    '955551234567',
+    '+86 95555', // service numbers are national only
+    '11086',
   ])('rejects %j', (input) => {
     expect(parsePhone(input)).toBeUndefined();
   });
@@ -66,11 +77,11 @@ describe('Phone scalar over GraphQL', () => {
 
   it('refuses an invalid variable with BAD_USER_INPUT naming the value, before any platform call', async () => {
     const since = await stack.api.lastSeq();
-    const res = await stack.gql(`query($n: Phone!) { phone(number: $n) { location { province } state marks { type } } }`, { n: '12345' });
+    const res = await stack.gql(`query($n: Phone!) { phone(number: $n) { location { province } state marks { type } } }`, { n: '1234' });
     expect(res.data).toBeUndefined();
     expect(res.errors).toHaveLength(1);
     expect(res.errors![0].extensions?.code).toBe('BAD_USER_INPUT');
-    expect(res.errors![0].message).toContain('"12345"');
+    expect(res.errors![0].message).toContain('"1234"');
     expect(await lookupCalls(since)).toEqual([]);
   });
 

@@ -99,6 +99,7 @@ export class LookupDataSource extends DataSource {
 
   /** Location and carriers; fixed lines get their area code from the number (the platform lookup is for mobiles). */
   location(info: PhoneInfo): MaybePromise<PhoneLocation | null> {
+    if (info.kind === PhoneKind.SERVICE) return null;
     if (info.kind !== PhoneKind.MOBILE) return { areaCode: info.areaCode };
     return this.load(LookupKind.LOCATION, info.number) as MaybePromise<PhoneLocation>;
   }

@@ -3,10 +3,11 @@ import { parsePhone, PhoneKind, PhoneScalar } from './phone';
 
 registerEnumType(PhoneKind, {
   name: 'PhoneKind',
-  description: 'Mobile or fixed-line number',
+  description: 'Mobile, fixed-line or service number',
   valuesConfig: {
     MOBILE: { description: '11-digit mobile number' },
     FIXED_LINE: { description: 'Fixed line: 0 + area code + local number' },
+    SERVICE: { description: 'Service number: 400/800, 95xxx/96xxx, 10xxx/12xxx (no location, portability or state)' },
   },
 });
 

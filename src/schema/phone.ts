@@ -5,6 +5,7 @@ import { BadInputError } from '../errors';
 export enum PhoneKind {
   MOBILE = 'mobile',
   FIXED_LINE = 'fixed',
+  SERVICE = 'service',
 }
 
 /** A validated, normalised Chinese number: 11-digit mobile, or fixed line with its trunk 0 and area code. */
@@ -20,6 +21,11 @@ const MOBILE = /^1[3-9]\d{9}$/;
 /** 3-digit area codes (010, 02x) take 8-digit locals; 4-digit ones (03xx–09xx) 7 or 8; locals never start with 0 or 1. */
 const FIXED_SHORT_AREA = /^(0(?:10|2\d))([2-9]\d{7})$/;
 const FIXED_LONG_AREA = /^(0[3-9]\d{2})([2-9]\d{6,7})$/;
+/**
+ * Service numbers companies call from and display: 400/800 (10 digits), 95xxx/96xxx (5–8 digits),
+ * carrier and government short numbers 10xxx/12xxx (5 digits).
+ */
+const SERVICE = /^(?:[48]00\d{7}|9[56]\d{3,6}|1[02]\d{3})$/;
 /** Separators people type inside a number. */
 const SEPARATORS = /[\s\-–—.()（）]/g;
 
@@ -31,7 +37,7 @@ export function withoutSeparators(input: string): string {
 /**
  * Parses a number as people write it: spaces, dashes, dots and brackets are dropped, a +86 / 0086 /
  * 86 country code is removed (re-adding the trunk 0 a fixed line loses after +86). Returns undefined
- * when the result is not a Chinese mobile or fixed-line number.
+ * when the result is not a Chinese mobile, fixed-line or service number.
  */
 export function parsePhone(input: string): ParsedPhone | undefined {
   let digits = withoutSeparators(input);
@@ -47,6 +53,7 @@ export function parsePhone(input: string): ParsedPhone | undefined {
   }
   if (!/^\d+$/.test(digits)) return undefined;
   if (MOBILE.test(digits)) return { number: digits, kind: PhoneKind.MOBILE };
+  if (!international && SERVICE.test(digits)) return { number: digits, kind: PhoneKind.SERVICE };
   if (international && !digits.startsWith('0')) digits = `0${digits}`;
   const fixed = FIXED_SHORT_AREA.exec(digits) ?? FIXED_LONG_AREA.exec(digits);
   if (fixed) return { number: digits, kind: PhoneKind.FIXED_LINE, areaCode: fixed[1] };
@@ -57,19 +64,19 @@ export function parsePhone(input: string): ParsedPhone | undefined {
 export function requirePhone(input: unknown, field = 'phone'): ParsedPhone {
   if (typeof input !== 'string') throw new BadInputError(field, `must be a string, got ${JSON.stringify(input)}`);
   const parsed = parsePhone(input);
-  if (!parsed) throw new BadInputError(field, `"${input}" is not a Chinese mobile or fixed-line number`);
+  if (!parsed) throw new BadInputError(field, `"${input}" is not a Chinese mobile, fixed-line or service number`);
   return parsed;
 }
 
 /**
- * `Phone`: a Chinese mobile or fixed-line number. Input may carry spaces, dashes and a +86 / 0086
+ * `Phone`: a Chinese mobile, fixed-line or service number. Input may carry spaces, dashes and a +86 / 0086
  * country code; the value the resolvers get (and the output) is the normalised national form:
  * "13812345678", "01062345678", "075583765432".
  */
 export const PhoneScalar = new GraphQLScalarType<string, string>({
   name: 'Phone',
   description:
-    'A Chinese mobile (11 digits, 13x–19x) or fixed-line number (0 + area code + local number). ' +
+    'A Chinese mobile (11 digits, 13x–19x), fixed-line (0 + area code + local number) or service number (400/800, 95xxx/96xxx, 10xxx/12xxx). ' +
     'Input may contain spaces, dashes and a +86 / 0086 prefix; output is the normalised national form, e.g. "13812345678" or "01062345678".',
   serialize(value) {
     if (typeof value !== 'string') throw new TypeError(`Phone cannot represent ${JSON.stringify(value)}`);
