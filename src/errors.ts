@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError, AuthenticationError, AuthorizationError } from 'type-graphql';
+import { errorMeaning } from './spec';
 import { StoreUnavailableError } from './store/store';
 
 /** The codes a client can see in `extensions.code`. */
@@ -63,10 +64,10 @@ export class UpstreamError extends GatewayError {
     readonly upstreamCode: string,
     readonly upstreamMessage: string,
     readonly httpStatus: number,
-    /** English meaning from the spec's error table, when the code is documented. */
-    readonly meaning?: string,
+    /** What the client reads: the English meaning of the code (spec.ts errorMeaning), one sentence. */
+    readonly meaning: string = errorMeaning(endpoint, upstreamCode, upstreamMessage),
   ) {
-    super(meaning ? `${meaning} (platform code ${upstreamCode})` : `Platform error ${upstreamCode}: ${upstreamMessage}`);
+    super(meaning);
   }
   override extensions() {
     return { endpoint: this.endpoint, upstreamCode: this.upstreamCode, upstreamMessage: this.upstreamMessage };

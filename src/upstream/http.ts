@@ -14,7 +14,7 @@ import { Agent, FormData, type Dispatcher } from 'undici';
 import type { HostName, UpstreamHosts } from '../config';
 import { BadInputError, UpstreamError, UpstreamUnavailableError } from '../errors';
 import type { Logger } from '../logger';
-import { endpoint as endpointSpec, errorMeaning, type EndpointSpec } from '../spec';
+import { endpoint as endpointSpec, type EndpointSpec } from '../spec';
 
 /** A file sent in a multipart body. */
 export interface UpstreamFile {
@@ -221,7 +221,7 @@ export class UpstreamClient {
       result = await this.send(spec, options, token, observe);
     }
     if (!isSuccess(result.envelope.code, options.alsoSuccess)) {
-      throw new UpstreamError(spec.id, result.code, result.msg, result.httpStatus, errorMeaning(spec.id, result.code));
+      throw new UpstreamError(spec.id, result.code, result.msg, result.httpStatus);
     }
     return { data: result.envelope.data as T, code: result.code, msg: result.msg, envelope: result.envelope };
   }
