@@ -17,9 +17,9 @@ export function assertBuilt(): void {
 }
 
 /** Runs the compiled gateway as its own process, as production does. Resolves once it listens. */
-export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
+export async function startGatewayProcess(env: Record<string, string>, main = MAIN_JS): Promise<GatewayProcess> {
   assertBuilt();
-  const child = spawn(process.execPath, [MAIN_JS], {
+  const child = spawn(process.execPath, [main], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -49,9 +49,9 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
 }
 
 /** Runs the compiled gateway expecting it to refuse to start; resolves with its exit code and output. */
-export async function runToExit(env: Record<string, string>, timeoutMs = 15_000): Promise<{ code: number | null; output: string }> {
+export async function runToExit(env: Record<string, string>, timeoutMs = 15_000, main = MAIN_JS): Promise<{ code: number | null; output: string }> {
   assertBuilt();
-  const child = spawn(process.execPath, [MAIN_JS], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
