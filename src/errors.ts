@@ -3,21 +3,23 @@ import { ArgumentValidationError, AuthenticationError, AuthorizationError } from
 import { errorMeaning } from './spec';
 import { StoreUnavailableError } from './store/store';
 
-/** The codes a client can see in `extensions.code`. */
-export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'UPSTREAM_ERROR'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'UNAVAILABLE'
-  | 'TIMEOUT'
-  | 'SLOW_SUBSCRIBER'
-  | 'OPERATION_LIMIT'
-  | 'RATE_LIMITED'
-  | 'BAD_REQUEST'
-  | 'INTERNAL';
+/** The codes a client can see in `extensions.code` (besides Apollo's own GRAPHQL_* refusals); the README lists each. */
+export const ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'UPSTREAM_ERROR',
+  'UPSTREAM_UNAVAILABLE',
+  'UNAVAILABLE',
+  'TIMEOUT',
+  'SLOW_SUBSCRIBER',
+  'OPERATION_LIMIT',
+  'RATE_LIMITED',
+  'BAD_REQUEST',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Base of every error the gateway raises on purpose; anything else is reported as INTERNAL. */
 export abstract class GatewayError extends Error {

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ERROR_CODES } from '../src/errors';
 import { ENDPOINTS, errorMeaning } from '../src/spec';
 
 describe('platform error messages (what a client reads in `message`)', () => {
@@ -30,5 +33,12 @@ describe('platform error messages (what a client reads in `message`)', () => {
         expect(message).not.toMatch(/data null|msg carries|msg gives|\(sic|from the example|[\u4e00-\u9fff]|\(msg/);
       }
     }
+  });
+});
+
+describe('error codes', () => {
+  it('the README lists every code a client can see', () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    for (const code of ERROR_CODES) expect({ code, listed: readme.includes(`| \`${code}\` |`) }).toEqual({ code, listed: true });
   });
 });

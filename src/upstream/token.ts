@@ -81,11 +81,6 @@ export class TokenProvider implements TokenSource {
     this.lockKey = `${this.key}:lock`;
   }
 
-  /** True while the token could not be shared through the store (reported by /readyz). */
-  get degraded(): boolean {
-    return this.storeDown;
-  }
-
   async get(): Promise<string> {
     let token = this.current;
     if (!token || this.remaining(token) <= SAFETY_MARGIN_MS) token = await this.refresh(token?.token);
