@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Writes spec/endpoint-ids.ts from spec/endpoints.json (npm run generate): the platform's endpoint ids as
+// a union type, so ctx.call('…') in the gateway and ctx.route('…') in the sandbox are checked by the compiler.
+'use strict';
+const { readFileSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const spec = join(__dirname, '..', 'spec');
+
+function source() {
+  const ids = JSON.parse(readFileSync(join(spec, 'endpoints.json'), 'utf8')).map((e) => e.id);
+  return [
+    '// Generated from spec/endpoints.json by scripts/generate-endpoint-ids.js (npm run generate): do not edit.',
+    '',
+    '/** Every platform endpoint id of spec/endpoints.json. */',
+    'export const ENDPOINT_IDS = [',
+    ...ids.map((id) => `  '${id}',`),
+    '] as const;',
+    '',
+    '/** A platform endpoint id: a typo fails at compile time. */',
+    'export type EndpointId = (typeof ENDPOINT_IDS)[number];',
+    '',
+  ].join('\n');
+}
+
+module.exports = { source };
+
+if (require.main === module) {
+  writeFileSync(join(spec, 'endpoint-ids.ts'), source());
+  process.stdout.write('wrote spec/endpoint-ids.ts\n');
+}
