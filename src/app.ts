@@ -29,6 +29,7 @@ import { coalescingWebSocketServer } from './subscriptions/coalescing-socket';
 import { sharedSubscribe } from './subscriptions/shared-execution';
 import { SharedFrames } from './subscriptions/shared-frames';
 import { StreamEventBus } from './subscriptions/stream-bus';
+import { EVENT_KIND_VALUES } from './events/kinds';
 import { corsMiddleware } from './guards/cors';
 import { authenticateFirst, bodyErrors, principalOf } from './guards/http';
 import { OperationGuard } from './guards/operation-limits';
@@ -99,7 +100,7 @@ function createServices(config: Config, logger: Logger): Services {
   upstream.useTokens('open', tokens.cc);
   upstream.useTokens('notice', tokens.notice);
   const jwt = new JwtVerifier({ secret: config.jwtSecret, jwksUrl: config.jwksUrl, maxLifetimeMs: config.authMaxTokenLifetimeMs });
-  const events = new StreamEventBus(store, logger, { maxLenPerKind: config.eventsMaxLenPerKind, dedupeTtlMs: config.eventsDedupeTtlMs });
+  const events = new StreamEventBus(store, logger, { kinds: EVENT_KIND_VALUES, maxLenPerKind: config.eventsMaxLenPerKind, dedupeTtlMs: config.eventsDedupeTtlMs });
   const lookups = new PhoneLookupCache(store, logger, lookupCacheSettings(config));
   const ivr = new IvrRouting(store, logger, config.ivrRulesRefreshMs);
   const rateLimits = new RateLimits(store, config.rateLimits, logger);

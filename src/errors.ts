@@ -151,7 +151,10 @@ export class BadRequestError extends GatewayError {
 
 /** Maps any error thrown in a resolver to what a client may see: code, message, safe extensions. */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  let original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  // A scalar's error in a variable is wrapped twice by graphql-js (`Variable "$x" got invalid value …`
+  // around `Expected type "Phone". …`): the gateway's own error is the innermost one.
+  while (original instanceof GraphQLError && original.originalError) original = original.originalError;
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
   if (original instanceof GatewayError) {
     return { ...base, message: original.message, extensions: { code: original.code, ...original.extensions() } };

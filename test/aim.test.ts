@@ -1,7 +1,8 @@
+import { aimRecord } from '../src/datasources/aim';
 import { startStack, type Stack } from './support/stack';
 
 const PAGE = `query($filter: AimStatisticsFilter!, $page: Int, $size: Int) { aimSummary(filter: $filter, page: $page, pageSize: $size) {
-  page pageSize pages total items { day companyName templateName placementName placementId vendor parsedCount clickUv clickPv exposeUv exposePv } } }`;
+  page pageSize pages total items { day companyName templateName placementName placementId vendor platformVendor parsedCount clickUv clickPv exposeUv exposePv } } }`;
 const DAYS = `query($filter: AimStatisticsFilter!) { aimDailyParses(filter: $filter) { day parsedCount } }`;
 
 describe('AIM statistics (open host)', () => {
@@ -38,6 +39,7 @@ describe('AIM statistics (open host)', () => {
       placementName: '测试xx银行',
       placementId: '1237',
       vendor: 'XIAOMI',
+      platformVendor: null,
       parsedCount: 260,
       clickUv: 26,
       clickPv: 27,
@@ -57,6 +59,21 @@ describe('AIM statistics (open host)', () => {
     const [call] = await stack.api.requests('aim.summary.daylist', since);
     expect(call).toMatchObject({ host: 'open', method: 'GET', path: '/stat/open/aim/statistics/summary/day/list', tokenIn: 'query' });
     expect(call.query).toEqual({ token: expect.any(String), startTime: '1653840000000', endTime: '1654012799000' });
+  });
+
+  it('keeps a vendor the spec does not list readable instead of failing the page', () => {
+    expect(aimRecord({ parsingDate: '20220531', firm: 'honor', pullSuccessNum: 3 })).toMatchObject({ day: '2022-05-31', vendor: undefined, platformVendor: 'honor', parsedCount: 3 });
+    expect(aimRecord({ parsingDate: '20220531', firm: 'vivo' })).toMatchObject({ vendor: 'vivo', platformVendor: undefined });
+    expect(aimRecord({ parsingDate: '20220531' })).toMatchObject({ vendor: undefined, platformVendor: undefined });
+  });
+
+  it('answers null for a failing root field while the other still answers', async () => {
+    const res = await stack.gql(`query($ok: AimStatisticsFilter!, $bad: AimStatisticsFilter!) { bad: aimDailyParses(filter: $bad) { day } ok: aimDailyParses(filter: $ok) { day } }`, {
+      ok: { from: '2022-05-30', to: '2022-05-30' },
+      bad: { from: '2022-05-31', to: '2022-05-30' },
+    });
+    expect(res.errors![0]).toMatchObject({ path: ['bad'], extensions: { code: 'BAD_USER_INPUT', field: 'to' } });
+    expect(res.data).toEqual({ bad: null, ok: [{ day: '2022-05-30' }] });
   });
 
   it('refuses a range that ends before it starts, and a bad day, before any platform call', async () => {

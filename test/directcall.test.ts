@@ -20,7 +20,7 @@ describe('direct call (sdk/dc on the open host)', () => {
   it('binds with a JSON body on the open host and answers the SIP/WebSocket registration as typed fields', async () => {
     const since = await stack.api.lastSeq();
     const res = await stack.gql(BIND, {
-      input: { telA: '13800000001', telB: '13900000001', orderId: '1235', displayNumber: '95001', expiresInSeconds: 72000, userData: 'u1', source: 'app', areaCode: 10, terminalInfo: TERMINAL },
+      input: { telA: '13800000001', telB: '13900000001', orderId: '1235', displayNumber: '95001', expiresInSeconds: 72000, userData: 'u1', source: 'app', areaCode: '010', terminalInfo: TERMINAL },
     });
     expect(res.errors).toBeUndefined();
     expect(res.data!.bindDirectCall).toEqual({
@@ -45,7 +45,7 @@ describe('direct call (sdk/dc on the open host)', () => {
       expiration: 72000,
       userData: 'u1',
       source: 'app',
-      areaCode: 10,
+      areaCode: 10, // spec: areaCode is an Integer; "010" → 10
       terminalInfo: TERMINAL,
     });
     const again = await stack.gql(BIND, { input: { telA: '13800000001', telB: '13900000009', orderId: '1235' } });
@@ -71,11 +71,39 @@ describe('direct call (sdk/dc on the open host)', () => {
     expect(gone.errors![0].extensions).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamCode: '4003' });
   });
 
+  it('numbers reach the platform in national form; an area code written "0755" reaches it as the Integer the spec types it (755)', async () => {
+    const since = await stack.api.lastSeq();
+    const res = await stack.gql(BIND, { input: { telA: '+86 138-0000-0031', telB: '0086 139 0000 0031', orderId: '31', displayNumber: '+86 755 8376 5432', areaCode: '0755' } });
+    expect(res.errors).toBeUndefined();
+    const [call] = await stack.api.requests('directcall.bind', since);
+    expect(call.body).toEqual({ token: expect.any(String), telA: '13800000031', telB: '13900000031', orderId: '31', callnum: '075583765432', areaCode: 755 });
+    const un = await stack.gql(UNBIND, { input: { telA: '+86 138 0000 0031', orderId: '31' } });
+    expect(un.data!.unbindDirectCall).toEqual({ telA: '13800000031', orderId: '31', delaySeconds: 0 });
+    const [unbind] = await stack.api.requests('directcall.unbind', since);
+    expect(unbind.body).toEqual({ token: expect.any(String), telA: '13800000031', orderId: '31' });
+  });
+
   it.each([
+    ['telA', BIND, { telA: '1380000000', telB: '13900000004', orderId: '1' }],
     ['telB', BIND, { telA: '13800000004', telB: 'b', orderId: '1' }],
+    ['displayNumber', BIND, { telA: '13800000004', telB: '13900000004', orderId: '1', displayNumber: '+44 20 7946 0958' }],
+    ['telA', UNBIND, { telA: '12', orderId: '1' }],
+  ])('refuses a %s that is not a phone number with BAD_USER_INPUT naming it, before any platform call', async (field, query, input) => {
+    const since = await stack.api.lastSeq();
+    const res = await stack.gql(query, { input });
+    expect(res.data).toBeUndefined();
+    expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(res.errors![0].message).toContain(JSON.stringify((input as Record<string, string>)[field]));
+    expect(await stack.api.requests('directcall.bind', since)).toHaveLength(0);
+    expect(await stack.api.requests('directcall.unbind', since)).toHaveLength(0);
+  });
+
+  it.each([
     ['orderId', BIND, { telA: '13800000004', telB: '13900000004', orderId: ' ' }],
     ['terminalInfo', BIND, { telA: '13800000004', telB: '13900000004', orderId: '1', terminalInfo: '{not json' }],
     ['expiresInSeconds', BIND, { telA: '13800000004', telB: '13900000004', orderId: '1', expiresInSeconds: -5 }],
+    ['areaCode', BIND, { telA: '13800000004', telB: '13900000004', orderId: '1', areaCode: '07-55' }],
+    ['areaCode', BIND, { telA: '13800000004', telB: '13900000004', orderId: '1', areaCode: '000' }],
     ['delaySeconds', UNBIND, { telA: '13800000004', orderId: '1', delaySeconds: -1 }],
   ])('refuses a bad %s before any platform call', async (field, query, input) => {
     const since = await stack.api.lastSeq();
@@ -86,8 +114,8 @@ describe('direct call (sdk/dc on the open host)', () => {
   });
 
   it('a call of a binding ends with a direct-call PnsCallEnd push (no bindId) that arrives through directCallEnded', async () => {
-    const ENDED = `subscription($n: String) { directCallEnded(callingNumber: $n) {
-      __typename kind callId type callingType source hungUpBy callingNumber calledNumber answeredAt durationSeconds userData recordingUrl hangup { code name } } }`;
+    const ENDED = `subscription($n: Phone) { directCallEnded(callingNumber: $n) {
+      __typename kind platformKind callId type callingType source hungUpBy platformHungUpBy callingNumber calledNumber answeredAt durationSeconds userData recordingUrl hangup { code name } } }`;
     await stack.gql(BIND, { input: { telA: '13800000021', telB: '13900000024', orderId: '21', userData: 'parcel-21' } });
     const fromA = await collect(stack.ws(), ENDED, { n: '13800000021' });
     const fromB = await collect(stack.ws(), ENDED, { n: '13900000024' });
@@ -105,12 +133,14 @@ describe('direct call (sdk/dc on the open host)', () => {
     const [ea] = await fromA.waitFor(1);
     expect(ea).toMatchObject({
       __typename: 'DirectCallEndedEvent',
-      kind: 'DirectCallEnd',
+      kind: 'DIRECT_CALL_END',
+      platformKind: 'DirectCallEnd',
       callId: a.callId,
-      type: 'telA',
-      callingType: 'telA',
+      type: 'TEL_A',
+      callingType: 'TEL_A',
       source: 'sdk',
-      hungUpBy: 'telA',
+      hungUpBy: 'TEL_A',
+      platformHungUpBy: 'telA',
       calledNumber: '13900000024',
       durationSeconds: 14,
       userData: 'parcel-21',
@@ -118,7 +148,7 @@ describe('direct call (sdk/dc on the open host)', () => {
       hangup: { code: 0, name: 'Normal end' },
     });
     const [eb] = await fromB.waitFor(1);
-    expect(eb).toMatchObject({ callId: b.callId, type: 'telB', callingType: 'telB', source: '手机直拨', callingNumber: '13900000024', calledNumber: '13800000021', durationSeconds: 11, hungUpBy: 'telA' });
+    expect(eb).toMatchObject({ callId: b.callId, type: 'TEL_B', callingType: 'TEL_B', source: '手机直拨', callingNumber: '13900000024', calledNumber: '13800000021', durationSeconds: 11, hungUpBy: 'TEL_A' });
     fromA.stop();
     fromB.stop();
     await expect(stack.api.post('/directcall/call', { telA: '13800000021', orderId: '99' })).rejects.toThrow(/no binding/);

@@ -3,7 +3,7 @@ import { waitForCallbacks } from './fixtures/uploads';
 import { collect, until } from './support/subscriptions';
 import { startStack, type Stack } from './support/stack';
 
-const SEND = `mutation($t: String!, $m: [OutgoingMessageInput!]!) { sendFlashSms(templateId: $t, messages: $m) {
+const SEND = `mutation($t: ID!, $m: [OutgoingMessageInput!]!) { sendFlashSms(templateId: $t, messages: $m) {
   totalCount taskIds accepted { index phone } rejected { index phone code reason } } }`;
 
 describe('flash SMS send', () => {
@@ -15,24 +15,34 @@ describe('flash SMS send', () => {
 
   it('posts to the flash path with the token in the body and merges accepted and rejected messages', async () => {
     const since = await stack.api.lastSeq();
-    const res = await stack.gql(SEND, { t: 'flash-1', m: [{ phone: '13300000001', params: [{ name: 'code', value: '42' }] }, { phone: '55555' }] });
+    // 95555 is a Phone value (a service number) the platform refuses for flash SMS.
+    const res = await stack.gql(SEND, { t: 'flash-1', m: [{ phone: '+86 133 0000 0001', params: [{ name: 'code', value: '42' }] }, { phone: '95555' }] });
     expect(res.errors).toBeUndefined();
     const [call] = await stack.api.requests('flash.send', since);
     expect(call).toMatchObject({ host: 'open', method: 'POST', path: '/openapi/message/flash/send', contentType: 'json', tokenIn: 'body' });
-    expect(call.body).toEqual({ token: expect.any(String), templateId: 'flash-1', msgs: [{ phone: '13300000001', params: { code: '42' } }, { phone: '55555' }] });
+    expect(call.body).toEqual({ token: expect.any(String), templateId: 'flash-1', msgs: [{ phone: '13300000001', params: { code: '42' } }, { phone: '95555' }] });
     expect(await stack.api.requests('sms.send', since)).toHaveLength(0);
     expect(res.data!.sendFlashSms).toMatchObject({
       totalCount: 2,
       accepted: [{ index: 0, phone: '13300000001' }],
-      rejected: [{ index: 1, phone: '55555', code: '-1', reason: '手机号码错误' }],
+      rejected: [{ index: 1, phone: '95555', code: '-1', reason: '手机号码错误' }],
     });
+  });
+
+  it('refuses a message whose phone is not a phone number with BAD_USER_INPUT naming it, before any platform call', async () => {
+    const since = await stack.api.lastSeq();
+    const res = await stack.gql(SEND, { t: 'flash-1', m: [{ phone: '13300000001' }, { phone: '55555' }] });
+    expect(res.data).toBeUndefined();
+    expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(res.errors![0].message).toContain('"55555"');
+    expect((await stack.api.requests(undefined, since)).filter((c) => c.endpoint?.startsWith('flash.'))).toHaveLength(0);
   });
 });
 
 const TEMPLATES = `query($f: FlashTemplateFilter, $p: Int, $s: Int) { flashTemplates(filter: $f, page: $p, pageSize: $s) {
-  page pageSize total pages items { templateId name content placeholders createdAt updatedAt status } } }`;
+  page pageSize total pages items { id templateId name content placeholders createdAt updatedAt status } } }`;
 const SENT = `query($f: SentFlashSmsFilter, $p: Int, $s: Int) { sentFlashSms(filter: $f, page: $p, pageSize: $s) {
-  page pageSize total pages items { msgId phone content status sentAt taskId } } }`;
+  page pageSize total pages items { id msgId phone content status sentAt taskId } } }`;
 const params = (userName: string) => [
   { name: 'userName', value: userName },
   { name: 'caller', value: '0510-110' },
@@ -60,6 +70,7 @@ describe('flash SMS templates, parameter check, reports and the sent list', () =
       pages: 1,
       items: [
         {
+          id: EXAMPLE_TEMPLATE_ID,
           templateId: EXAMPLE_TEMPLATE_ID,
           name: '无锡xxxx',
           content: '${userName}, ${caller}流调电话，请您不要挂断',
@@ -114,7 +125,7 @@ describe('flash SMS templates, parameter check, reports and the sent list', () =
     expect(events.filter((e) => e.phone === '13300000028')).toHaveLength(1);
 
     const since = await stack.api.lastSeq();
-    const page = await stack.gql(SENT, { f: { taskId, status: 'SENT', phone: '13300000021' }, s: 20 });
+    const page = await stack.gql(SENT, { f: { taskId, status: 'SENT', phone: '+86 133-0000-0021' }, s: 20 });
     expect(page.errors).toBeUndefined();
     const [call] = await stack.api.requests('flash.list', since);
     expect(call).toMatchObject({ host: 'open', method: 'GET', path: '/openapi/message/flash/list', contentType: 'none', tokenIn: 'query' });
@@ -126,6 +137,7 @@ describe('flash SMS templates, parameter check, reports and the sent list', () =
       pages: 1,
       items: [
         {
+          id: pushes.find((p) => p.body.phone === '13300000021')!.body.msgId,
           msgId: pushes.find((p) => p.body.phone === '13300000021')!.body.msgId,
           phone: '13300000021',
           content: '张三, 0510-110流调电话，请您不要挂断',

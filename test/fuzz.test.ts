@@ -300,13 +300,13 @@ describe('failures found by the fuzzer', () => {
 
   it('delivers a CallEnd with inconvertible or out-of-range fields to its subscribers without an error', async () => {
     const taskSn = randomUUID();
-    const sub = await collect(stack.ws(), 'subscription($t: ID) { callEnded(taskSn: $t) { callId caller durationMs hangup { code } turns { content duration } } }', { t: taskSn });
+    const sub = await collect(stack.ws(), 'subscription($t: ID) { callEnded(taskSn: $t) { callId caller durationMs hangup { code } turns { content durationMs } } }', { t: taskSn });
     const body = `{"event":"CallEnd","callId":"c-${taskSn}","taskSn":"${taskSn}","caller":{"toString":1},"duration":1e308,"hangupGcode":2147483648,"turnInfos":[null,{"content":{"toString":1,"valueOf":"x"},"talkDuration":1e21}]}`;
     const ack = await send(stack.hookUrl, 'POST', { 'content-type': 'application/json' }, body);
     expect(JSON.parse(ack.text)).toEqual({ code: 0, msg: 'success' });
     await sub.waitFor(1);
     expect(sub.errors).toEqual([]);
-    expect(sub.events[0]).toEqual({ callId: `c-${taskSn}`, caller: '{"toString":1}', durationMs: 0, hangup: null, turns: [{ content: '{"toString":1,"valueOf":"x"}', duration: null }] });
+    expect(sub.events[0]).toEqual({ callId: `c-${taskSn}`, caller: '{"toString":1}', durationMs: 0, hangup: null, turns: [{ content: '{"toString":1,"valueOf":"x"}', durationMs: null }] });
   });
 
   it('refuses an argument too long for the platform before calling it, as BAD_USER_INPUT', async () => {

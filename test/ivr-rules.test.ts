@@ -46,7 +46,7 @@ describe.each([
     expect(a.decide(call('13800000000', '4000000000', '1'))).toEqual({ outcome: IvrOutcome.TRANSFER, transferTo: '13900000000', ruleId: route.id });
     await new Promise((r) => setTimeout(r, 100));
     expect(b.decide(call('13800000000', '4000000000', '1')).transferTo).toBe('13900000000');
-    const blocked = await b.createBlock({ caller: '138', prefix: true });
+    const blocked = await b.createBlock({ callerPrefix: '138' });
     await new Promise((r) => setTimeout(r, 100));
     expect(a.decide(call('13800000000', '4000000000', '1'))).toEqual({ outcome: IvrOutcome.BLACKLISTED, ruleId: blocked.id });
     await b.remove(blocked.id, 'block');

@@ -24,9 +24,9 @@ async function ask(stack: Stack, body: Record<string, unknown> | string, content
 const ROUTE = `mutation($input: IvrRouteInput!) { createIvrRoute(input: $input) { id name called dtmf callerPrefix transferTo priority enabled createdAt } }`;
 const UPDATE = `mutation($id: ID!, $patch: IvrRoutePatch!) { updateIvrRoute(id: $id, patch: $patch) { id called dtmf callerPrefix transferTo enabled } }`;
 const DELETE = `mutation($id: ID!) { deleteIvrRoute(id: $id) }`;
-const BLOCK = `mutation($input: IvrBlacklistInput!) { addIvrBlacklistEntry(input: $input) { id caller prefix called reason } }`;
+const BLOCK = `mutation($input: IvrBlacklistInput!) { addIvrBlacklistEntry(input: $input) { id caller callerPrefix called reason } }`;
 const UNBLOCK = `mutation($id: ID!) { removeIvrBlacklistEntry(id: $id) }`;
-const PREVIEW = `query($caller: String!, $called: String!, $dtmf: String) { ivrRoutingPreview(caller: $caller, called: $called, dtmf: $dtmf) { outcome transferTo ruleId } }`;
+const PREVIEW = `query($caller: Phone!, $called: Phone!, $dtmf: String) { ivrRoutingPreview(caller: $caller, called: $called, dtmf: $dtmf) { outcome transferTo ruleId } }`;
 
 async function createRoute(stack: Stack, input: Record<string, unknown>): Promise<string> {
   const res = await stack.gql(ROUTE, { input });
@@ -106,7 +106,7 @@ describe('IVR transfer routing', () => {
     const called = '4009000003';
     await createRoute(stack, { called, transferTo: '13600000001' });
     const exact = await block(stack, { caller: '+86 135 0000 0001', reason: 'abusive' });
-    await block(stack, { caller: '170', prefix: true });
+    await block(stack, { callerPrefix: '170' });
     await block(stack, { caller: '13500000002', called });
     expect((await ask(stack, { caller: '13500000001', called })).answer).toEqual({ code: 403, msg: 'blacklisted', data: { phone: '' } });
     expect((await ask(stack, { caller: '17012345678', called })).answer.code).toBe(403);
@@ -114,9 +114,12 @@ describe('IVR transfer routing', () => {
     // The called-limited entry does not block other lines.
     expect((await ask(stack, { caller: '13500000002', called: '4009999998' })).answer).toEqual({ code: 0, msg: 'success', data: { phone: '' } });
     expect((await stack.gql(PREVIEW, { caller: '13500000001', called })).data!.ivrRoutingPreview).toEqual({ outcome: 'BLACKLISTED', transferTo: null, ruleId: exact });
-    const list = await stack.gql(`{ ivrBlacklist { id caller prefix called reason } }`);
+    const list = await stack.gql(`{ ivrBlacklist { id caller callerPrefix called reason } }`);
     expect(list.data!.ivrBlacklist).toEqual(
-      expect.arrayContaining([{ id: exact, caller: '13500000001', prefix: false, called: null, reason: 'abusive' }]),
+      expect.arrayContaining([
+        { id: exact, caller: '13500000001', callerPrefix: null, called: null, reason: 'abusive' },
+        expect.objectContaining({ caller: null, callerPrefix: '170', called: null }),
+      ]),
     );
     expect((await stack.gql(UNBLOCK, { id: exact })).data!.removeIvrBlacklistEntry).toBe(exact);
     expect((await ask(stack, { caller: '13500000001', called })).answer.data.phone).toBe('13600000001');
@@ -146,7 +149,6 @@ describe('IVR transfer routing', () => {
       expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     };
     await bad({ dtmf: '12a' }, 'dtmf');
-    await bad({ called: '12' }, 'called');
     await bad({ callerPrefix: '+86' }, 'callerPrefix');
     await bad({ priority: -1 }, 'priority');
     await bad({ name: 'x'.repeat(101) }, 'name');
@@ -158,9 +160,38 @@ describe('IVR transfer routing', () => {
     await block(stack, { caller: '13100000001' });
     const twice = await stack.gql(BLOCK, { input: { caller: '13100000001' } });
     expect(twice.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'caller' });
+    for (const input of [{}, { caller: '13100000002', callerPrefix: '131' }]) {
+      expect((await stack.gql(BLOCK, { input })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'caller' });
+    }
+    await block(stack, { callerPrefix: '1310' });
+    expect((await stack.gql(BLOCK, { input: { callerPrefix: '1310' } })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'callerPrefix' });
+    expect((await stack.gql(BLOCK, { input: { callerPrefix: '1-3' } })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'callerPrefix' });
     const missing = await stack.gql(UPDATE, { id: randomUUID(), patch: { enabled: false } });
     expect(missing.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect((await stack.gql(UNBLOCK, { id: randomUUID() })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('takes phone numbers as Phone values: normalised, and a bad one refused with BAD_USER_INPUT naming it', async () => {
+    const res = await stack.gql(ROUTE, { input: { called: '+86 10 6234 5678', transferTo: '13200000009' } });
+    expect(res.data!.createIvrRoute).toMatchObject({ called: '01062345678', transferTo: '13200000009' });
+    expect((await ask(stack, { caller: '13800000001', called: '01062345678' })).answer.data.phone).toBe('13200000009');
+    const preview = await stack.gql(PREVIEW, { caller: '+86 138 0000 0001', called: '010-6234-5678' });
+    expect(preview.data!.ivrRoutingPreview).toMatchObject({ outcome: 'TRANSFER', transferTo: '13200000009' });
+    const entry = await stack.gql(BLOCK, { input: { caller: '+86 131-0000-0009', called: '(010) 6234 5678' } });
+    expect(entry.data!.addIvrBlacklistEntry).toMatchObject({ caller: '13100000009', callerPrefix: null, called: '01062345678' });
+    for (const [query, variables, value] of [
+      [ROUTE, { input: { called: '12' } }, '"12"'],
+      [UPDATE, { id: randomUUID(), patch: { called: '12x' } }, '"12x"'],
+      [BLOCK, { input: { caller: '170' } }, '"170"'],
+      [BLOCK, { input: { callerPrefix: '170', called: '999' } }, '"999"'],
+      [PREVIEW, { caller: 'anonymous', called: '01062345678' }, '"anonymous"'],
+      [PREVIEW, { caller: '13800000001', called: '+1 415 555 0100' }, '"+1 415 555 0100"'],
+    ] as const) {
+      const bad = await stack.gql(query, variables);
+      expect(bad.data).toBeUndefined();
+      expect(bad.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(bad.errors?.[0].message).toContain(value);
+    }
   });
 
   it('lets admins change rules and supervisors read them; others are refused', async () => {
@@ -189,14 +220,14 @@ describe('IVR transfer routing', () => {
     const called = '4009000007';
     const rule = await createRoute(stack, { called, dtmf: '1', transferTo: '13000000002' });
     await block(stack, { caller: '13000000099', called });
-    const all = await collect(stack.ws(), `subscription($called: String) { ivrDecisions(called: $called) { cursor kind occCallId caller called dtmf outcome transferTo ruleId decidedAt } }`, { called });
+    const all = await collect(stack.ws(), `subscription($called: Phone) { ivrDecisions(called: $called) { cursor kind platformKind occCallId caller called dtmf outcome transferTo ruleId decidedAt } }`, { called });
     const refused = await collect(stack.ws(), `subscription { ivrDecisions(outcome: BLACKLISTED) { caller outcome } }`);
     // The sandbox plays the platform's IVR: it asks the gateway and reports the answer.
     const call = await stack.api.post<{ status: number; answer: IvrAnswer }>('/ivr/call', { occCallId: 'call-1', caller: '13800000010', called, dtmf: '1' });
     expect(call).toMatchObject({ status: 200, answer: { code: 0, data: { phone: '13000000002' } } });
     await ask(stack, { caller: '13000000099', called });
     const events = await all.waitFor(2);
-    expect(events[0]).toMatchObject({ kind: 'ivrDecision', occCallId: 'call-1', caller: '13800000010', called, dtmf: '1', outcome: 'TRANSFER', transferTo: '13000000002', ruleId: rule });
+    expect(events[0]).toMatchObject({ kind: 'IVR_DECISION', platformKind: 'ivrDecision', occCallId: 'call-1', caller: '13800000010', called, dtmf: '1', outcome: 'TRANSFER', transferTo: '13000000002', ruleId: rule });
     expect(new Date(events[0].decidedAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(events[1]).toMatchObject({ outcome: 'BLACKLISTED', transferTo: null });
     await refused.waitFor(1);

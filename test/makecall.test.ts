@@ -2,7 +2,7 @@ import codes from '../spec/codes.json';
 import { waitForCallbacks } from './fixtures/uploads';
 import { startStack, type Stack } from './support/stack';
 
-const PLACE = `mutation($input: PlaceCallbackInput!) { placeCallback(input: $input) { callId } }`;
+const PLACE = `mutation($input: PlaceCallbackInput!) { placeCallback(input: $input) { id callId } }`;
 
 describe('two-way callback (makecall)', () => {
   let stack: Stack;
@@ -18,6 +18,7 @@ describe('two-way callback (makecall)', () => {
     });
     expect(res.errors).toBeUndefined();
     const callId = res.data!.placeCallback.callId as string;
+    expect(res.data!.placeCallback.id).toBe(callId);
     const [call] = await stack.api.requests('makecall.create', since);
     expect(call).toMatchObject({ host: 'cc', method: 'POST', path: '/api/sip/makecall', contentType: 'json', tokenIn: 'body' });
     const { token, ...body } = call.body;
@@ -54,16 +55,35 @@ describe('two-way callback (makecall)', () => {
     expect(codes.makecallType.map((t) => t.code).sort()).toEqual(['click', 'cmccbid', 'default']);
   });
 
+  // caller, called and displayNumber are the Phone scalar: refused while the variables are coerced, naming the value.
   it.each([
-    ['caller', { caller: '13x', called: '15800000002' }],
-    ['called', { caller: '13800000002', called: '' }],
-    ['called', { caller: '13800000002', called: '13800000002' }],
-    ['displayNumber', { caller: '13800000002', called: '15800000002', displayNumber: 'abc' }],
-  ])('refuses a bad %s before any platform call', async (field, input) => {
+    ['caller', { caller: '13x', called: '15800000002' }, '13x'],
+    ['called', { caller: '13800000002', called: '' }, ''],
+    ['displayNumber', { caller: '13800000002', called: '15800000002', displayNumber: 'abc' }, 'abc'],
+  ])('refuses a bad %s before any platform call', async (field, input, value) => {
     const since = await stack.api.lastSeq();
     const res = await stack.gql(PLACE, { input });
-    expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect(res.data ?? null).toBeNull();
+    expect(res.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+    expect(res.errors![0].message).toContain(`"${value}"`);
     expect(await stack.api.requests('makecall.create', since)).toHaveLength(0);
+  });
+
+  it('refuses a called number equal to the caller, also when written differently', async () => {
+    const since = await stack.api.lastSeq();
+    for (const called of ['13800000002', '+86 138-0000-0002']) {
+      const res = await stack.gql(PLACE, { input: { caller: '13800000002', called } });
+      expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'called' });
+    }
+    expect(await stack.api.requests('makecall.create', since)).toHaveLength(0);
+  });
+
+  it('sends the platform the national form of each number', async () => {
+    const since = await stack.api.lastSeq();
+    const res = await stack.gql(PLACE, { input: { caller: '+86 138 0000 0002', called: '0086-158-0000-0004', displayNumber: '(0755) 8376-5432' } });
+    expect(res.errors).toBeUndefined();
+    const [call] = await stack.api.requests('makecall.create', since);
+    expect(call.body).toMatchObject({ caller: '13800000002', called: '15800000004', callnum: '075583765432' });
   });
 
   it('surfaces the platform failure -1 with its English meaning', async () => {

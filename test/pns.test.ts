@@ -2,8 +2,8 @@ import { waitForCallbacks } from './fixtures/uploads';
 import { collect } from './support/subscriptions';
 import { startStack, type Stack } from './support/stack';
 
-const BIND = `mutation($model: PrivacyBindingModel!, $input: PrivacyBindingInput!) { bindPrivacyNumber(model: $model, input: $input) { model bindId telX requestId overwritten } }`;
-const UNBIND = `mutation($model: PrivacyBindingModel!, $bindId: String!, $requestId: String) { unbindPrivacyNumber(model: $model, bindId: $bindId, requestId: $requestId) { bindId requestId } }`;
+const BIND = `mutation($model: PrivacyBindingModel!, $input: PrivacyBindingInput!) { bindPrivacyNumber(model: $model, input: $input) { id model bindId telX requestId overwritten } }`;
+const UNBIND = `mutation($model: PrivacyBindingModel!, $bindId: ID!, $requestId: String) { unbindPrivacyNumber(model: $model, bindId: $bindId, requestId: $requestId) { bindId requestId } }`;
 
 describe('privacy numbers (pns)', () => {
   let stack: Stack;
@@ -21,6 +21,7 @@ describe('privacy numbers (pns)', () => {
     expect(res.errors).toBeUndefined();
     const binding = res.data!.bindPrivacyNumber;
     expect(binding).toMatchObject({ model: 'AXB', bindId: expect.any(String), telX: expect.stringMatching(/^\d+$/), overwritten: false });
+    expect(binding.id).toBe(binding.bindId);
     expect(binding.requestId).toMatch(/^[0-9a-f]{32}$/);
     const [call] = await stack.api.requests('pns.axb.bind', since);
     expect(call).toMatchObject({ host: 'cc', method: 'POST', path: '/pns/axb/bind', contentType: 'json', tokenIn: 'body' });
@@ -65,17 +66,17 @@ describe('privacy numbers (pns)', () => {
 
   it('binds AX with the identity fields and a given X number; an existing AX binding answers 0001', async () => {
     const since = await stack.api.lastSeq();
-    const input = { telA: '13800000004', telX: '95790000099', callerDisplay: 'SHOW_A', identityNumber: '110327******1212', identityName: '张三' };
+    const input = { telA: '13800000004', telX: '010-5390-0099', callerDisplay: 'SHOW_A', identityNumber: '110327******1212', identityName: '张三' };
     const res = await stack.gql(BIND, { model: 'AX', input });
     expect(res.errors).toBeUndefined();
-    expect(res.data!.bindPrivacyNumber).toMatchObject({ model: 'AX', telX: '95790000099', overwritten: false });
+    expect(res.data!.bindPrivacyNumber).toMatchObject({ model: 'AX', telX: '01053900099', overwritten: false });
     const [call] = await stack.api.requests('pns.ax.bind', since);
     expect(call).toMatchObject({ host: 'cc', path: '/pns/ax/bind', contentType: 'json', tokenIn: 'body' });
     expect(call.body).toEqual({
       token: expect.any(String),
       requestId: expect.any(String),
       telA: '13800000004',
-      telX: '95790000099',
+      telX: '01053900099',
       callDisplay: 1,
       identityNumber: '110327******1212',
       identityName: '张三',
@@ -84,10 +85,30 @@ describe('privacy numbers (pns)', () => {
     expect(again.data!.bindPrivacyNumber).toMatchObject({ overwritten: true, bindId: res.data!.bindPrivacyNumber.bindId });
   });
 
+  it('numbers reach the platform in national form: "+86 …", spaces and dashes are dropped', async () => {
+    const since = await stack.api.lastSeq();
+    const res = await stack.gql(BIND, { model: 'AXB', input: { telA: '+86 138-0000-0006', telB: '0086 139 0000 0006', telX: '+86 10 5390 0006' } });
+    expect(res.errors).toBeUndefined();
+    const [call] = await stack.api.requests('pns.axb.bind', since);
+    expect(call.body).toMatchObject({ telA: '13800000006', telB: '13900000006', telX: '01053900006' });
+  });
+
+  it.each([
+    ['telA', 'AXB', { telA: 'x', telB: '13900000005' }],
+    ['telB', 'AXG', { telA: '13800000005', telB: '1390000000' }],
+    ['telX', 'AX', { telA: '13800000005', telX: '+1 415 555 0100' }],
+  ])('refuses a %s that is not a phone number (%s) with BAD_USER_INPUT naming it, before any platform call', async (field, model, input) => {
+    const since = await stack.api.lastSeq();
+    const res = await stack.gql(BIND, { model, input });
+    expect(res.data).toBeUndefined();
+    expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(res.errors![0].message).toContain(JSON.stringify((input as Record<string, string>)[field]));
+    expect(await stack.api.requests(`pns.${String(model).toLowerCase()}.bind`, since)).toHaveLength(0);
+  });
+
   it.each([
     ['telB', 'AXB', { telA: '13800000005' }],
     ['telB', 'AX', { telA: '13800000005', telB: '13900000005' }],
-    ['telA', 'AXB', { telA: 'x', telB: '13900000005' }],
     ['callerDisplay', 'AX', { telA: '13800000005', callerDisplay: 'SHOW_B' }],
     ['callerDisplay', 'AXG', { telA: '13800000005', telB: '13900000005', callerDisplay: 'HIDDEN' }],
     ['identityName', 'AXB', { telA: '13800000005', telB: '13900000005', identityName: 'x' }],
@@ -103,8 +124,8 @@ describe('privacy numbers (pns)', () => {
 
   describe('calls through a binding end with a PnsCallEnd push', () => {
     const ENDED = `subscription($bindId: ID) { privacyCallEnded(bindId: $bindId) {
-      __typename kind callId bindId bindType callingRole telX callingNumber calledNumber beganAt ringingAt answeredAt endedAt
-      durationSeconds userData recordingUrl releasedBy hangup { code platformName name } } }`;
+      __typename kind platformKind callId bindId bindType platformBindType callingRole platformCallingRole telX callingNumber calledNumber startedAt ringingAt answeredAt endedAt
+      durationSeconds userData recordingUrl hungUpBy platformHungUpBy hangup { code platformName name } } }`;
     const PNS_KEYS = ['event', 'callId', 'bindId', 'bindType', 'callingNumber', 'calledNumber', 'callingRole', 'telX', 'beginTime', 'ringTime', 'startTime', 'stopTime', 'duration', 'userData', 'recordUrl', 'hangupGcode', 'hangupGname', 'releaseDir'];
 
     it('AXB: B calls X, reaches A; the record arrives through privacyCallEnded(bindId)', async () => {
@@ -125,22 +146,26 @@ describe('privacy numbers (pns)', () => {
       sub.stop();
       expect(event).toEqual({
         __typename: 'PrivacyCallEndedEvent',
-        kind: 'PnsCallEnd',
+        kind: 'PRIVACY_CALL_END',
+        platformKind: 'PnsCallEnd',
         callId,
         bindId,
-        bindType: 'axb',
-        callingRole: 'B',
+        bindType: 'AXB',
+        platformBindType: 'axb',
+        callingRole: 'TEL_B',
+        platformCallingRole: '2',
         telX,
         callingNumber: '13900000012',
         calledNumber: '13800000011',
-        beganAt: new Date(Number(b.beginTime)).toISOString(),
+        startedAt: new Date(Number(b.beginTime)).toISOString(),
         ringingAt: new Date(Number(b.ringTime)).toISOString(),
         answeredAt: new Date(Number(b.startTime)).toISOString(),
         endedAt: new Date(Number(b.stopTime)).toISOString(),
         durationSeconds: 11,
         userData: 'order-11',
         recordingUrl: `http://record.v-call.cn/${callId}.wav`,
-        releasedBy: 'CALLEE',
+        hungUpBy: 'CALLEE',
+        platformHungUpBy: '2',
         hangup: { code: 0, platformName: '正常结束', name: 'Normal end' },
       });
     });
@@ -152,7 +177,7 @@ describe('privacy numbers (pns)', () => {
       const { callId } = await stack.api.post<{ callId: string }>('/pns/call', { telX, caller: '15000000001' });
       const [event] = await sub.waitFor(1);
       sub.stop();
-      expect(event).toMatchObject({ callId, bindId, bindType: 'ax', callingRole: null, callingNumber: '15000000001', calledNumber: '13800000018', durationSeconds: 0, releasedBy: 'CALLER', recordingUrl: null });
+      expect(event).toMatchObject({ callId, bindId, bindType: 'AX', callingRole: null, callingNumber: '15000000001', calledNumber: '13800000018', durationSeconds: 0, hungUpBy: 'CALLER', recordingUrl: null });
       expect(event.hangup).toEqual({ code: 2102, platformName: '无人接听', name: 'No answer' });
       const [push] = await waitForCallbacks(stack, (p) => p.body.callId === callId, 1);
       expect(push.body).not.toHaveProperty('callingRole');

@@ -3,7 +3,7 @@ import { waitForCallbacks } from './fixtures/uploads';
 import { collect, until } from './support/subscriptions';
 import { startStack, type Stack } from './support/stack';
 
-const SEND = `mutation($t: String!, $m: [OutgoingMessageInput!]!) { sendSms(templateId: $t, messages: $m) {
+const SEND = `mutation($t: ID!, $m: [OutgoingMessageInput!]!) { sendSms(templateId: $t, messages: $m) {
   totalCount taskIds accepted { index msgId phone userData taskId } rejected { index phone userData code reason } } }`;
 
 describe('SMS send', () => {
@@ -23,13 +23,13 @@ describe('SMS send', () => {
     expect(res.data!.sendSms).toMatchObject({ totalCount: 1, rejected: [], accepted: [{ index: 0, phone: '13300000001', userData: 'u1', msgId: expect.any(String) }] });
   });
 
-  it('a 1,234-message send becomes 3 platform requests of at most 500, merged into one result', async () => {
+  it('a 1,234-message send becomes 3 platform requests of fewer than 500 (the spec recommends < 500), merged into one result', async () => {
     const since = await stack.api.lastSeq();
     const msgs = Array.from({ length: 1234 }, (_, i) => ({ phone: `138${String(i).padStart(8, '0')}`, userData: `u${i}` }));
     const res = await stack.gql(SEND, { t: 'tpl-1', m: msgs });
     expect(res.errors).toBeUndefined();
     const calls = await stack.api.requests('sms.send', since);
-    expect(calls.map((c) => (c.body.msgs as unknown[]).length).sort((a, b) => b - a)).toEqual([500, 500, 234]);
+    expect(calls.map((c) => (c.body.msgs as unknown[]).length).sort((a, b) => b - a)).toEqual([499, 499, 236]);
     const result = res.data!.sendSms;
     expect(result.totalCount).toBe(1234);
     expect(result.taskIds).toHaveLength(3);
@@ -40,22 +40,40 @@ describe('SMS send', () => {
 
   it('when the platform rejects some messages, the result lists both, with the platform reason', async () => {
     // Chunk 1: mixed; chunk 2: every message refused (outer code -1) — still a normal result.
-    const msgs = Array.from({ length: 503 }, (_, i) => ({ phone: i % 100 === 5 || i >= 500 ? `12345${i}` : `139${String(i).padStart(8, '0')}`, userData: `u${i}` }));
+    // Fixed lines are Phone values the platform refuses for SMS (手机号码错误).
+    const msgs = Array.from({ length: 502 }, (_, i) => ({ phone: i % 100 === 5 || i >= 499 ? `0106${String(i).padStart(7, '0')}` : `139${String(i).padStart(8, '0')}`, userData: `u${i}` }));
     const res = await stack.gql(SEND, { t: 'tpl-1', m: msgs });
     expect(res.errors).toBeUndefined();
     const { accepted, rejected } = res.data!.sendSms;
-    const rejectedIdx = [5, 105, 205, 305, 405, 500, 501, 502];
+    const rejectedIdx = [5, 105, 205, 305, 405, 499, 500, 501];
     expect(rejected.map((r: { index: number }) => r.index)).toEqual(rejectedIdx);
-    expect(rejected[0]).toEqual({ index: 5, phone: '123455', userData: 'u5', code: '-1', reason: '手机号码错误' });
-    expect(accepted).toHaveLength(503 - rejectedIdx.length);
+    expect(rejected[0]).toEqual({ index: 5, phone: '01060000005', userData: 'u5', code: '-1', reason: '手机号码错误' });
+    expect(accepted).toHaveLength(502 - rejectedIdx.length);
     expect(accepted.some((a: { index: number }) => rejectedIdx.includes(a.index))).toBe(false);
+  });
+
+  it('sends the national form of a "+86 …" number', async () => {
+    const since = await stack.api.lastSeq();
+    const res = await stack.gql(SEND, { t: 'tpl-1', m: [{ phone: '+86 133-0000-0002', userData: 'u2' }, { phone: '0086 (133) 0000 0003' }] });
+    expect(res.errors).toBeUndefined();
+    const [call] = await stack.api.requests('sms.send', since);
+    expect(call.body.msgs).toEqual([{ phone: '13300000002', userData: 'u2' }, { phone: '13300000003' }]);
+    expect(res.data!.sendSms.accepted.map((a: { index: number; phone: string }) => [a.index, a.phone])).toEqual([[0, '13300000002'], [1, '13300000003']]);
+  });
+
+  it('refuses a message whose phone is not a phone number with BAD_USER_INPUT naming it, before any platform call', async () => {
+    const since = await stack.api.lastSeq();
+    const res = await stack.gql(SEND, { t: 'tpl-1', m: [{ phone: '13300000001' }, { phone: 'abc' }] });
+    expect(res.data).toBeUndefined();
+    expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(res.errors![0].message).toContain('"abc"');
+    expect(await stack.api.requests(undefined, since).then((r) => r.filter((c) => c.endpoint?.startsWith('sms.')))).toHaveLength(0);
   });
 
   it('refuses bad input before any platform call', async () => {
     const since = await stack.api.lastSeq();
     for (const [m, field] of [
       [[], 'messages'],
-      [[{ phone: '13300000001' }, { phone: 'abc' }], 'messages[1].phone'],
       [[{ phone: '13300000001', userData: 'x'.repeat(101) }], 'messages[0].userData'],
       [[{ phone: '13300000001', params: [{ name: 'a', value: '1' }, { name: 'a', value: '2' }] }], 'messages[0].params[1].name'],
     ] as const) {
@@ -67,9 +85,9 @@ describe('SMS send', () => {
 });
 
 const TEMPLATES = `query($f: SmsTemplateFilter, $p: Int, $s: Int) { smsTemplates(filter: $f, page: $p, pageSize: $s) {
-  page pageSize total pages items { templateId name content placeholders createdAt updatedAt status messageType } } }`;
+  page pageSize total pages items { id templateId name content placeholders createdAt updatedAt status platformStatus messageType } } }`;
 const SENT = `query($f: SentSmsFilter, $p: Int, $s: Int) { sentSms(filter: $f, page: $p, pageSize: $s) {
-  page pageSize total pages items { msgId phone content status sentAt taskId messageType } } }`;
+  page pageSize total pages items { id msgId phone content status platformStatus sentAt taskId messageType } } }`;
 const REPORTS = `subscription { smsReport { msgId taskId phone delivered userData sentAt reply replyContent repliedAt } }`;
 const verify = (userName: string, verifyCode: string) => [
   { name: 'userName', value: userName },
@@ -113,6 +131,7 @@ describe('SMS templates', () => {
       pages: 1,
       items: [
         {
+          id: EXAMPLE_TEMPLATE_ID,
           templateId: EXAMPLE_TEMPLATE_ID,
           name: '无锡xxxx',
           content: '${userName}, 您的验证码为：${verifyCode}',
@@ -120,6 +139,7 @@ describe('SMS templates', () => {
           createdAt: '2022-06-30T16:00:00.000Z',
           updatedAt: '2022-06-30T17:00:00.000Z',
           status: 'APPROVED',
+          platformStatus: '3',
           messageType: 'NOTIFICATION',
         },
       ],
@@ -305,10 +325,12 @@ describe('SMS delivery reports, replies and the sent list', () => {
     expect(page.data!.sentSms).toMatchObject({ page: 1, pageSize: 10, total: 2, pages: 1 });
     const items = page.data!.sentSms.items as Record<string, unknown>[];
     expect(items.find((i) => i.phone === '13400000001')).toEqual({
+      id: res.data!.sendSms.accepted[0].msgId,
       msgId: res.data!.sendSms.accepted[0].msgId,
       phone: '13400000001',
       content: '尊敬的用户1，会员日全场8折，退订回T',
       status: 'SENT',
+      platformStatus: '2',
       sentAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       taskId,
       messageType: 'PROMOTIONAL',
@@ -318,7 +340,7 @@ describe('SMS delivery reports, replies and the sent list', () => {
     const sentAt = new Date(items[0].sentAt as string).getTime();
     const since2 = await stack.api.lastSeq();
     const failed = await stack.gql(SENT, {
-      f: { sentFrom: new Date(sentAt - 1000).toISOString(), sentTo: new Date(sentAt + 1000).toISOString(), status: 'FAILED', messageType: 'PROMOTIONAL', phone: '13400000009' },
+      f: { sentFrom: new Date(sentAt - 1000).toISOString(), sentTo: new Date(sentAt + 1000).toISOString(), status: 'FAILED', messageType: 'PROMOTIONAL', phone: '+86 134 0000 0009' },
       p: 1,
       s: 5,
     });
@@ -336,9 +358,18 @@ describe('SMS delivery reports, replies and the sent list', () => {
     });
   });
 
+  it('refuses a filter phone that is not a phone number with BAD_USER_INPUT naming it, before any platform call', async () => {
+    const since = await stack.api.lastSeq();
+    const res = await stack.gql(SENT, { f: { phone: '13x' } });
+    expect(res.data).toBeUndefined();
+    expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(res.errors![0].message).toContain('"13x"');
+    expect(await stack.api.requests('sms.list', since)).toHaveLength(0);
+  });
+
   it.each([
     ['filter.sentTo', { sentFrom: '2022-07-01T00:00:00Z', sentTo: '2022-06-01T00:00:00Z' }],
-    ['filter.phone', { phone: '13x' }],
+    ['filter.status', { status: 'UNKNOWN' }],
     ['filter.taskId', { taskId: '' }],
   ])('refuses a bad %s before any platform call', async (field, f) => {
     const since = await stack.api.lastSeq();

@@ -1,10 +1,11 @@
+import { EVENT_KIND_VALUES } from '../src/events/kinds';
 import { createLogger } from '../src/logger';
 import { MemoryStore } from '../src/store/memory';
 import { StreamEventBus } from '../src/subscriptions/stream-bus';
 
 describe('the event log keeps event data as it was published', () => {
   it('round-trips dates at any depth, numbers, nulls and look-alikes', async () => {
-    const bus = new StreamEventBus(new MemoryStore(), createLogger('silent'), { maxLenPerKind: 100, dedupeTtlMs: 60_000 });
+    const bus = new StreamEventBus(new MemoryStore(), createLogger('silent'), { kinds: EVENT_KIND_VALUES, maxLenPerKind: 100, dedupeTtlMs: 60_000 });
     const data = {
       startedAt: new Date(1_700_000_000_123),
       legs: [{ at: new Date(5), n: 1 }, null, 'x'],
@@ -20,6 +21,15 @@ describe('the event log keeps event data as it was published', () => {
     expect(event.data).toEqual(data);
     expect(event.data.startedAt).toBeInstanceOf(Date);
     expect((event.data.nested as { deeper: { when: Date } }).deeper.when).toBeInstanceOf(Date);
+    await bus.close();
+  });
+
+  it('keeps only the kinds it was given (the kind map), one stream each', async () => {
+    const store = new MemoryStore();
+    const bus = new StreamEventBus(store, createLogger('silent'), { kinds: ['CallEnd', 'sms'], maxLenPerKind: 100, dedupeTtlMs: 60_000 });
+    await expect(bus.publish('taskStatus', 'k', {})).rejects.toThrow('unknown event kind taskStatus');
+    await bus.publish('sms', 'k', { msgId: 'm' });
+    expect((await store.readEvents(['events:sms'], '0', 10)).map((e) => e.fields.kind)).toEqual(['sms']);
     await bus.close();
   });
 });

@@ -1,5 +1,5 @@
 import { fromAnyPlatformTime, fromEpochMs, fromPlatformTime, startOfPlatformDay, toInt, toNumber, toOptionalString, toPlatformTime } from '../src/upstream/convert';
-import { hangupCause } from '../src/datasources/task';
+import { hangupCause, toCallRecord } from '../src/datasources/task';
 
 describe('platform value conversions (src/upstream/convert.ts)', () => {
   it('reads platform date-times as UTC+08:00, with or without zero padding', () => {
@@ -40,6 +40,36 @@ describe('platform value conversions (src/upstream/convert.ts)', () => {
     expect(startOfPlatformDay(new Date('2021-07-20T03:00:00Z')).getTime()).toBe(1626710400000);
     expect(startOfPlatformDay(new Date('2021-07-19T16:00:00Z')).getTime()).toBe(1626710400000);
     expect(startOfPlatformDay(new Date('2021-07-19T15:59:59Z')).getTime()).toBe(1626710400000 - 86_400_000);
+  });
+});
+
+describe('call records (toCallRecord, shared by the call log and CallEnd events)', () => {
+  it('names the call times startedAt/ringingAt/answeredAt/endedAt, the id is the call id, durations are ms', () => {
+    const r = toCallRecord(
+      {
+        callID: 'c-1',
+        called: '13800000001',
+        caller: '95001',
+        startTime: '2019-6-15 10:41:00',
+        ringingTime: '2019-6-15 10:41:01',
+        answerTime: '',
+        endTime: '2019-6-15 10:42:00',
+        duration: 50000,
+        turnInfos: [{ talker: 'agent', content: 'Hi', talkAt: 1560566468000, talkDuration: 3000 }],
+      },
+      'task-1',
+    );
+    expect(r).toMatchObject({ id: 'c-1', callId: 'c-1', taskSn: 'task-1', durationMs: 50000, answeredAt: undefined });
+    expect([r.startedAt, r.ringingAt, r.endedAt].map((d) => d!.toISOString())).toEqual(['2019-06-15T02:41:00.000Z', '2019-06-15T02:41:01.000Z', '2019-06-15T02:42:00.000Z']);
+    expect(r.turns[0]).toEqual({ speaker: 'agent', platformSpeaker: undefined, content: 'Hi', spokenAt: new Date(1560566468000), durationMs: 3000, recordingUrl: undefined, label: undefined });
+  });
+
+  it('keeps a talker the spec does not list readable: UNKNOWN with the raw value', () => {
+    const r = toCallRecord({ callId: 'c-2', turnInfos: [{ talker: 'supervisor', content: 'x' }, { content: 'y' }] }, 't');
+    expect(r.turns.map((t) => [t.speaker, t.platformSpeaker])).toEqual([
+      ['unknown', 'supervisor'],
+      [undefined, undefined],
+    ]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { startStack, type Stack } from './support/stack';
 
-const CREATE = `mutation($input: CreateTaskInput!) { createTask(input: $input) { taskSn type contactCount } }`;
+const CREATE = `mutation($input: CreateTaskInput!) { createTask(input: $input) { id taskSn type contactCount } }`;
 const DAY = 86_400_000;
 /** 00:00 UTC+08:00 of the day `days` after today, as epoch ms. */
 function cstMidnight(days: number): number {
@@ -30,8 +30,8 @@ describe('createTask', () => {
           { phone: '13800000001', params: { name: 'Zhang San', age: '18' }, userData: 'crm-1' },
           { phone: '13800000002' },
         ],
-        callStartDate: new Date(start).toISOString(),
-        callEndDate: new Date(end).toISOString(),
+        dialingStartsAt: new Date(start).toISOString(),
+        dialingEndsAt: new Date(end).toISOString(),
         dialingWindows: [
           { start: '09:00', end: '12:00' },
           { start: '13:00', end: '18:00' },
@@ -43,7 +43,8 @@ describe('createTask', () => {
       },
     });
     expect(res.errors).toBeUndefined();
-    expect(res.data!.createTask).toEqual({ taskSn: expect.stringMatching(/^[0-9a-f]{32}$/), type: 'ROBOT', contactCount: 2 });
+    expect(res.data!.createTask).toEqual({ id: expect.stringMatching(/^[0-9a-f]{32}$/), taskSn: expect.stringMatching(/^[0-9a-f]{32}$/), type: 'ROBOT', contactCount: 2 });
+    expect(res.data!.createTask.id).toBe(res.data!.createTask.taskSn);
     const [call] = await stack.api.requests('task.create', since);
     expect(call).toMatchObject({ host: 'cc', method: 'POST', path: '/task/create', contentType: 'json', tokenIn: 'body' });
     const { token, ...body } = call.body;
@@ -104,14 +105,12 @@ describe('createTask', () => {
     const cases: [string, Record<string, unknown>, string][] = [
       ['an empty name', { name: '  ' }, 'name'],
       ['no contacts', { contacts: [] }, 'contacts'],
-      ['a bad phone', { contacts: [{ phone: '138-abc' }] }, 'contacts[0].phone'],
       ['nested params', { contacts: [{ phone: '13800000001', params: { a: { b: 1 } } }] }, 'contacts[0].params.a'],
       ['a robot task without flow', { flowId: undefined }, 'flowId'],
       ['a template on a robot task', { templateSn: 'x' }, 'templateSn'],
       ['a notice task without template', { type: 'NOTICE', flowId: undefined }, 'templateSn'],
       ['an IVR task without IVR id', { type: 'IVR', flowId: undefined }, 'ivrId'],
-      ['a bad caller', { caller: 'abc' }, 'caller'],
-      ['end date before start date', { callStartDate: new Date(cstMidnight(2)).toISOString(), callEndDate: new Date(cstMidnight(1)).toISOString() }, 'callEndDate'],
+      ['end date before start date', { dialingStartsAt: new Date(cstMidnight(2)).toISOString(), dialingEndsAt: new Date(cstMidnight(1)).toISOString() }, 'dialingEndsAt'],
       ['a window not HH:mm', { dialingWindows: [{ start: '9:00', end: '12:00' }] }, 'dialingWindows[0].start'],
       ['a window hour 24', { dialingWindows: [{ start: '08:00', end: '24:00' }] }, 'dialingWindows[0].end'],
       ['a window ending before it starts', { dialingWindows: [{ start: '12:00', end: '09:00' }] }, 'dialingWindows[0].end'],
@@ -129,6 +128,31 @@ describe('createTask', () => {
       const res = await stack.gql(CREATE, { input: { ...base, ...patch } });
       expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
       expect(await stack.api.count('task.create')).toBe(before);
+    });
+
+    // Phones are the Phone scalar: refused while the variables are coerced, naming the value.
+    it.each([
+      ['a bad contact phone', { contacts: [{ phone: '138-abc' }] }, '138-abc'],
+      ['a short contact phone', { contacts: [{ phone: '13800000001' }, { phone: '1380000' }] }, '1380000'],
+      ['a bad caller', { caller: 'abc' }, 'abc'],
+    ])('refuses %s as BAD_USER_INPUT before any platform call', async (_name, patch, value) => {
+      const before = await stack.api.count('task.create');
+      const res = await stack.gql(CREATE, { input: { ...base, ...patch } });
+      expect(res.data ?? null).toBeNull();
+      expect(res.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+      expect(res.errors![0].message).toContain(`"${value}"`);
+      expect(await stack.api.count('task.create')).toBe(before);
+    });
+
+    it('sends the platform the national form of every phone', async () => {
+      const since = await stack.api.lastSeq();
+      const res = await stack.gql(CREATE, {
+        input: { ...base, caller: '10010', contacts: [{ phone: '+86 139-0013-9000' }, { phone: '0086 138 0000 0002' }, { phone: '(010) 6234-5678' }] },
+      });
+      expect(res.errors).toBeUndefined();
+      const [call] = await stack.api.requests('task.create', since);
+      expect(call.body.contactsList).toEqual([{ phone: '13900139000' }, { phone: '13800000002' }, { phone: '01062345678' }]);
+      expect(call.body.caller).toBe('10010');
     });
 
     it('accepts adjacent windows', async () => {
@@ -150,7 +174,7 @@ describe('createTask', () => {
       const res = await stack.gql(CREATE, { input: { ...base, ...input } });
       expect(res.data).toBeNull();
       expect(res.errors![0].extensions).toMatchObject({ code: 'UPSTREAM_ERROR', endpoint: 'task.create', upstreamCode: code, upstreamMessage: msg });
-      expect(res.errors![0].message).toBe(`${meaning} (platform code ${code})`);
+      expect(res.errors![0].message).toBe(`${meaning}.`);
     }
 
     it('1004006: the caller number is not bound', () =>
@@ -161,7 +185,7 @@ describe('createTask', () => {
 
     it('1003022: the end date is already past (platform clock)', () =>
       expectUpstream(
-        { callStartDate: new Date(cstMidnight(-3)).toISOString(), callEndDate: new Date(cstMidnight(-2)).toISOString() },
+        { dialingStartsAt: new Date(cstMidnight(-3)).toISOString(), dialingEndsAt: new Date(cstMidnight(-2)).toISOString() },
         '1003022',
         '结束时间不能早于当前时间',
         'End time must not be earlier than the current time',
@@ -171,8 +195,8 @@ describe('createTask', () => {
       expectUpstream(
         {
           // tomorrow 21:00–23:00 (UTC+08:00) with the default 08:00–20:00 window: nothing to schedule
-          callStartDate: new Date(cstMidnight(1) + 21 * 3600_000).toISOString(),
-          callEndDate: new Date(cstMidnight(1) + 23 * 3600_000).toISOString(),
+          dialingStartsAt: new Date(cstMidnight(1) + 21 * 3600_000).toISOString(),
+          dialingEndsAt: new Date(cstMidnight(1) + 23 * 3600_000).toISOString(),
         },
         '1003023',
         '调度时间校验未通过',

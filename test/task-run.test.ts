@@ -7,10 +7,10 @@ const LOGS = `query($sn: ID!, $type: TaskType!, $page: Int!, $size: Int!) {
   taskCallLogs(taskSn: $sn, type: $type, page: $page, pageSize: $size) {
     page pageSize total
     records {
-      callId taskSn called caller durationMs userData output recordingUrl
+      id callId taskSn called caller durationMs userData output recordingUrl
       hangup { code platformName name meaning }
-      startTime ringingTime answerTime endTime
-      turns { speaker content at duration recordingUrl label }
+      startedAt ringingAt answeredAt endedAt
+      turns { speaker platformSpeaker content spokenAt durationMs recordingUrl label }
     }
   }
 }`;
@@ -87,16 +87,17 @@ describe('a task created and started', () => {
       const cb = callEnds[i].body;
       expect(Object.keys(cb).slice(0, 7)).toEqual(['event', 'taskSn', 'hangupGcode', 'hangupGname', 'caller', 'called', 'callId']);
       expect(r).toMatchObject({
+        id: cb.callId,
         callId: cb.callId,
         taskSn,
         called: cb.called,
         caller: cb.caller,
         durationMs: cb.duration,
         userData: `ud-${i}`,
-        startTime: cstIso(cb.startTime),
-        ringingTime: cstIso(cb.ringingTime),
-        answerTime: cstIso(cb.answerTime),
-        endTime: cstIso(cb.endTime),
+        startedAt: cstIso(cb.startTime),
+        ringingAt: cstIso(cb.ringingTime),
+        answeredAt: cstIso(cb.answerTime),
+        endedAt: cstIso(cb.endTime),
         output: cb.output,
         recordingUrl: cb.recordPath || null,
       });
@@ -105,12 +106,13 @@ describe('a task created and started', () => {
     });
     expect(records.map((r: Record<string, any>) => r.hangup.code)).toEqual([0, 1017, 2102, 2114, 0]);
     expect(records[0].hangup).toMatchObject({ platformName: '正常结束', name: 'Normal end' });
-    expect(records[1].answerTime).toBeNull();
+    expect(records[1].answeredAt).toBeNull();
     expect(records[1].durationMs).toBe(0);
     // 2102 is listed twice in the hang-up table: both meanings are kept.
     expect(records[2].hangup.meaning).toContain('nobody answered');
     expect(records[2].hangup.meaning).toContain('second row');
-    expect(records[0].turns[0]).toMatchObject({ speaker: 'BOT', label: '开场白', duration: 3000 });
+    expect(records[0].turns[0]).toMatchObject({ speaker: 'BOT', platformSpeaker: null, label: '开场白', durationMs: 3000 });
+    expect(records[0].turns[0].spokenAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(records[0].turns[1].recordingUrl).toMatch(/^http/);
   });
 
@@ -123,7 +125,7 @@ describe('a task created and started', () => {
     const viewer = await stack.token(['viewer']);
     const ends = await collect(
       stack.ws(viewer),
-      `subscription($sn: ID) { callEnded(taskSn: $sn) { cursor callId taskSn called durationMs answerTime hangup { code meaning } } }`,
+      `subscription($sn: ID) { callEnded(taskSn: $sn) { cursor id callId taskSn called durationMs answeredAt hangup { code meaning } } }`,
       { sn: taskSn },
     );
     const changes = await collect(stack.ws(viewer), `subscription($sn: ID) { taskStatusChanged(taskSn: $sn) { taskSn status } }`, { sn: taskSn });
@@ -134,7 +136,7 @@ describe('a task created and started', () => {
     const logs = await stack.gql(LOGS, { sn: taskSn, type: 'ROBOT', page: 1, size: 10 });
     const records = logs.data!.taskCallLogs.records as Record<string, any>[];
     expect(ends.events.map(({ cursor: _c, ...e }) => e)).toEqual(
-      records.map((r) => ({ callId: r.callId, taskSn, called: r.called, durationMs: r.durationMs, answerTime: r.answerTime, hangup: { code: r.hangup.code, meaning: r.hangup.meaning } })),
+      records.map((r) => ({ id: r.callId, callId: r.callId, taskSn, called: r.called, durationMs: r.durationMs, answeredAt: r.answeredAt, hangup: { code: r.hangup.code, meaning: r.hangup.meaning } })),
     );
   });
 

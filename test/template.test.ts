@@ -1,10 +1,11 @@
 import { fastPlatform, mp3Bytes, uploadGql, waitForCallbacks, wavBytes } from './fixtures/uploads';
+import { templatePage } from '../src/datasources/template';
 import { startStack, type Stack } from './support/stack';
 
-const TEXT = `mutation($input: CreateTextTemplateInput!) { createTextTemplate(input: $input) { templateSn status } }`;
+const TEXT = `mutation($input: CreateTextTemplateInput!) { createTextTemplate(input: $input) { id templateSn status } }`;
 const FILE = `mutation($input: CreateFileTemplateInput!, $file: Upload!) { createFileTemplate(input: $input, file: $file) { templateSn status } }`;
 const LIST = `query($page: Int!, $size: Int!) { voiceTemplates(page: $page, pageSize: $size) {
-  page pageSize total pages items { templateSn name status statusDescription content caller volume pitch speed params { index name variable } audioPath }
+  page pageSize total pages items { id templateSn name status platformStatus statusDescription content caller volume pitch speed params { index name variable } audioPath }
 } }`;
 
 describe('voice-notice templates v2 (main host)', () => {
@@ -33,8 +34,9 @@ describe('voice-notice templates v2 (main host)', () => {
       },
     });
     expect(res.errors).toBeUndefined();
-    const { templateSn, status } = res.data!.createTextTemplate;
+    const { id, templateSn, status } = res.data!.createTextTemplate;
     expect(status).toBe('PENDING_REVIEW');
+    expect(id).toBe(templateSn);
     const [call] = await stack.api.requests('template.createText', since);
     expect(call).toMatchObject({ host: 'cc', method: 'POST', path: '/api/template_text', contentType: 'multipart', tokenIn: 'form', files: [] });
     const { token, ...fields } = call.body;
@@ -67,9 +69,11 @@ describe('voice-notice templates v2 (main host)', () => {
     expect(list.errors).toBeUndefined();
     const item = list.data!.voiceTemplates.items.find((t: { templateSn: string }) => t.templateSn === templateSn);
     expect(item).toEqual({
+      id: templateSn,
       templateSn,
       name: 'Delivery notice',
       status: 'APPROVED',
+      platformStatus: null,
       statusDescription: '审核通过',
       content: 'Hello {name}, your parcel {code} has arrived',
       caller: '95001',
@@ -122,11 +126,18 @@ describe('voice-notice templates v2 (main host)', () => {
     await fastPlatform(stack);
   });
 
+  it('keeps a status the spec does not list readable instead of failing the page', () => {
+    const page = templatePage({ list: [{ template_sn: 'a', name: 'A', status: 9 }, { templateSn: 'b', name: 'B', status: '3' }] }, 1, 10);
+    expect(page.items.map((t) => [t.id, t.templateSn, t.status, t.platformStatus])).toEqual([
+      ['a', 'a', undefined, '9'],
+      ['b', 'b', 3, undefined],
+    ]);
+  });
+
   describe('validation (refused before any platform call)', () => {
     const base = { name: 'n', caller: '95001', content: 'Hi {a}' };
     const cases: [string, Record<string, unknown>, string][] = [
       ['an empty name', { name: ' ' }, 'name'],
-      ['a bad caller', { caller: 'x1' }, 'caller'],
       ['empty content', { content: '' }, 'content'],
       ['play count 0', { playCount: 0 }, 'playCount'],
       ['volume 101', { volume: 101 }, 'volume'],
@@ -150,6 +161,42 @@ describe('voice-notice templates v2 (main host)', () => {
       expect(await stack.api.count('template.createText')).toBe(before);
     });
 
+    it.each([
+      ['text', 'a bad caller', { caller: 'x1' }, 'x1'],
+      ['text', 'a caller too short for a service number', { caller: '9500' }, '9500'],
+    ])('%s: refuses %s as BAD_USER_INPUT before any platform call', async (_k, _n, patch, value) => {
+      const before = await stack.api.count('template.createText');
+      const res = await stack.gql(TEXT, { input: { ...base, ...patch } });
+      expect(res.data ?? null).toBeNull();
+      expect(res.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+      expect(res.errors![0].message).toContain(`"${value}"`);
+      expect(await stack.api.count('template.createText')).toBe(before);
+    });
+
+    it('file: refuses a bad caller as BAD_USER_INPUT before any platform call', async () => {
+      const before = await stack.api.count('template.createFile');
+      const res = await uploadGql(stack, FILE, { input: { name: 'n', caller: 'not-a-number' } }, { file: { data: wavBytes(), filename: 'a.wav' } });
+      expect(res.body.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+      expect(res.body.errors![0].message).toContain('"not-a-number"');
+      expect(await stack.api.count('template.createFile')).toBe(before);
+    });
+
+    it('sends the national form of the caller', async () => {
+      const since = await stack.api.lastSeq();
+      const res = await stack.gql(TEXT, { input: { ...base, caller: '+86 10-6234-5678', params: [{ index: 1, name: 'A', variable: '{a}' }] } });
+      expect(res.errors).toBeUndefined();
+      const [call] = await stack.api.requests('template.createText', since);
+      expect(call.body.caller).toBe('01062345678');
+    });
+
+    it('accepts a play count above 10 (the spec states no maximum for playNum)', async () => {
+      const since = await stack.api.lastSeq();
+      const res = await stack.gql(TEXT, { input: { ...base, playCount: 11, params: [{ index: 1, name: 'A', variable: '{a}' }] } });
+      expect(res.errors).toBeUndefined();
+      const [call] = await stack.api.requests('template.createText', since);
+      expect(call.body.playNum).toBe('11');
+    });
+
     it('accepts the range limits', async () => {
       const res = await stack.gql(TEXT, { input: { ...base, volume: 0, pitch: -500, speed: 500, params: [{ index: 0, name: 'A', variable: '{a}' }] } });
       expect(res.errors).toBeUndefined();
@@ -159,14 +206,15 @@ describe('voice-notice templates v2 (main host)', () => {
   describe('platform errors (-1 with msg)', () => {
     // The gateway refuses these inputs itself; the platform's own messages are injected to show they pass through.
     it.each([
-      ['template.createText', '模板标题不能为空'],
-      ['template.createText', '模板文本不能为空'],
-    ])('%s: %s', async (endpoint, msg) => {
+      ['template.createText', '模板标题不能为空', 'Template title must not be empty.'],
+      ['template.createText', '模板文本不能为空', 'Template text must not be empty.'],
+    ])('%s: %s', async (endpoint, msg, message) => {
       const query = TEXT;
       await stack.api.fault({ endpoint, kind: 'envelope', code: -1, msg });
       const res = await stack.gql(query, { input: { name: 'n', caller: '95001', content: 'c' } });
       expect(res.errors![0].extensions).toMatchObject({ code: 'UPSTREAM_ERROR', endpoint, upstreamCode: '-1', upstreamMessage: msg });
-      expect(res.errors![0].message).toMatch(/\(platform code -1\)$/);
+      // The one reason that happened, in the spec's English (not the list of every possible reason).
+      expect(res.errors![0].message).toBe(message);
     });
 
     it.each(['模板标题不能为空', '录音文件不能为空', '格式异常,只能上传wav'])('template.createFile: %s', async (msg) => {

@@ -9,7 +9,7 @@ import { startStack, type Stack } from './support/stack';
 
 const BOARD = `query($g: [ID!]) { wallboard(groupIds: $g) {
   cursor
-  agents { agentNumber activity since loginTime callDirection peerNumber busyType groupIds callId }
+  agents { id agentNumber activity since loggedInAt callDirection peerNumber platformBusyType groupIds callId }
   groups { groupId loggedIn callsInProgress callsWaiting longestIdleSince longestWaitSince agentsByActivity { activity count } }
   totals { loggedIn callsInProgress callsWaiting agentsByActivity { activity count } }
 } }`;
@@ -57,7 +57,7 @@ describe('live state from the sandbox toolbar flows', () => {
       expect((await a.gql(`mutation { agentLogin(password: "123456", loginType: SIP_PHONE, waitForEvent: true) { request } }`, {}, t)).errors).toBeUndefined();
     }
     await a.gql(`mutation { agentIdle(waitForEvent: true) { request } }`, {}, t1);
-    await a.gql(`mutation { agentBusy(busyType: "training", waitForEvent: true) { request } }`, {}, t2);
+    await a.gql(`mutation { agentBusy(platformBusyType: "training", waitForEvent: true) { request } }`, {}, t2);
     await a.gql(`mutation { agentIdle(waitForEvent: true) { request } }`, {}, t3);
     await a.api.post('/agents/1011/inbound', { caller: '13812345678' });
     await eventually(async () => {
@@ -68,8 +68,9 @@ describe('live state from the sandbox toolbar flows', () => {
     const g1 = await board(a, ['1']);
     expect(g1.agents.map((x: { agentNumber: string }) => x.agentNumber)).toEqual(['1001', '1002']);
     expect(g1.agents[0]).toMatchObject({ activity: 'IDLE', groupIds: ['1'] });
-    expect(g1.agents[0].loginTime).toBeTruthy();
-    expect(g1.agents[1]).toMatchObject({ activity: 'BUSY', busyType: 'training' });
+    expect(g1.agents[0].loggedInAt).toBeTruthy();
+    expect(g1.agents[0].id).toBe(g1.agents[0].agentNumber);
+    expect(g1.agents[1]).toMatchObject({ activity: 'BUSY', platformBusyType: 'training' });
     expect(g1.groups[0]).toMatchObject({ groupId: '1', loggedIn: 2, callsInProgress: 0, longestIdleSince: g1.agents[0].since });
     const all = await board(a);
     const agent1011 = all.agents.find((x: { agentNumber: string }) => x.agentNumber === '1011');
@@ -164,7 +165,7 @@ describe('order and duplicates', () => {
       expect(withoutCursor(await board(shuffled))).toEqual(withoutCursor(want));
       expect(want.agents).toEqual([
         expect.objectContaining({ agentNumber: '2001', activity: 'IDLE', callDirection: null, groupIds: ['7'] }),
-        expect.objectContaining({ agentNumber: '2002', activity: 'TALKING', callDirection: 'OUTBOUND', peerNumber: '13900000002', busyType: 'meeting', groupIds: ['7', '8'] }),
+        expect.objectContaining({ agentNumber: '2002', activity: 'TALKING', callDirection: 'OUTBOUND', peerNumber: '13900000002', platformBusyType: 'meeting', groupIds: ['7', '8'] }),
       ]);
       const g7 = want.groups.find((g: { groupId: string }) => g.groupId === '7');
       expect(g7).toMatchObject({ loggedIn: 2, callsInProgress: 1, callsWaiting: 2, longestWaitSince: new Date(1_700_000_000_000).toISOString() });
@@ -187,8 +188,8 @@ describe('snapshot and updates', () => {
       const client = stack.ws();
       const received: { cursor: string; agent: Record<string, unknown> | null; queue: Record<string, unknown> | null }[] = [];
       const sub = client.iterate<{ wallboardUpdates: (typeof received)[number] }>({
-        query: `subscription($after: String!) { wallboardUpdates(after: $after) { cursor
-          agent { agentNumber activity since loginTime callDirection peerNumber busyType groupIds callId }
+        query: `subscription($after: ID!) { wallboardUpdates(after: $after) { cursor
+          agent { id agentNumber activity since loggedInAt callDirection peerNumber platformBusyType groupIds callId }
           queue { groupId callsWaiting longestWaitSince } } }`,
         variables: { after: snap.cursor },
       });

@@ -10,8 +10,8 @@ import {
   type AgentPage,
   type AgentUpdateInput,
 } from '../schema/agent';
-import type { CallAgentType } from '../schema/agentcontrol';
-import { isPhoneNumber, toInt, toOptionalString } from '../upstream/convert';
+import type { AnswerMode } from '../schema/agentcontrol';
+import { toInt, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
 import { checkPage } from './group';
 
@@ -21,7 +21,8 @@ const nonBlank = (field: string, v: string) => {
 };
 
 function updateBody(input: AgentUpdateInput): Record<string, unknown> {
-  if (input.phone !== undefined && input.phone !== '' && !isPhoneNumber(input.phone)) throw new BadInputError('input.phone', 'is not a phone number');
+  // phone and displayNumber arrive as Phones (validated and normalised by the scalar).
+  // The spec: agentAutoIdleTime is seconds, -1 = auto-idle disabled; nothing below -1 means anything.
   if (input.autoIdleSeconds !== undefined && input.autoIdleSeconds < -1) throw new BadInputError('input.autoIdleSeconds', 'must be -1 (off) or more');
   const body: Record<string, unknown> = {
     agentNumber: nonBlank('input.agentNumber', input.agentNumber),
@@ -31,7 +32,7 @@ function updateBody(input: AgentUpdateInput): Record<string, unknown> {
     level: input.level,
     workingOffline: input.workingOffline === undefined ? undefined : input.workingOffline ? 1 : 0,
     agentAutoIdleTime: input.autoIdleSeconds,
-    displayCaller: input.displayCaller,
+    displayCaller: input.displayNumber,
     offlineCallType: input.offlineCallType,
     callMode: input.callMode,
   };
@@ -52,6 +53,7 @@ function toAccount(r: Record<string, unknown>): AgentAccount {
   const status = toInt(r.status);
   const offline = toInt(r.offlineCallType); // a string in the table, a number in the example
   return Object.assign(new AgentAccount(), {
+    id: String(r.sn),
     sn: String(r.sn),
     agentNumber: String(r.agentNumber),
     agentName: String(r.agentName ?? ''),
@@ -65,7 +67,7 @@ function toAccount(r: Record<string, unknown>): AgentAccount {
     level: toInt(r.level),
     workingOffline: r.workingOffline === undefined || r.workingOffline === null ? undefined : toInt(r.workingOffline) === 1,
     autoIdleSeconds: toInt(r.agentAutoIdleTime),
-    displayCaller: toOptionalString(r.displayCaller),
+    displayNumber: toOptionalString(r.displayCaller),
     offlineCallType: offline === 1 ? OfflineCallType.MOBILE : offline === 0 ? OfflineCallType.DESK_PHONE : undefined,
   });
 }
@@ -73,7 +75,7 @@ function toAccount(r: Record<string, unknown>): AgentAccount {
 /** Agent accounts (agent.create/update/page/setStatus/resetPassword) and click-to-call (agent.call). */
 export class AgentDataSource extends DataSource {
   async create(input: AgentCreateInput): Promise<string> {
-    if (input.password.length < 6) throw new BadInputError('input.password', 'must have at least 6 characters');
+    if (input.password === '') throw new BadInputError('input.password', 'must not be empty');
     const body = {
       ...updateBody(input),
       agentName: nonBlank('input.agentName', input.agentName),
@@ -109,8 +111,8 @@ export class AgentDataSource extends DataSource {
     return String(data);
   }
 
-  async call(agentNumber: string, called: string, options: { userData?: string; displayNumber?: string; answerMode?: CallAgentType }): Promise<AgentCallStarted> {
-    if (!isPhoneNumber(called)) throw new BadInputError('called', 'is not a phone number');
+  async call(agentNumber: string, called: string, options: { userData?: string; displayNumber?: string; answerMode?: AnswerMode }): Promise<AgentCallStarted> {
+    // called and displayNumber arrive as Phones: validated and normalised by the scalar.
     const body: Record<string, unknown> = { agentNum: nonBlank('agentNumber', agentNumber), called };
     if (options.userData !== undefined) body.userData = options.userData;
     if (options.displayNumber !== undefined) body.callnum = options.displayNumber;

@@ -32,15 +32,18 @@ function rangeQuery(f: AimStatisticsFilter): Record<string, unknown> {
 
 const count = (v: unknown) => toInt(v) ?? 0;
 
-function record(r: Record<string, unknown>): AimSummaryRecord {
-  const firm = String(r.firm ?? '');
+/** One platform summary record → AimSummaryRecord (a vendor the spec does not list: vendor null, platformVendor raw). */
+export function aimRecord(r: Record<string, unknown>): AimSummaryRecord {
+  const firm = toOptionalString(r.firm);
+  const known = firm !== undefined && VENDORS.has(firm);
   return {
     day: isoDay(r.parsingDate),
     companyName: toOptionalString(r.companyName),
     templateName: toOptionalString(r.templateName),
     placementName: toOptionalString(r.inputName),
     placementId: toOptionalString(r.inputId),
-    vendor: VENDORS.has(firm) ? (firm as PhoneVendor) : undefined,
+    vendor: known ? (firm as PhoneVendor) : undefined,
+    platformVendor: known ? undefined : firm,
     parsedCount: count(r.pullSuccessNum),
     clickUv: count(r.clickUv),
     clickPv: count(r.clickPv),
@@ -62,7 +65,7 @@ export class AimDataSource extends DataSource {
       pageSize,
       total,
       pages: toInt(data?.pages) ?? Math.ceil(total / pageSize),
-      items: (data?.records ?? []).map(record),
+      items: (data?.records ?? []).map(aimRecord),
     };
   }
 

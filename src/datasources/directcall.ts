@@ -1,6 +1,6 @@
 import { BadInputError, UpstreamUnavailableError } from '../errors';
 import type { DirectCallBinding, DirectCallBindInput, DirectCallUnbinding, DirectCallUnbindInput, SdkServiceParams } from '../schema/directcall';
-import { isPhoneNumber, toInt, toOptionalString } from '../upstream/convert';
+import { toInt, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
 
 const REBOUND = '0001';
@@ -19,6 +19,17 @@ function checkOrderId(orderId: string): void {
   if (!orderId.trim()) throw new BadInputError('orderId', 'must not be empty');
 }
 
+/**
+ * An area code as people write it ("0755", "010", also "755") → the Integer the spec types the bind's
+ * `areaCode` as (订单产生所在地区号, Integer): 755, 10. The trunk 0 cannot survive an integer.
+ */
+function areaCodeNumber(areaCode: string): number {
+  const digits = areaCode.trim();
+  const n = Number(digits);
+  if (!/^\d+$/.test(digits) || n === 0 || !Number.isSafeInteger(n)) throw new BadInputError('areaCode', `"${areaCode}" is not an area code (digits, e.g. "0755")`);
+  return n;
+}
+
 const bool = (v: unknown) => v === true || v === 'true';
 
 function serviceParams(p: Record<string, unknown> | undefined): SdkServiceParams {
@@ -35,27 +46,22 @@ function serviceParams(p: Record<string, unknown> | undefined): SdkServiceParams
   };
 }
 
-/** Direct call (`/api/sdk/dc/*` on the open host). */
+/**
+ * Direct call (`/api/sdk/dc/*` on the open host). telA, telB and displayNumber arrive as `Phone`
+ * values, validated and in national form, which is what the platform gets.
+ */
 export class DirectCallDataSource extends DataSource {
   async bind(input: DirectCallBindInput): Promise<DirectCallBinding> {
-    if (!isPhoneNumber(input.telA)) throw new BadInputError('telA', `"${input.telA}" is not a phone number`);
-    if (!isPhoneNumber(input.telB)) throw new BadInputError('telB', `"${input.telB}" is not a phone number`);
     checkOrderId(input.orderId);
     const body: Record<string, unknown> = { telA: input.telA, telB: input.telB, orderId: input.orderId };
-    if (input.displayNumber != null) {
-      if (!isPhoneNumber(input.displayNumber)) throw new BadInputError('displayNumber', `"${input.displayNumber}" is not a phone number`);
-      body.callnum = input.displayNumber;
-    }
+    if (input.displayNumber != null) body.callnum = input.displayNumber;
     if (input.expiresInSeconds != null) {
       if (input.expiresInSeconds <= 0) throw new BadInputError('expiresInSeconds', 'must be positive (omit it for a permanent binding)');
       body.expiration = input.expiresInSeconds;
     }
     if (input.userData != null) body.userData = input.userData;
     if (input.source != null) body.source = input.source;
-    if (input.areaCode != null) {
-      if (input.areaCode <= 0) throw new BadInputError('areaCode', 'must be a positive area code');
-      body.areaCode = input.areaCode;
-    }
+    if (input.areaCode != null) body.areaCode = areaCodeNumber(input.areaCode);
     if (input.terminalInfo != null) {
       checkTerminalInfo(input.terminalInfo);
       body.terminalInfo = input.terminalInfo;
@@ -78,7 +84,6 @@ export class DirectCallDataSource extends DataSource {
   }
 
   async unbind(input: DirectCallUnbindInput): Promise<DirectCallUnbinding> {
-    if (!isPhoneNumber(input.telA)) throw new BadInputError('telA', `"${input.telA}" is not a phone number`);
     checkOrderId(input.orderId);
     const delaySeconds = input.delaySeconds ?? 0;
     if (delaySeconds < 0) throw new BadInputError('delaySeconds', 'must not be negative');

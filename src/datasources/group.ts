@@ -1,28 +1,27 @@
 import { BadInputError } from '../errors';
-import { RoutingPolicy, SkillGroup, type SkillGroupInput, type SkillGroupPage } from '../schema/group';
+import { RoutingPolicy, SkillGroup, type SkillGroupCreateInput, type SkillGroupPage, type SkillGroupUpdateInput } from '../schema/group';
 import { toInt, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
 
-const MAX_PAGE_SIZE = 1000;
-
-/** Checks a page request (1-based page, 1–1000 rows). */
+/** Checks a page request (1-based page, at least 1 row; the spec states no maximum page size). */
 export function checkPage(page: number, pageSize: number): void {
   if (!Number.isInteger(page) || page < 1) throw new BadInputError('page', 'must be 1 or more');
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw new BadInputError('pageSize', `must be 1 to ${MAX_PAGE_SIZE}`);
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw new BadInputError('pageSize', 'must be 1 or more');
 }
 
 const bit = (b: boolean | undefined) => (b === undefined ? undefined : b ? 1 : 0);
 
-function groupBody(input: SkillGroupInput, creating: boolean): Record<string, unknown> {
-  if (input.name !== undefined && input.name.trim() === '') throw new BadInputError('input.name', 'must not be empty');
-  if (creating && input.name === undefined) throw new BadInputError('input.name', 'is required to create a skill group');
+/** The body of group.create / group.update: only the given fields (the name is required by the create input's type). */
+function groupBody(input: SkillGroupCreateInput | SkillGroupUpdateInput): Record<string, unknown> {
+  if (input.name !== undefined && input.name !== null && input.name.trim() === '') throw new BadInputError('input.name', 'must not be empty');
+  // A number of seconds (agentAutoIdleTime): never negative.
   if (input.autoIdleSeconds !== undefined && input.autoIdleSeconds < 0) throw new BadInputError('input.autoIdleSeconds', 'must be 0 or more');
   const body: Record<string, unknown> = {
     name: input.name?.trim(),
     policy: input.policy,
     agentSnList: input.agentSns,
     popupWindowUrl: input.popupWindowUrl,
-    caller: input.caller,
+    caller: input.displayNumber,
     // agentAutoIdle is typed string in the create/edit tables (an integer in the list).
     agentAutoIdle: input.autoIdle === undefined ? undefined : String(bit(input.autoIdle)),
     agentAutoIdleTime: input.autoIdleSeconds,
@@ -51,6 +50,7 @@ interface PlatformGroup {
 function toSkillGroup(r: PlatformGroup): SkillGroup {
   const policy = toInt(r.policy);
   return Object.assign(new SkillGroup(), {
+    id: String(r.sn),
     sn: String(r.sn),
     name: String(r.name ?? ''),
     departmentName: toOptionalString(r.deptName),
@@ -58,7 +58,7 @@ function toSkillGroup(r: PlatformGroup): SkillGroup {
     agentSns: (r.agentSnList ?? []).map(String),
     agentTotal: toInt(r.agentTotal) ?? (r.agentSnList ?? []).length,
     popupWindowUrl: toOptionalString(r.popupWindowUrl),
-    caller: toOptionalString(r.caller),
+    displayNumber: toOptionalString(r.caller),
     autoIdle: toInt(r.agentAutoIdle) === 1,
     autoIdleSeconds: toInt(r.agentAutoIdleTime),
     agentsCanCall: toInt(r.agentMakeCall) === 1, // "1" (a string) in the platform's example
@@ -68,14 +68,14 @@ function toSkillGroup(r: PlatformGroup): SkillGroup {
 
 /** Skill groups (group.create, group.page, group.update). */
 export class GroupDataSource extends DataSource {
-  async create(input: SkillGroupInput): Promise<string> {
-    const { data } = await this.ctx.call<string>('group.create', { body: groupBody(input, true) });
+  async create(input: SkillGroupCreateInput): Promise<string> {
+    const { data } = await this.ctx.call<string>('group.create', { body: groupBody(input) });
     return String(data);
   }
 
-  async update(sn: string, input: SkillGroupInput): Promise<string> {
+  async update(sn: string, input: SkillGroupUpdateInput): Promise<string> {
     if (sn.trim() === '') throw new BadInputError('sn', 'must not be empty');
-    const { data } = await this.ctx.call<string>('group.update', { params: { sn }, body: groupBody(input, false) });
+    const { data } = await this.ctx.call<string>('group.update', { params: { sn }, body: groupBody(input) });
     return String(data ?? sn);
   }
 

@@ -10,7 +10,7 @@ import {
 } from '../schema/marking';
 import { readUpload, type FileUpload, type ReceivedFile } from '../schema/upload';
 import type { CallOptions } from '../upstream/http';
-import { isPhoneNumber, toInt, toOptionalString } from '../upstream/convert';
+import { toInt, toOptionalString } from '../upstream/convert';
 import { englishMeaning } from '../spec';
 import { DataSource } from './datasource';
 
@@ -35,8 +35,8 @@ const PLATFORM_FIELD = {
   numberCost: 'numberCost',
   brandFee: 'brandAmount',
   brandFeeCost: 'brandCost',
-  projectStart: 'projectStartTime',
-  projectEnd: 'projectEndTime',
+  projectStartsAt: 'projectStartTime',
+  projectEndsAt: 'projectEndTime',
   projectDescription: 'projectContent',
   remarks: 'remarks',
   reason: 'reason',
@@ -54,7 +54,7 @@ const MEANINGS: ReadonlyMap<string, string> = new Map(codes.markingResultCode.ma
 /** -1 names the missing platform parameter ("corporation不能为空"): say it in English, with the gateway's name for it. */
 function missingFieldMeaning(msg: string): string | undefined {
   const m = /^\s*(\w+)\s*不能为空\s*$/.exec(msg);
-  return m ? `Request failed: ${GATEWAY_FIELD.get(m[1]) ?? m[1]} cannot be empty` : undefined;
+  return m ? `Request failed: ${GATEWAY_FIELD.get(m[1]) ?? m[1]} cannot be empty.` : undefined;
 }
 
 function englishError(err: UpstreamError): UpstreamError {
@@ -62,7 +62,7 @@ function englishError(err: UpstreamError): UpstreamError {
   return new UpstreamError(err.endpoint, err.upstreamCode, err.upstreamMessage, err.httpStatus, meaning);
 }
 
-/** Epoch ms the platform takes as a "13-digit millisecond timestamp" (2001-09-09 … 2286-11-20). */
+/** Epoch ms the platform takes as a "13-digit millisecond timestamp" (spec; 2001-09-09 … 2286-11-20). */
 const MIN_13_DIGIT_MS = 1e12;
 const MAX_13_DIGIT_MS = 1e13 - 1;
 
@@ -76,10 +76,6 @@ function optionalText(field: string, value: string | null | undefined): string |
   if (!given(value)) return undefined;
   if (!value.trim()) throw new BadInputError(field, 'must not be empty when given');
   return value;
-}
-
-function markNumber(field: string, value: string): void {
-  if (!isPhoneNumber(value)) throw new BadInputError(field, `"${value}" is not a number (3–20 digits)`);
 }
 
 function amount(field: string, value: number | null | undefined): number | undefined {
@@ -96,24 +92,23 @@ function timestamp(field: string, value: Date): number {
 
 /** The project period: both ends or neither, end not before start, required for a project order (else platform code 1003). */
 function projectPeriod(input: MarkNumberOnlineInput): { projectStartTime?: number; projectEndTime?: number } {
-  const { projectStart: start, projectEnd: end } = input;
+  const { projectStartsAt: start, projectEndsAt: end } = input;
   if (input.orderType === MarkingOrderType.PROJECT) {
-    if (!given(start)) throw new BadInputError('projectStart', 'is required for a PROJECT order');
-    if (!given(end)) throw new BadInputError('projectEnd', 'is required for a PROJECT order');
+    if (!given(start)) throw new BadInputError('projectStartsAt', 'is required for a PROJECT order');
+    if (!given(end)) throw new BadInputError('projectEndsAt', 'is required for a PROJECT order');
   }
   if (!given(start) && !given(end)) return {};
-  if (!given(start)) throw new BadInputError('projectStart', 'is required when projectEnd is given');
-  if (!given(end)) throw new BadInputError('projectEnd', 'is required when projectStart is given');
-  const projectStartTime = timestamp('projectStart', start);
-  const projectEndTime = timestamp('projectEnd', end);
-  if (projectEndTime < projectStartTime) throw new BadInputError('projectEnd', 'must not be before projectStart');
+  if (!given(start)) throw new BadInputError('projectStartsAt', 'is required when projectEndsAt is given');
+  if (!given(end)) throw new BadInputError('projectEndsAt', 'is required when projectStartsAt is given');
+  const projectStartTime = timestamp('projectStartsAt', start);
+  const projectEndTime = timestamp('projectEndsAt', end);
+  if (projectEndTime < projectStartTime) throw new BadInputError('projectEndsAt', 'must not be before projectStartsAt');
   return { projectStartTime, projectEndTime };
 }
 
-/** Validates a go-online input and gives its platform form fields (files aside). */
+/** Validates a go-online input and gives its platform form fields (files aside); `number` is a Phone value already. */
 export function onlineFields(input: MarkNumberOnlineInput): Record<string, unknown> {
   nonEmpty('company', input.company);
-  markNumber('number', input.number);
   nonEmpty('displayName', input.displayName);
   const f = PLATFORM_FIELD;
   const fields: Record<string, unknown> = {
@@ -132,8 +127,8 @@ export function onlineFields(input: MarkNumberOnlineInput): Record<string, unkno
     [f.remarks]: optionalText('remarks', input.remarks),
   };
   const period = projectPeriod(input);
-  fields[f.projectStart] = period.projectStartTime;
-  fields[f.projectEnd] = period.projectEndTime;
+  fields[f.projectStartsAt] = period.projectStartTime;
+  fields[f.projectEndsAt] = period.projectEndTime;
   // Absent optional fields are left out of the form rather than sent empty.
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }
@@ -160,7 +155,6 @@ export class MarkingDataSource extends DataSource {
 
   async offline(input: MarkNumberOfflineInput): Promise<NumberMarkingChange> {
     nonEmpty('company', input.company);
-    markNumber('number', input.number);
     const body: Record<string, unknown> = { [PLATFORM_FIELD.company]: input.company, [PLATFORM_FIELD.number]: input.number };
     const reason = optionalText('reason', input.reason);
     if (reason !== undefined) body[PLATFORM_FIELD.reason] = reason;
@@ -170,14 +164,15 @@ export class MarkingDataSource extends DataSource {
 
   async status(company: string, number: string): Promise<NumberMarkingStatus> {
     nonEmpty('company', company);
-    markNumber('number', number);
     const { data } = await this.call<Record<string, unknown> | undefined>('marking.status', { body: { [PLATFORM_FIELD.company]: company, [PLATFORM_FIELD.number]: number } });
-    const platformStatus = toInt(data?.status);
+    const platformStatus = toOptionalString(data?.status);
+    const code = toInt(data?.status);
+    const known = code !== undefined && code !== NumberMarkingState.UNKNOWN && code in NumberMarkingState;
     return {
       company: toOptionalString(data?.corporation) ?? company,
       orderId: toOptionalString(data?.orderId),
       number: toOptionalString(data?.markNumber) ?? number,
-      status: platformStatus !== undefined && platformStatus in NumberMarkingState ? (platformStatus as NumberMarkingState) : undefined,
+      status: known ? (code as NumberMarkingState) : platformStatus === undefined ? undefined : NumberMarkingState.UNKNOWN,
       platformStatus,
       remark: toOptionalString(data?.remark),
     };

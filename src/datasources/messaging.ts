@@ -13,22 +13,23 @@ import {
 } from '../schema/sms';
 import type { Paged } from '../schema/page';
 import { TemplateStatus } from '../schema/template';
-import { checkMaxLength, fromAnyPlatformTime, isPhoneNumber, toInt, toOptionalString } from '../upstream/convert';
+import { checkMaxLength, fromAnyPlatformTime, toInt, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
-import { checkPage } from './group';
 
-/** The platform's recommended maximum of messages per send request. */
-export const MAX_PER_REQUEST = 500;
+/**
+ * Messages per platform send request: the SMS send recommends "fewer than 500" per request
+ * (建议最大数量小于500). Flash send states no limit; its sends are split the same way.
+ */
+export const MAX_PER_REQUEST = 499;
 /** Platform requests of one send in flight at once. */
 const CONCURRENCY = 2;
 /** Outer "-1": every message of the request failed; its data still lists them. */
 const ALL_FAILED = '-1';
 /**
  * Finding a template by id: the platform's template list filters by name only, so the lookup pages
- * through the unfiltered list (this many per page, at most LOOKUP_MAX_PAGES pages) until the id shows.
+ * through the unfiltered list (this many per page) until the id shows or the list ends.
  */
 const LOOKUP_PAGE_SIZE = 100;
-const LOOKUP_MAX_PAGES = 20;
 
 interface SendAnswer {
   taskId?: unknown;
@@ -57,6 +58,12 @@ type SentFilter = SentMessageFilter & { messageType?: SmsMessageType };
 export function placeholders(content: string): string[] {
   const names = [...content.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]).filter((n) => n !== '');
   return [...new Set(names)];
+}
+
+/** Page and page size of the template and sent lists: from 1 (spec: pageNo starts at 1; no maximum stated). */
+function checkPage(page: number, pageSize: number): void {
+  if (!Number.isInteger(page) || page < 1) throw new BadInputError('page', 'must be 1 or more');
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw new BadInputError('pageSize', 'must be 1 or more');
 }
 
 /** A platform number → the value of a numeric enum, or undefined when absent or unknown. */
@@ -90,8 +97,9 @@ function templateQuery(f: TemplateFilter): Record<string, unknown> {
   };
 }
 
+/** `phone` is a Phone value already (validated, national form). */
 function sentQuery(f: SentFilter): Record<string, unknown> {
-  if (f.phone != null && !isPhoneNumber(f.phone)) throw new BadInputError('filter.phone', `"${f.phone}" is not a phone number`);
+  if (f.status === MessageSendStatus.UNKNOWN) throw new BadInputError('filter.status', 'UNKNOWN is not a state to filter by');
   return {
     ...epochRange('filter.sentFrom', f.sentFrom, 'filter.sentTo', f.sentTo),
     status: f.status,
@@ -109,25 +117,33 @@ function defined(query: Record<string, unknown>): Record<string, unknown> {
 /** A template record (SMS records carry `msgType`, flash records do not). */
 function toTemplate(r: Record<string, unknown>): SmsTemplate {
   const content = String(r.content ?? '');
+  const templateId = String(r.templateId ?? '');
   return {
-    templateId: String(r.templateId ?? ''),
+    id: templateId,
+    templateId,
     name: String(r.templateName ?? ''),
     content,
     placeholders: placeholders(content),
     createdAt: fromAnyPlatformTime(r.ctime),
     updatedAt: fromAnyPlatformTime(r.utime),
     status: enumValue<TemplateStatus>(TemplateStatus, r.status),
+    platformStatus: toOptionalString(r.status),
     messageType: enumValue<SmsMessageType>(SmsMessageType, r.msgType),
   };
 }
 
 /** A sent-message record; `phone` may come as a JSON number (the source's examples leave it unquoted). */
 function toSent(r: Record<string, unknown>): SentSms {
+  const msgId = String(r.msgId ?? '');
+  const platformStatus = toOptionalString(r.status);
+  const status = enumValue<MessageSendStatus>(MessageSendStatus, r.status);
   return {
-    msgId: String(r.msgId ?? ''),
+    id: msgId,
+    msgId,
     phone: toOptionalString(r.phone),
     content: toOptionalString(r.content),
-    status: enumValue<MessageSendStatus>(MessageSendStatus, r.status),
+    status: status ?? (platformStatus === undefined ? undefined : MessageSendStatus.UNKNOWN),
+    platformStatus,
     sentAt: fromAnyPlatformTime(r.sendTime),
     taskId: toOptionalString(r.taskId),
     messageType: enumValue<SmsMessageType>(SmsMessageType, r.msgType),
@@ -143,7 +159,7 @@ function paged<T>(data: ListAnswer | undefined, page: number, pageSize: number, 
 function checkMessages(msgs: OutgoingMessageInput[]): void {
   if (msgs.length === 0) throw new BadInputError('messages', 'must list at least one message');
   msgs.forEach((m, i) => {
-    if (!isPhoneNumber(m.phone)) throw new BadInputError(`messages[${i}].phone`, `"${m.phone}" is not a phone number`);
+    // `phone` is a Phone value already (validated, national form); userData: spec max length 100.
     if (m.userData != null) checkMaxLength(`messages[${i}].userData`, m.userData, 100);
     const seen = new Set<string>();
     (m.params ?? []).forEach((p, k) => {
@@ -186,7 +202,7 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T, i: numb
 
 /**
  * The operations shared by SMS and flash SMS; a family only names its endpoints. Sends split into
- * platform requests of at most 500 messages, run with bounded concurrency, and merge per-message
+ * platform requests of at most MAX_PER_REQUEST (499) messages, run with bounded concurrency, and merge per-message
  * successes and errors (matched back to input positions by phone + userData, in order) into one result.
  */
 export abstract class MessagingOperations extends DataSource {
@@ -224,15 +240,19 @@ export abstract class MessagingOperations extends DataSource {
 
   private async findTemplate(templateId: string): Promise<SmsTemplate | undefined> {
     try {
-      for (let pageNo = 1; pageNo <= LOOKUP_MAX_PAGES; pageNo++) {
+      // Until the list ends: a short page, the total reached, or a page that repeats one already read.
+      const seen = new Set<string>();
+      for (let pageNo = 1; ; pageNo++) {
         const { data } = await this.ctx.call<ListAnswer>(this.endpoints.templates, { query: { pageNo, pageSize: LOOKUP_PAGE_SIZE } });
         const records = data?.records ?? [];
         const hit = records.find((r) => String(r.templateId) === templateId);
         if (hit) return toTemplate(hit);
         const total = toInt(data?.total);
         if (records.length < LOOKUP_PAGE_SIZE || (total !== undefined && pageNo * LOOKUP_PAGE_SIZE >= total)) return undefined;
+        const first = String(records[0].templateId);
+        if (seen.has(first)) return undefined;
+        seen.add(first);
       }
-      return undefined;
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
       this.ctx.services.logger.warn({ endpoint: this.endpoints.templates, templateId, reason: err.message }, 'template lookup failed: sending without the parameter check');
@@ -266,7 +286,7 @@ export abstract class MessagingOperations extends DataSource {
       })),
     };
     const { data, code, msg } = await this.ctx.call<SendAnswer | undefined>(this.endpoints.send, { body, alsoSuccess: [ALL_FAILED] });
-    if (code === ALL_FAILED && !data?.errors?.length) throw new UpstreamError(this.endpoints.send, code, msg, 200, 'Failed');
+    if (code === ALL_FAILED && !data?.errors?.length) throw new UpstreamError(this.endpoints.send, code, msg, 200);
     const taskId = toOptionalString(data?.taskId) ?? '';
     // Input positions per phone, consumed in order (successes carry no userData), to report input indexes.
     const positions = new Map<string, number[]>();

@@ -9,7 +9,7 @@ import type {
   UploadedVoiceFile,
 } from '../schema/notice';
 import type { ReceivedFile } from '../schema/upload';
-import { isPhoneNumber, toOptionalString } from '../upstream/convert';
+import { toOptionalString } from '../upstream/convert';
 import { TemplateOperations } from './template';
 
 /** The separators of the platform's contacts string: a value holding one would corrupt the batch. */
@@ -19,9 +19,8 @@ function checkValue(field: string, value: string): void {
   if (SEPARATORS.test(value)) throw new BadInputError(field, `must not contain "," "|" or "@" (they separate contacts, parameters and the order id): "${value}"`);
 }
 
-/** One contact → `phone|p1|p2@orderId`, refusing values that hold a separator. */
+/** One contact → `phone|p1|p2@orderId`, refusing values that hold a separator (the phone is a normalised Phone). */
 function contactEntry(c: NoticeContactInput, field: string): string {
-  if (!isPhoneNumber(c.phone)) throw new BadInputError(`${field}.phone`, `"${c.phone}" is not a phone number`);
   let entry = c.phone;
   (c.params ?? []).forEach((p, i) => {
     checkValue(`${field}.params[${i}]`, p);
@@ -75,7 +74,7 @@ export class NoticeDataSource extends TemplateOperations {
     const { data } = await this.ctx.call<{ callUUID?: unknown }>('notice.task.one', { body });
     const callId = toOptionalString(data?.callUUID);
     if (!callId) throw new UpstreamUnavailableError('notice.task.one', 'no callUUID in the answer');
-    return { callId, orderId: input.contact.orderId ?? undefined, templateSn: input.templateSn };
+    return { id: callId, callId, orderId: input.contact.orderId ?? undefined, templateSn: input.templateSn };
   }
 
   async sendBatch(input: SendVoiceNoticeBatchInput): Promise<SentVoiceNoticeBatch> {
@@ -85,16 +84,15 @@ export class NoticeDataSource extends TemplateOperations {
     const files = voiceFileList(input.voiceFiles);
     if (files) body.voiceFileList = files;
     if (input.redialCount !== undefined && input.redialCount !== null) {
-      if (!Number.isInteger(input.redialCount) || input.redialCount < 0 || input.redialCount > 5) {
-        throw new BadInputError('redialCount', 'must be between 0 and 5');
-      }
+      // The spec states no maximum for call_num (source line 7671: 呼叫失败后重呼次数); a count is not negative.
+      if (!Number.isInteger(input.redialCount) || input.redialCount < 0) throw new BadInputError('redialCount', 'must be 0 or more');
       body.call_num = input.redialCount;
     }
     const { data } = await this.ctx.call<{ task_sn?: unknown }>('notice.task.batch', { body });
     const taskSn = toOptionalString(data?.task_sn);
     if (!taskSn) throw new UpstreamUnavailableError('notice.task.batch', 'no task_sn in the answer');
     const orderIds = input.contacts.map((c) => c.orderId).filter((o): o is string => typeof o === 'string');
-    return { taskSn, contactCount: input.contacts.length, orderIds, templateSn: input.templateSn };
+    return { id: taskSn, taskSn, contactCount: input.contacts.length, orderIds, templateSn: input.templateSn };
   }
 
   async uploadVoiceFile(file: ReceivedFile, remarks: string): Promise<UploadedVoiceFile> {
@@ -105,6 +103,6 @@ export class NoticeDataSource extends TemplateOperations {
     });
     const fileName = toOptionalString(data?.fileName);
     if (!fileName) throw new UpstreamUnavailableError('notice.voicefile.upload', 'no fileName in the answer');
-    return { fileName };
+    return { id: fileName, fileName };
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BadInputError, UpstreamUnavailableError } from '../errors';
 import { CallerDisplay, PrivacyBindingModel, type PrivacyBinding, type PrivacyBindingInput, type PrivacyUnbinding } from '../schema/pns';
-import { checkMaxLength, isPhoneNumber, toOptionalString } from '../upstream/convert';
+import { checkMaxLength, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
 
 /** "0001" also means success: overwritten (AXB/AXG) or already bound (AX). */
@@ -11,7 +11,7 @@ const REBOUND = '0001';
 function requestIdOf(given: string | undefined | null): string {
   if (given === undefined || given === null) return randomUUID().replace(/-/g, '');
   if (!given.trim()) throw new BadInputError('requestId', 'must not be empty when given');
-  checkMaxLength('requestId', given, 50);
+  checkMaxLength('requestId', given, 50); // spec: requestId max length 50
   return given;
 }
 
@@ -22,24 +22,24 @@ const ENDPOINTS: Record<PrivacyBindingModel, { bind: string; unbind: string }> =
   [PrivacyBindingModel.AXG]: { bind: 'pns.axg.bind', unbind: 'pns.axg.unbind' },
 };
 
-/** Privacy numbers AXB, AX and AXG (family `pns`). */
+/**
+ * Privacy numbers AXB, AX and AXG (family `pns`). telA/telB/telX arrive as `Phone` values, already
+ * validated and in national form ("+86 138…" → "138…"), which is what the platform gets.
+ */
 export class PnsDataSource extends DataSource {
   async bind(model: PrivacyBindingModel, input: PrivacyBindingInput): Promise<PrivacyBinding> {
     const requestId = requestIdOf(input.requestId);
-    if (!isPhoneNumber(input.telA)) throw new BadInputError('telA', `"${input.telA}" is not a phone number`);
     const body: Record<string, unknown> = { requestId, telA: input.telA };
     if (model === PrivacyBindingModel.AX) {
       if (input.telB) throw new BadInputError('telB', 'is not used by an AX binding');
     } else {
-      if (!input.telB || !isPhoneNumber(input.telB)) throw new BadInputError('telB', `"${input.telB ?? ''}" is not a phone number`);
+      if (!input.telB) throw new BadInputError('telB', `is required by an ${model.toUpperCase()} binding`);
       body.telB = input.telB;
     }
-    if (input.telX !== undefined && input.telX !== null) {
-      if (!isPhoneNumber(input.telX)) throw new BadInputError('telX', `"${input.telX}" is not a phone number`);
-      body.telX = input.telX;
-    }
+    if (input.telX !== undefined && input.telX !== null) body.telX = input.telX;
     if (input.areaCode !== undefined && input.areaCode !== null) {
-      if (!/^\d{2,5}$/.test(input.areaCode)) throw new BadInputError('areaCode', 'must be 2–5 digits');
+      // spec: areaCode is a string of at most 5 characters ("010" in the examples).
+      if (!/^\d{1,5}$/.test(input.areaCode)) throw new BadInputError('areaCode', `"${input.areaCode}" is not an area code (digits, at most 5)`);
       body.areaCode = input.areaCode;
     }
     if (input.expiresInSeconds !== undefined && input.expiresInSeconds !== null) {
@@ -47,11 +47,12 @@ export class PnsDataSource extends DataSource {
       body.expiration = input.expiresInSeconds;
     }
     if (input.userData !== undefined && input.userData !== null) {
-      checkMaxLength('userData', input.userData, 200);
+      checkMaxLength('userData', input.userData, 200); // spec: at most 200 characters
       body.userData = input.userData;
     }
     if (input.callerDisplay !== undefined && input.callerDisplay !== null) {
       if (model === PrivacyBindingModel.AXG) throw new BadInputError('callerDisplay', 'is not supported by AXG bindings');
+      // spec (codes.json pnsCallDisplay): 0–3 for AXB, 0–1 for AX; AXG has no callDisplay.
       if (model === PrivacyBindingModel.AX && input.callerDisplay > CallerDisplay.SHOW_A) {
         throw new BadInputError('callerDisplay', 'an AX binding accepts HIDDEN or SHOW_A only');
       }
@@ -61,7 +62,7 @@ export class PnsDataSource extends DataSource {
       const value = input[field];
       if (value === undefined || value === null) continue;
       if (model !== PrivacyBindingModel.AX) throw new BadInputError(field, 'is used by AX bindings only');
-      checkMaxLength(field, value, 20);
+      checkMaxLength(field, value, 20); // spec: AX identityNumber / identityName max length 20
       body[field] = value;
     }
     const endpoint = ENDPOINTS[model].bind;
@@ -69,7 +70,7 @@ export class PnsDataSource extends DataSource {
     const bindId = toOptionalString(data?.bindId);
     const telX = toOptionalString(data?.telX);
     if (!bindId || !telX) throw new UpstreamUnavailableError(endpoint, 'no bindId or telX in the answer');
-    return { model, bindId, telX, requestId, overwritten: code === REBOUND };
+    return { id: bindId, model, bindId, telX, requestId, overwritten: code === REBOUND };
   }
 
   async unbind(model: PrivacyBindingModel, bindId: string, givenRequestId?: string | null): Promise<PrivacyUnbinding> {

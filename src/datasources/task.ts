@@ -2,11 +2,11 @@ import codes from '../../spec/codes.json';
 import { BadInputError, UpstreamUnavailableError } from '../errors';
 import {
   CreatedTask,
+  DialogueSpeaker,
   TaskAction,
   TaskStatus,
   TaskType,
   type CreateTaskInput,
-  type DialogueSpeaker,
   type DialogueTurn,
   type HangupCause,
   type TaskCallLogPage,
@@ -14,7 +14,7 @@ import {
   type TaskState,
   type TaskStatusChange,
 } from '../schema/task';
-import { fromAnyPlatformTime, fromEpochMs, isPhoneNumber, toInt, toOptionalString } from '../upstream/convert';
+import { fromAnyPlatformTime, fromEpochMs, toInt, toNumber, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
 import { phoneInfo } from '../schema/lookup';
 
@@ -25,10 +25,11 @@ const STATUS_AFTER: Record<TaskAction, TaskStatus> = {
   [TaskAction.CANCEL]: TaskStatus.CANCELLED,
 };
 
-function toTaskStatus(endpoint: string, value: unknown): TaskStatus {
-  const n = Number(value);
-  if (!(n in TaskStatus)) throw new UpstreamUnavailableError(endpoint, `unknown task status ${String(value)}`);
-  return n as TaskStatus;
+/** A "Query task status" value → TaskStatus; a value the spec does not list is UNKNOWN, its raw value kept. */
+function toTaskStatus(value: unknown): { status: TaskStatus; platformStatus?: string } {
+  const n = toNumber(value);
+  if (n !== undefined && Number.isInteger(n) && n !== TaskStatus.UNKNOWN && n in TaskStatus) return { status: n as TaskStatus };
+  return { status: TaskStatus.UNKNOWN, platformStatus: value === undefined || value === null ? undefined : String(value) };
 }
 
 /**
@@ -121,13 +122,17 @@ export interface PlatformRecord {
   turnInfos?: { talker?: unknown; content?: unknown; talkAt?: unknown; talkDuration?: unknown; recordName?: unknown; labelName?: unknown }[];
 }
 
+const SPEAKERS = new Set<string>([DialogueSpeaker.CUSTOMER, DialogueSpeaker.BOT]);
+
 function toTurn(t: NonNullable<PlatformRecord['turnInfos']>[number]): DialogueTurn {
-  const talker = String(t.talker ?? '');
+  const talker = toOptionalString(t.talker);
+  const known = talker !== undefined && SPEAKERS.has(talker);
   return {
-    speaker: talker === 'customer' || talker === 'agent' ? (talker as DialogueSpeaker) : undefined,
+    speaker: talker === undefined ? undefined : known ? (talker as DialogueSpeaker) : DialogueSpeaker.UNKNOWN,
+    platformSpeaker: talker !== undefined && !known ? talker : undefined,
     content: String(t.content ?? ''),
-    at: fromEpochMs(t.talkAt),
-    duration: toInt(t.talkDuration),
+    spokenAt: fromEpochMs(t.talkAt),
+    durationMs: toInt(t.talkDuration),
     recordingUrl: toOptionalString(t.recordName),
     label: toOptionalString(t.labelName),
   };
@@ -135,17 +140,19 @@ function toTurn(t: NonNullable<PlatformRecord['turnInfos']>[number]): DialogueTu
 
 /** A platform call record (call-log row or CallEnd callback) → TaskCallRecord. */
 export function toCallRecord(r: PlatformRecord, taskSn: string): TaskCallRecord {
+  const callId = String(r.callID ?? r.callId ?? '');
   return {
-    callId: String(r.callID ?? r.callId ?? ''),
+    id: callId,
+    callId,
     taskSn: String(r.taskSn ?? taskSn),
     called: String(r.called ?? ''),
     calledInfo: phoneInfo(toOptionalString(r.called)),
     caller: String(r.caller ?? ''),
     hangup: hangupCause(r.hangupGcode, r.hangupGname),
-    startTime: fromAnyPlatformTime(r.startTime),
-    ringingTime: fromAnyPlatformTime(r.ringingTime),
-    answerTime: fromAnyPlatformTime(r.answerTime),
-    endTime: fromAnyPlatformTime(r.endTime),
+    startedAt: fromAnyPlatformTime(r.startTime),
+    ringingAt: fromAnyPlatformTime(r.ringingTime),
+    answeredAt: fromAnyPlatformTime(r.answerTime),
+    endedAt: fromAnyPlatformTime(r.endTime),
     durationMs: toInt(r.duration) ?? 0,
     userData: toOptionalString(r.userData),
     output: r.output && typeof r.output === 'object' ? (r.output as Record<string, unknown>) : undefined,
@@ -161,7 +168,7 @@ export class TaskDataSource extends DataSource {
     const { data } = await this.ctx.call<{ taskSn?: unknown }>('task.create', { body });
     const taskSn = toOptionalString(data?.taskSn);
     if (!taskSn) throw new UpstreamUnavailableError('task.create', 'no taskSn in the answer');
-    return { taskSn, type: input.type, contactCount: input.contacts.length };
+    return { id: taskSn, taskSn, type: input.type, contactCount: input.contacts.length };
   }
 
   /** Validates the input and builds the platform's JSON body (contacts are mapped in one pass). */
@@ -175,22 +182,19 @@ export class TaskDataSource extends DataSource {
         throw new BadInputError(f, `does not apply to ${typeName(input.type)} tasks`);
       }
     }
-    if (input.caller !== undefined && input.caller !== null && !isPhoneNumber(input.caller)) {
-      throw new BadInputError('caller', 'must be a phone number');
-    }
     if (input.contacts.length === 0) throw new BadInputError('contacts', 'must list at least one contact');
     const contactsList = new Array<Record<string, unknown>>(input.contacts.length);
     for (let i = 0; i < input.contacts.length; i++) {
       const c = input.contacts[i];
-      if (!isPhoneNumber(c.phone)) throw new BadInputError(`contacts[${i}].phone`, `"${c.phone}" is not a phone number`);
+      // c.phone is a Phone: validated and normalised before the resolver ran.
       checkParams(`contacts[${i}].params`, c.params);
       const item: Record<string, unknown> = { phone: c.phone };
       if (c.params) item.params = c.params;
       if (c.userData !== undefined && c.userData !== null) item.userData = c.userData;
       contactsList[i] = item;
     }
-    if (input.callStartDate && input.callEndDate && input.callEndDate.getTime() < input.callStartDate.getTime()) {
-      throw new BadInputError('callEndDate', 'must not be before callStartDate');
+    if (input.dialingStartsAt && input.dialingEndsAt && input.dialingEndsAt.getTime() < input.dialingStartsAt.getTime()) {
+      throw new BadInputError('dialingEndsAt', 'must not be before dialingStartsAt');
     }
     if (input.dialingWindows) checkDialingWindows(input.dialingWindows);
     const steps = input.recallStrategy ?? [];
@@ -205,8 +209,8 @@ export class TaskDataSource extends DataSource {
     if (idField === 'ivrId') body.ivrId = input.ivrId;
     if (input.caller) body.caller = input.caller;
     body.contactsList = contactsList;
-    if (input.callStartDate) body.callStartDate = input.callStartDate.getTime();
-    if (input.callEndDate) body.callEndDate = input.callEndDate.getTime();
+    if (input.dialingStartsAt) body.callStartDate = input.dialingStartsAt.getTime();
+    if (input.dialingEndsAt) body.callEndDate = input.dialingEndsAt.getTime();
     if (input.dialingWindows?.length) body.dispatch = input.dialingWindows.map((w) => ({ start: w.start, end: w.end }));
     if (steps.length) body.recallStrategy = steps.map((s) => ({ delay: s.delaySeconds, item: s.target, recallTimes: s.attempt }));
     return body;
@@ -216,12 +220,8 @@ export class TaskDataSource extends DataSource {
     const { data } = await this.ctx.call<{ taskSn: string; status: number | string; description?: string }>('task.status', {
       query: { taskType: type, taskSn },
     });
-    return {
-      taskSn: String(data.taskSn ?? taskSn),
-      type,
-      status: toTaskStatus('task.status', data.status),
-      platformDescription: data.description ?? '',
-    };
+    const sn = String(data.taskSn ?? taskSn);
+    return { id: sn, taskSn: sn, type, ...toTaskStatus(data.status), platformDescription: data.description ?? '' };
   }
 
   async setStatus(taskSn: string, action: TaskAction): Promise<TaskStatusChange> {
@@ -229,7 +229,8 @@ export class TaskDataSource extends DataSource {
       params: { taskSn, status: action },
     });
     const echoed = Number(data?.status ?? action) as TaskAction;
-    return { taskSn: String(data?.taskSn ?? taskSn), status: STATUS_AFTER[echoed] ?? STATUS_AFTER[action] };
+    const sn = String(data?.taskSn ?? taskSn);
+    return { id: sn, taskSn: sn, status: STATUS_AFTER[echoed] ?? STATUS_AFTER[action] };
   }
 
   async callLogs(taskSn: string, type: TaskType, page: number, pageSize: number): Promise<TaskCallLogPage> {

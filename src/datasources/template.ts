@@ -9,7 +9,7 @@ import {
   type VoiceTemplatePage,
 } from '../schema/template';
 import type { ReceivedFile } from '../schema/upload';
-import { isPhoneNumber, toInt, toOptionalString } from '../upstream/convert';
+import { toInt, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
 
 const MAX_PAGE_SIZE = 100;
@@ -19,10 +19,11 @@ function checkRange(field: string, value: number | undefined | null, min: number
   if (!Number.isInteger(value) || value < min || value > max) throw new BadInputError(field, `must be between ${min} and ${max}`);
 }
 
+/** The caller is a Phone (validated and normalised before the resolver ran). */
 function checkCommon(input: { name: string; caller: string; playCount: number }): void {
   if (!input.name.trim()) throw new BadInputError('name', 'must not be empty');
-  if (!isPhoneNumber(input.caller)) throw new BadInputError('caller', 'must be a phone number');
-  checkRange('playCount', input.playCount, 1, 10);
+  // playNum: "播放次数，默认1" (source lines 749, 844, 7259, 7351): no maximum is stated; a play count is at least 1.
+  if (!Number.isInteger(input.playCount) || input.playCount < 1) throw new BadInputError('playCount', 'must be 1 or more');
 }
 
 /**
@@ -32,6 +33,7 @@ function checkCommon(input: { name: string; caller: string; playCount: number })
 export function textTemplateFields(input: CreateTextTemplateInput): Record<string, unknown> {
   checkCommon(input);
   if (!input.content.trim()) throw new BadInputError('content', 'must not be empty');
+  // Ranges stated by the spec: volume 0~100, pitch and speech -500~500 (source lines 751–755, 7261–7265).
   checkRange('volume', input.volume, 0, 100);
   checkRange('pitch', input.pitch, -500, 500);
   checkRange('speed', input.speed, -500, 500);
@@ -69,12 +71,14 @@ export function checkPage(page: number, pageSize: number): void {
 export function createdTemplate(endpoint: string, data: { template_sn?: unknown } | undefined): CreatedTemplate {
   const templateSn = toOptionalString(data?.template_sn);
   if (!templateSn) throw new UpstreamUnavailableError(endpoint, 'no template_sn in the answer');
-  return { templateSn, status: TemplateStatus.PENDING_REVIEW };
+  return { id: templateSn, templateSn, status: TemplateStatus.PENDING_REVIEW };
 }
 
-function toStatus(value: unknown): TemplateStatus | undefined {
+/** A template status (number or numeric string) → TemplateStatus; a value the spec does not list keeps its raw value. */
+function toStatus(value: unknown): { status?: TemplateStatus; platformStatus?: string } {
   const n = toInt(value);
-  return n !== undefined && n in TemplateStatus ? (n as TemplateStatus) : undefined;
+  if (n !== undefined && n in TemplateStatus) return { status: n as TemplateStatus };
+  return { platformStatus: toOptionalString(value) };
 }
 
 function toParams(value: unknown): TemplateParam[] {
@@ -97,19 +101,23 @@ function toParams(value: unknown): TemplateParam[] {
 /** A template list answer (`data.list[]`, sn as `template_sn` or `templateSn`) → a typed page. */
 export function templatePage(data: Record<string, unknown> | undefined, page: number, pageSize: number): VoiceTemplatePage {
   const list = Array.isArray(data?.list) ? (data.list as Record<string, unknown>[]) : [];
-  const items: VoiceTemplate[] = list.map((t) => ({
-    templateSn: String(t.template_sn ?? t.templateSn ?? ''),
-    name: String(t.name ?? ''),
-    status: toStatus(t.status),
-    statusDescription: toOptionalString(t.descr),
-    content: toOptionalString(t.content),
-    caller: toOptionalString(t.caller),
-    volume: toInt(t.volume),
-    pitch: toInt(t.pitch),
-    speed: toInt(t.speech),
-    params: toParams(t.params),
-    audioPath: toOptionalString(t.voiepath),
-  }));
+  const items: VoiceTemplate[] = list.map((t) => {
+    const templateSn = String(t.template_sn ?? t.templateSn ?? '');
+    return {
+      id: templateSn,
+      templateSn,
+      name: String(t.name ?? ''),
+      ...toStatus(t.status),
+      statusDescription: toOptionalString(t.descr),
+      content: toOptionalString(t.content),
+      caller: toOptionalString(t.caller),
+      volume: toInt(t.volume),
+      pitch: toInt(t.pitch),
+      speed: toInt(t.speech),
+      params: toParams(t.params),
+      audioPath: toOptionalString(t.voiepath),
+    };
+  });
   const total = toInt(data?.total) ?? items.length;
   const size = toInt(data?.pageSize) ?? pageSize;
   return {

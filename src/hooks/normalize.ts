@@ -1,46 +1,29 @@
-import callbacks from '../../spec/callbacks.json';
-import { fromAnyPlatformTime, toInt, toNumber, toOptionalString } from '../upstream/convert';
+import { fromAnyPlatformTime, toInt, toOptionalString } from '../upstream/convert';
 import { noticeHangupMeaning } from '../datasources/notice';
 import { hangupCause, toCallRecord, type PlatformRecord } from '../datasources/task';
-import { agentEventKey, normalizeAgentEvent } from '../subscriptions/agent-event';
+import { CallParty } from '../schema/call';
+import { CallbackMode } from '../schema/makecall';
+import { PrivacyBindingModel } from '../schema/pns';
+import { TaskStatus } from '../schema/task';
+import { TemplateStatus } from '../schema/template';
+import { normalizeAgentEvent, type AgentEventData } from '../subscriptions/agent-event';
+
+/**
+ * The normalisers of the platform's callbacks: a callback body → the event's data (English camelCase
+ * names, Dates, numbers, enums). Which body is which kind, and which normaliser it takes, is the
+ * kind map's (src/events/kinds.ts); the receiver (src/hooks/receiver.ts) runs them.
+ */
 
 /** A callback body the receiver could not turn into an event (it goes to the dead letters). */
 export class UnusableCallback extends Error {}
 
-export interface NormalizedEvent {
-  kind: string;
-  key: string;
-  data: Record<string, unknown>;
-}
-
-type Body = Record<string, unknown>;
+export type Body = Record<string, unknown>;
 
 const str = (v: unknown) => toOptionalString(v) ?? null;
-const num = (v: unknown) => toNumber(v) ?? null;
 /** An Int field: null when absent or beyond what a 32-bit Int carries. */
 const int = (v: unknown) => (fitsInt(v) ? (toInt(v) ?? null) : null);
 const time = (v: unknown) => fromAnyPlatformTime(v) ?? null;
 const hangup = (b: Body) => hangupCause(b.hangupGcode, b.hangupGname) ?? null;
-
-/** Fields that identify one occurrence, per kind (spec/callbacks.json `idFields`). */
-const ID_FIELDS: Record<string, string[]> = {
-  ...Object.fromEntries(callbacks.map((c) => [c.event, c.idFields])),
-  // The pns and directcall records share the event value PnsCallEnd; both are identified by callId.
-  DirectCallEnd: ['callId'],
-  smsUplink: callbacks.find((c) => c.event === 'sms.uplink')!.idFields,
-};
-
-function idempotencyKey(kind: string, body: Body): string {
-  return ID_FIELDS[kind]
-    .map((f) => {
-      const v = body[f];
-      if (v === undefined || v === null || v === '') throw new UnusableCallback(`${kind} without its identifying field ${f}`);
-      // An object would become "[object Object]": distinct callbacks taken for duplicates of each other.
-      if (typeof v === 'object') throw new UnusableCallback(`${kind} with a non-scalar identifying field ${f}`);
-      return String(v);
-    })
-    .join('|');
-}
 
 /** Deeper than any callback the platform sends (agent events' data.agentList[].groupList[] is the deepest, at 6). */
 const MAX_NESTING = 32;
@@ -137,19 +120,6 @@ function usableBody(body: Body): Body {
   return { ...out, turnInfos: usable };
 }
 
-/** Which kind a body is, from its discriminator (`event`, `type: "event"`, `msgType`). */
-export function recognise(body: Body): string {
-  if (body.type === 'event' && typeof body.event === 'string') return 'agentEvent';
-  const event = typeof body.event === 'string' ? body.event : undefined;
-  if (event === 'PnsCallEnd') return body.bindId !== undefined || body.bindType !== undefined ? 'PnsCallEnd' : 'DirectCallEnd';
-  if (event === 'sms' || (event === undefined && body.msgType !== undefined && body.msgId !== undefined)) {
-    return Number(body.msgType) === 2 ? 'smsUplink' : 'sms';
-  }
-  // Own kinds only: "constructor" or "__proto__" are not callback kinds.
-  if (event && Object.hasOwn(NORMALIZERS, event)) return event;
-  throw new UnusableCallback(event ? `unknown callback event "${event}"` : 'no event, type or msgType field to recognise the callback by');
-}
-
 /** Object fields may arrive as JSON text (form-encoded bodies). */
 function object(v: unknown): Record<string, unknown> | null {
   if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
@@ -176,33 +146,79 @@ function array(v: unknown): unknown[] | undefined {
   return undefined;
 }
 
-/** taskStatus callback numbering (1 resumed, 2 paused, 3 completed, 4 cancelled) → TaskStatus values. */
-const CALLBACK_TASK_STATUS: Record<number, number> = { 1: 1, 2: 2, 3: 4, 4: 5 };
+/** taskStatus callback numbering (1 resumed, 2 paused, 3 completed, 4 cancelled) → TaskStatus. */
+const CALLBACK_TASK_STATUS: Record<string, TaskStatus> = { 1: TaskStatus.RUNNING, 2: TaskStatus.PAUSED, 3: TaskStatus.FINISHED, 4: TaskStatus.CANCELLED };
 
-const NORMALIZERS: Record<string, (b: Body) => Record<string, unknown>> = {
-  taskStatus: (b) => {
-    const status = CALLBACK_TASK_STATUS[Number(b.status)];
-    if (status === undefined) throw new UnusableCallback(`taskStatus with unknown status ${String(b.status)}`);
-    return { taskSn: String(b.taskSn), status, description: str(b.desc), changedAt: time(b.changeTime) };
-  },
-  CallEnd: (b) => ({
+/** Template review results: 3 approved, 4 rejected (no other value is a review result). */
+const REVIEW_STATUS: Record<string, TemplateStatus> = { 3: TemplateStatus.APPROVED, 4: TemplateStatus.REJECTED };
+
+/** A value of a platform table, or OTHER for one the spec does not list (null when absent). */
+function party(table: Record<string, CallParty>, v: unknown): CallParty | null {
+  const raw = str(v);
+  if (raw === null) return null;
+  return Object.hasOwn(table, raw) ? table[raw] : CallParty.OTHER;
+}
+
+/** One of an enum's values (the platform's literal), or null for an absent or unlisted one (the platform… field keeps it). */
+function oneOf<E extends string>(values: Record<string, E>, v: unknown): E | null {
+  const raw = str(v);
+  return raw !== null && (Object.values(values) as string[]).includes(raw) ? (raw as E) : null;
+}
+
+/** AgentCallEnd hangupDirection (挂机方): 0 系统, 1 用户, 2 坐席. */
+const AGENT_CALL_HUNG_UP_BY: Record<string, CallParty> = { 0: CallParty.PLATFORM, 1: CallParty.CUSTOMER, 2: CallParty.AGENT };
+/** BidirectionalCallEnd hangupDirection (挂机方): 1 A路, 2 B路. */
+const BIDIRECTIONAL_HUNG_UP_BY: Record<string, CallParty> = { 1: CallParty.TEL_A, 2: CallParty.TEL_B };
+/** PnsCallEnd with bindId, releaseDir (释放方向): 0 未知, 1 主叫结束, 2 被叫结束, 3 平台结束. */
+const PRIVACY_HUNG_UP_BY: Record<string, CallParty> = { 0: CallParty.UNKNOWN, 1: CallParty.CALLER, 2: CallParty.CALLEE, 3: CallParty.PLATFORM };
+/** PnsCallEnd with bindId, callingRole (主叫角色, AXB only): 0 未知, 1 telA, 2 telB. */
+const PRIVACY_CALLING_ROLE: Record<string, CallParty> = { 0: CallParty.UNKNOWN, 1: CallParty.TEL_A, 2: CallParty.TEL_B };
+/** PnsCallEnd without bindId (direct call): type, callingType and hangupDirection are telA or telB. */
+const DIRECT_CALL_PARTY: Record<string, CallParty> = { telA: CallParty.TEL_A, telB: CallParty.TEL_B };
+
+export function normalizeTaskStatus(b: Body) {
+  const code = String(Number(b.status));
+  if (!Object.hasOwn(CALLBACK_TASK_STATUS, code)) throw new UnusableCallback(`taskStatus with unknown status ${String(b.status)}`);
+  return { taskSn: String(b.taskSn), status: CALLBACK_TASK_STATUS[code], description: str(b.desc), changedAt: time(b.changeTime) };
+}
+
+export function normalizeCallEnd(b: Body) {
+  return {
     ...toCallRecord({ ...b, output: object(b.output) ?? undefined, turnInfos: array(b.turnInfos) } as PlatformRecord, String(b.taskSn ?? '')),
     keys: str(b.keys),
     pressKey: str(b.pressKey),
-  }),
-  TemplateReviewEvent: (b) => templateReview(b, false),
-  template: (b) => templateReview(b, true),
-  AgentCallEnd: (b) => ({
+  };
+}
+
+export const normalizeTemplateReview = (b: Body) => templateReview(b, false);
+export const normalizeLegacyTemplateReview = (b: Body) => templateReview(b, true);
+
+/** Agent events: one normaliser, shared with live agent state (src/subscriptions/agent-event.ts). */
+export function normalizeToolbarEvent(b: Body): AgentEventData {
+  try {
+    return normalizeAgentEvent(b);
+  } catch (err) {
+    throw new UnusableCallback((err as Error).message);
+  }
+}
+
+export function normalizeAgentCallEnd(b: Body) {
+  return {
     ...callLegs(b),
+    hungUpBy: party(AGENT_CALL_HUNG_UP_BY, b.hangupDirection),
+    platformHungUpBy: str(b.hangupDirection),
     agentNumber: str(b.agentNumber),
     agentName: str(b.agentName),
     groupName: str(b.groupName),
-    hangupBy: ({ 0: 'SYSTEM', 1: 'CUSTOMER', 2: 'AGENT' } as Record<string, string>)[String(b.hangupDirection)] ?? null,
-  }),
-  BidirectionalCallEnd: (b) => ({
+  };
+}
+
+export function normalizeBidirectionalCallEnd(b: Body) {
+  return {
     callId: String(b.callId),
-    mode: str(b.type),
-    displayCaller: str(b.displayCaller),
+    mode: oneOf(CallbackMode, b.type),
+    platformMode: str(b.type),
+    displayNumber: str(b.displayCaller),
     telA: str(b.telA),
     aCalledAt: time(b.aCallTime),
     aRingingAt: time(b.aRingingTime),
@@ -214,27 +230,44 @@ const NORMALIZERS: Record<string, (b: Body) => Record<string, unknown>> = {
     bAnsweredAt: time(b.bAnswerTime),
     bHungUpAt: time(b.bHangupTime),
     hangup: hangup(b),
-    duration: int(b.duration),
-    hungUpBy: ({ 1: 'A', 2: 'B' } as Record<string, string>)[String(b.hangupDirection)] ?? null,
+    // The table gives no unit; its example (21539 for a 22 s talk) is in milliseconds.
+    durationMs: int(b.duration),
+    hungUpBy: party(BIDIRECTIONAL_HUNG_UP_BY, b.hangupDirection),
+    platformHungUpBy: str(b.hangupDirection),
     recordingUrl: str(b.recordPath),
     userData: str(b.userData),
-  }),
-  PnsCallEnd: (b) => ({
+  };
+}
+
+export function normalizePrivacyCallEnd(b: Body) {
+  return {
     ...callLegs(b),
+    hungUpBy: party(PRIVACY_HUNG_UP_BY, b.releaseDir),
+    platformHungUpBy: str(b.releaseDir),
     bindId: String(b.bindId ?? ''),
-    bindType: str(b.bindType),
-    callingRole: ({ 0: 'UNKNOWN', 1: 'A', 2: 'B' } as Record<string, string>)[String(b.callingRole)] ?? null,
+    bindType: oneOf(PrivacyBindingModel, b.bindType),
+    platformBindType: str(b.bindType),
+    callingRole: party(PRIVACY_CALLING_ROLE, b.callingRole),
+    platformCallingRole: str(b.callingRole),
     telX: str(b.telX),
-    releasedBy: ({ 0: 'UNKNOWN', 1: 'CALLER', 2: 'CALLEE', 3: 'PLATFORM' } as Record<string, string>)[String(b.releaseDir)] ?? null,
-  }),
-  DirectCallEnd: (b) => ({
+  };
+}
+
+export function normalizeDirectCallEnd(b: Body) {
+  return {
     ...callLegs(b),
-    type: str(b.type),
-    callingType: str(b.callingType),
+    hungUpBy: party(DIRECT_CALL_PARTY, b.hangupDirection),
+    platformHungUpBy: str(b.hangupDirection),
+    type: party(DIRECT_CALL_PARTY, b.type),
+    platformType: str(b.type),
+    callingType: party(DIRECT_CALL_PARTY, b.callingType),
+    platformCallingType: str(b.callingType),
     source: str(b.source),
-    hungUpBy: str(b.hangupDirection),
-  }),
-  HangupCauseEvent: (b) => ({
+  };
+}
+
+export function normalizeHangupCause(b: Body) {
+  return {
     callId: String(b.callId),
     caller: str(b.caller),
     called: str(b.called),
@@ -243,11 +276,14 @@ const NORMALIZERS: Record<string, (b: Body) => Record<string, unknown>> = {
     hungUpAt: time(b.hangupTime),
     hangup: hangup(b),
     userData: str(b.userData),
-  }),
-  SipDockingCallEnd: (b) => ({
+  };
+}
+
+export function normalizeSipCallEnd(b: Body) {
+  return {
     callId: String(b.callId),
     caller: str(b.caller),
-    displayCaller: str(b.displayCaller),
+    displayNumber: str(b.displayCaller),
     called: str(b.called),
     // The table names callTime; the example sends startTime.
     calledAt: time(b.callTime ?? b.startTime),
@@ -257,61 +293,40 @@ const NORMALIZERS: Record<string, (b: Body) => Record<string, unknown>> = {
     durationMs: int(b.duration),
     hangup: hangup(b),
     recordingUrl: str(b.recordUrl),
-  }),
-  recordpackage: (b) => ({
+  };
+}
+
+export function normalizeRecordPackage(b: Body) {
+  return {
     downloadUrls: String(b.downloadurls ?? '')
       .split(',')
       .map((u) => u.trim())
       .filter(Boolean),
-  }),
-  tasklog: (b) => {
-    const cause = str(b.hangup_cause);
-    return {
-      callId: String(b.callUUID),
-      taskSn: str(b.taskSn),
-      orderId: str(b.orderid),
-      called: str(b.called),
-      caller: str(b.caller),
-      displayCaller: str(b.callerIdNumber),
-      hangupCause: cause ? noticeHangupMeaning(cause) : null,
-      startedAt: time(b.startTime),
-      ringingAt: time(b.startRingTime),
-      answeredAt: time(b.answerTime),
-      endedAt: time(b.endCallTime),
-      durationMs: int(b.duration),
-      keys: str(b.keys ?? b.pressKey),
-      recordingUrl: str(b.recordPath),
-    };
-  },
-  sms: (b) => messageReport(b),
-  smsUplink: (b) => messageReport(b),
-  flash: (b) => messageReport(b),
-};
-
-function templateReview(b: Body, legacy: boolean): Record<string, unknown> {
-  const status = int(b.status);
-  if (status !== 3 && status !== 4) throw new UnusableCallback(`template review with unknown status ${String(b.status)}`);
-  return { templateSn: String(b.template_sn), name: str(b.name), legacy, status, remark: str(b.desc), reviewedAt: time(b.review_time) };
-}
-
-/** The fields the agent-call, privacy-number and direct-call records share. */
-function callLegs(b: Body): Record<string, unknown> {
-  return {
-    callId: String(b.callId),
-    callingNumber: str(b.callingNumber),
-    calledNumber: str(b.calledNumber),
-    beganAt: time(b.beginTime),
-    ringingAt: time(b.ringTime),
-    answeredAt: time(b.startTime),
-    endedAt: time(b.stopTime),
-    durationSeconds: int(b.duration),
-    userData: str(b.userData),
-    recordingUrl: str(b.recordUrl),
-    hangup: hangup(b),
   };
 }
 
-function messageReport(b: Body): Record<string, unknown> {
+export function normalizeLegacyTaskLog(b: Body) {
+  const cause = str(b.hangup_cause);
+  return {
+    callId: String(b.callUUID),
+    taskSn: str(b.taskSn),
+    orderId: str(b.orderid),
+    called: str(b.called),
+    caller: str(b.caller),
+    displayNumber: str(b.callerIdNumber),
+    hangupCause: cause ? noticeHangupMeaning(cause) : null,
+    startedAt: time(b.startTime),
+    ringingAt: time(b.startRingTime),
+    answeredAt: time(b.answerTime),
+    endedAt: time(b.endCallTime),
+    durationMs: int(b.duration),
+    keys: str(b.keys ?? b.pressKey),
+    recordingUrl: str(b.recordPath),
+  };
+}
+
+/** SMS delivery reports and replies (msgType 2), flash SMS reports. */
+export function normalizeMessageReport(b: Body) {
   const reply = Number(b.msgType) === 2;
   return {
     msgId: String(b.msgId),
@@ -326,21 +341,34 @@ function messageReport(b: Body): Record<string, unknown> {
   };
 }
 
-/** A parsed callback body → its kind, idempotency key and typed data. Throws UnusableCallback. */
-export function normalizeCallback(parsed: Body): NormalizedEvent {
+function templateReview(b: Body, legacy: boolean) {
+  const code = String(int(b.status));
+  if (!Object.hasOwn(REVIEW_STATUS, code)) throw new UnusableCallback(`template review with unknown status ${String(b.status)}`);
+  return { templateSn: String(b.template_sn), name: str(b.name), legacy, status: REVIEW_STATUS[code], remark: str(b.desc), reviewedAt: time(b.review_time) };
+}
+
+/** The fields the agent-call, privacy-number and direct-call records share (CallDetailRecord). */
+function callLegs(b: Body) {
+  return {
+    callId: String(b.callId),
+    callingNumber: str(b.callingNumber),
+    calledNumber: str(b.calledNumber),
+    startedAt: time(b.beginTime),
+    ringingAt: time(b.ringTime),
+    answeredAt: time(b.startTime),
+    endedAt: time(b.stopTime),
+    durationSeconds: int(b.duration),
+    userData: str(b.userData),
+    recordingUrl: str(b.recordUrl),
+    hangup: hangup(b),
+  };
+}
+
+/**
+ * A parsed callback body made safe to recognise and normalise: refused (UnusableCallback) when it
+ * nests deeper than any callback, its scalar fields made convertible, its dialogue turns objects.
+ */
+export function readableBody(parsed: Body): Body {
   if (nesting(parsed) > MAX_NESTING) throw new UnusableCallback(`body nested more than ${MAX_NESTING} levels deep`);
-  const body = usableBody(parsed);
-  const kind = recognise(body);
-  if (kind === 'agentEvent') {
-    // One normaliser for agent events, shared with live agent state (src/subscriptions/agent-event.ts).
-    let data;
-    try {
-      data = normalizeAgentEvent(body);
-    } catch (err) {
-      throw new UnusableCallback((err as Error).message);
-    }
-    return { kind, key: agentEventKey(data), data };
-  }
-  const key = idempotencyKey(kind, body);
-  return { kind, key, data: NORMALIZERS[kind](body) };
+  return usableBody(parsed);
 }

@@ -1,11 +1,55 @@
 import { randomUUID } from 'node:crypto';
 import type { GatewayFeature } from '../app';
 import type { Services } from '../context';
+import { callbackKind, recognise, type CallbackKindName, type EventData } from '../events/kinds';
 import { StoreUnavailableError } from '../store/store';
-import { normalizeCallback, UnusableCallback } from './normalize';
+import { DEAD_LETTER_STREAM } from '../subscriptions/bus';
+import { readableBody, UnusableCallback, type Body } from './normalize';
 
-export const DEAD_LETTER_STREAM = 'events:deadletters';
 const MAX_BODY = 1024 * 1024;
+
+/** A callback as the log keeps it: its kind, its idempotency key and its typed data. */
+export interface NormalizedEvent<K extends CallbackKindName = CallbackKindName> {
+  kind: K;
+  key: string;
+  data: EventData<K>;
+}
+
+/** The key from a body's identifying fields; a callback without one cannot be told from its duplicates. */
+function keyOfFields(kind: string, fields: readonly string[], body: Body): string {
+  return fields
+    .map((f) => {
+      const v = body[f];
+      if (v === undefined || v === null || v === '') throw new UnusableCallback(`${kind} without its identifying field ${f}`);
+      // An object would become "[object Object]": distinct callbacks taken for duplicates of each other.
+      if (typeof v === 'object') throw new UnusableCallback(`${kind} with a non-scalar identifying field ${f}`);
+      return String(v);
+    })
+    .join('|');
+}
+
+function normalizeAs<K extends CallbackKindName>(kind: K, body: Body): NormalizedEvent<K> {
+  const { idFields, normalize } = callbackKind(kind);
+  if (typeof idFields === 'function') {
+    const data = normalize(body);
+    return { kind, key: idFields(data), data };
+  }
+  const key = keyOfFields(kind, idFields, body);
+  return { kind, key, data: normalize(body) };
+}
+
+/** A parsed callback body → its kind (by the kind map's discriminators), idempotency key and data. Throws UnusableCallback. */
+export function normalizeCallback(parsed: Body): NormalizedEvent {
+  const body = readableBody(parsed);
+  const kind = recognise(body);
+  if (kind === undefined) {
+    const event = body.event;
+    throw new UnusableCallback(
+      typeof event === 'string' && event !== '' ? `unknown callback event "${event}"` : 'no event, type or msgType field to recognise the callback by',
+    );
+  }
+  return normalizeAs(kind, body);
+}
 
 /** JSON or form-encoded (whatever the header says, since the platform's own labels are unreliable). */
 export function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {

@@ -22,9 +22,10 @@ export interface RouteInput {
   enabled?: boolean | null;
 }
 
+/** Exactly one of `caller` (one number) and `callerPrefix` (leading digits). */
 export interface BlockInput {
-  caller: string;
-  prefix?: boolean | null;
+  caller?: string | null;
+  callerPrefix?: string | null;
   called?: string | null;
   reason?: string | null;
 }
@@ -46,14 +47,15 @@ function number(field: string, value: string | undefined): string | undefined {
 function dtmf(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const d = canonicalDtmf(value);
-  if (!/^[0-9*#]{1,32}$/.test(d)) throw new BadInputError('dtmf', `"${value}" is not a key sequence (1 to 32 of 0-9, * and #)`);
+  // No length limit: the platform's `dtmf` is any string of keys (spec: IVR-API transfer request).
+  if (!/^[0-9*#]+$/.test(d)) throw new BadInputError('dtmf', `"${value}" is not a key sequence (0-9, * and #)`);
   return d;
 }
 
 function digits(field: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const d = value.trim();
-  if (!/^\d{1,20}$/.test(d)) throw new BadInputError(field, `"${value}" must be 1 to 20 digits`);
+  if (!/^\d+$/.test(d)) throw new BadInputError(field, `"${value}" must be digits`);
   return d;
 }
 
@@ -153,9 +155,11 @@ export class IvrRouting {
 
   async createBlock(input: BlockInput): Promise<IvrBlock> {
     const now = Date.now();
-    const prefix = input.prefix ?? false;
-    const caller = prefix ? digits('caller', input.caller) : number('caller', input.caller);
-    if (!caller) throw new BadInputError('caller', 'is required');
+    const given = (v: string | null | undefined): v is string => v !== undefined && v !== null;
+    if (given(input.caller) === given(input.callerPrefix)) throw new BadInputError('caller', 'give exactly one of caller and callerPrefix');
+    const prefix = given(input.callerPrefix);
+    const caller = prefix ? digits('callerPrefix', input.callerPrefix!) : number('caller', input.caller!);
+    if (!caller) throw new BadInputError(prefix ? 'callerPrefix' : 'caller', 'is required');
     const block: IvrBlock = {
       type: 'block',
       id: randomUUID(),
@@ -169,7 +173,7 @@ export class IvrRouting {
     const twin = (await this.latest()).find(
       (r) => r.type === 'block' && r.caller === block.caller && r.prefix === block.prefix && r.called === block.called,
     );
-    if (twin) throw new BadInputError('caller', `already blacklisted by entry ${twin.id}`);
+    if (twin) throw new BadInputError(prefix ? 'callerPrefix' : 'caller', `already blacklisted by entry ${twin.id}`);
     return this.save(block);
   }
 

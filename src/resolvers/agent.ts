@@ -2,12 +2,13 @@ import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-g
 import type { GatewayContext } from '../context';
 import { AgentDataSource } from '../datasources/agent';
 import { AgentCallStarted, AgentCreateInput, AgentFilter, AgentPage, AgentUpdateInput } from '../schema/agent';
-import { CallAgentType } from '../schema/agentcontrol';
+import { AnswerMode } from '../schema/agentcontrol';
+import { PhoneScalar } from '../schema/phone';
 
 @Resolver()
 export class AgentResolver {
   @Authorized('admin')
-  @Query(() => AgentPage, { description: 'One page of agent accounts' })
+  @Query(() => AgentPage, { nullable: true, description: 'One page of agent accounts' })
   agents(
     @Ctx() ctx: GatewayContext,
     @Arg('filter', () => AgentFilter, { nullable: true }) filter?: AgentFilter,
@@ -45,11 +46,12 @@ export class AgentResolver {
   @Mutation(() => AgentCallStarted, { description: 'Click-to-call: ring the agent, then call the customer' })
   startAgentCall(
     @Arg('agentNumber', () => ID) agentNumber: string,
-    @Arg('called') called: string,
+    @Arg('called', () => PhoneScalar, { description: "The customer's number" }) called: string,
     @Ctx() ctx: GatewayContext,
     @Arg('userData', { nullable: true, description: 'Returned in the AgentCallEnd callback' }) userData?: string,
-    @Arg('displayNumber', { nullable: true, description: 'Calling number shown (allocated to the enterprise)' }) displayNumber?: string,
-    @Arg('answerMode', () => CallAgentType, { nullable: true, description: 'Which phone of the agent rings' }) answerMode?: CallAgentType,
+    @Arg('displayNumber', () => PhoneScalar, { nullable: true, description: 'Number shown to the customer (one allocated to the enterprise; the platform\'s callnum)' })
+    displayNumber?: string,
+    @Arg('answerMode', () => AnswerMode, { nullable: true, description: 'Which phone of the agent rings' }) answerMode?: AnswerMode,
   ): Promise<AgentCallStarted> {
     return ctx.dataSource(AgentDataSource).call(agentNumber, called, { userData, displayNumber, answerMode });
   }

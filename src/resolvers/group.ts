@@ -1,12 +1,12 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../context';
 import { GroupDataSource } from '../datasources/group';
-import { SkillGroupInput, SkillGroupPage } from '../schema/group';
+import { SkillGroupCreateInput, SkillGroupPage, SkillGroupUpdateInput } from '../schema/group';
 
 @Resolver()
 export class GroupResolver {
   @Authorized('admin')
-  @Query(() => SkillGroupPage, { description: 'One page of skill groups, optionally filtered by name' })
+  @Query(() => SkillGroupPage, { nullable: true, description: 'One page of skill groups, optionally filtered by name' })
   skillGroups(
     @Ctx() ctx: GatewayContext,
     @Arg('name', { nullable: true }) name?: string,
@@ -18,7 +18,7 @@ export class GroupResolver {
 
   @Authorized('admin')
   @Mutation(() => ID, { description: 'Create a skill group; returns its sn' })
-  createSkillGroup(@Arg('input', () => SkillGroupInput) input: SkillGroupInput, @Ctx() ctx: GatewayContext): Promise<string> {
+  createSkillGroup(@Arg('input', () => SkillGroupCreateInput) input: SkillGroupCreateInput, @Ctx() ctx: GatewayContext): Promise<string> {
     return ctx.dataSource(GroupDataSource).create(input);
   }
 
@@ -26,7 +26,7 @@ export class GroupResolver {
   @Mutation(() => ID, { description: 'Edit a skill group (only the given fields are sent); returns its sn' })
   updateSkillGroup(
     @Arg('sn', () => ID) sn: string,
-    @Arg('input', () => SkillGroupInput) input: SkillGroupInput,
+    @Arg('input', () => SkillGroupUpdateInput) input: SkillGroupUpdateInput,
     @Ctx() ctx: GatewayContext,
   ): Promise<string> {
     return ctx.dataSource(GroupDataSource).update(sn, input);

@@ -1,7 +1,7 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { EventsResolver } from './events';
 import { AgentResolver } from './agent';
-import { AgentControlResolver } from './agentcontrol';
+import { AgentControlResolver, AgentToolbarEventFieldsResolver } from './agentcontrol';
 import { GroupResolver } from './group';
 import { LookupResolver } from './lookup';
 import { NoticeResolver } from './notice';
@@ -24,6 +24,7 @@ export const resolvers: NonEmptyArray<Function> = [
   NoticeResolver,
   EventsResolver,
   AgentControlResolver,
+  AgentToolbarEventFieldsResolver,
   WallboardResolver,
   GroupResolver,
   AgentResolver,

@@ -2,31 +2,40 @@ import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphq
 import type { GatewayContext } from '../context';
 import { routesByPrecedence, type IvrBlock, type IvrRoute as StoredRoute } from '../ivr/rules';
 import { IvrBlacklistEntry, IvrBlacklistInput, IvrDecisionResult, IvrRoute, IvrRouteInput, IvrRoutePatch } from '../schema/ivr';
+import { PhoneScalar } from '../schema/phone';
 
 const route = (r: StoredRoute): IvrRoute => ({ ...r, createdAt: new Date(r.createdAt), updatedAt: new Date(r.updatedAt) });
-const entry = (b: IvrBlock): IvrBlacklistEntry => ({ ...b, createdAt: new Date(b.createdAt) });
+/** A stored block (caller + prefix flag) as the schema shows it: the number or the prefix, each under its own name. */
+const entry = (b: IvrBlock): IvrBlacklistEntry => ({
+  id: b.id,
+  caller: b.prefix ? undefined : b.caller,
+  callerPrefix: b.prefix ? b.caller : undefined,
+  called: b.called,
+  reason: b.reason,
+  createdAt: new Date(b.createdAt),
+});
 
 /** IVR transfer routing rules (family `ivr`: the platform asks, the gateway answers from these). */
 @Resolver()
 export class IvrResolver {
   @Authorized('supervisor')
-  @Query(() => [IvrRoute], { description: 'IVR transfer routes, most specific first (the order they are tried in)' })
+  @Query(() => [IvrRoute], { nullable: true, description: 'IVR transfer routes, most specific first (the order they are tried in)' })
   async ivrRoutes(@Ctx() ctx: GatewayContext): Promise<IvrRoute[]> {
     return routesByPrecedence(await ctx.services.ivr.latest()).map(route);
   }
 
   @Authorized('supervisor')
-  @Query(() => [IvrBlacklistEntry], { description: 'Blacklisted callers, newest first' })
+  @Query(() => [IvrBlacklistEntry], { nullable: true, description: 'Blacklisted callers, newest first' })
   async ivrBlacklist(@Ctx() ctx: GatewayContext): Promise<IvrBlacklistEntry[]> {
     const rules = await ctx.services.ivr.latest();
     return rules.filter((r): r is IvrBlock => r.type === 'block').sort((a, b) => b.createdAt - a.createdAt).map(entry);
   }
 
   @Authorized('supervisor')
-  @Query(() => IvrDecisionResult, { description: 'What the IVR endpoint answers for this call right now (no event is published)' })
+  @Query(() => IvrDecisionResult, { nullable: true, description: 'What the IVR endpoint answers for this call right now (no event is published)' })
   async ivrRoutingPreview(
-    @Arg('caller') caller: string,
-    @Arg('called') called: string,
+    @Arg('caller', () => PhoneScalar) caller: string,
+    @Arg('called', () => PhoneScalar) called: string,
     @Arg('dtmf', { defaultValue: '' }) dtmf: string,
     @Ctx() ctx: GatewayContext,
   ): Promise<IvrDecisionResult> {

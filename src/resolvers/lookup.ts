@@ -2,7 +2,6 @@ import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Ro
 import type { GatewayContext } from '../context';
 import { PLATFORM_FIELD_COST } from '../guards/operation-limits';
 import { LookupDataSource } from '../datasources/lookup';
-import { BadInputError } from '../errors';
 import {
   PhoneInfo,
   PhoneLocation,
@@ -14,9 +13,6 @@ import {
 } from '../schema/lookup';
 import { parsePhone, PhoneScalar } from '../schema/phone';
 
-/** Most numbers one `phones` query may look up. */
-export const MAX_PHONES = 500;
-
 /** The Phone scalar already validated and normalised the number. */
 function info(number: string): PhoneInfo {
   const parsed = parsePhone(number)!;
@@ -26,15 +22,17 @@ function info(number: string): PhoneInfo {
 @Resolver(() => PhoneInfo)
 export class LookupResolver {
   @Authorized('viewer')
-  @Query(() => PhoneInfo, { description: 'Lookups of one number; only the fields you select are looked up' })
+  @Query(() => PhoneInfo, { nullable: true, description: 'Lookups of one number; only the fields you select are looked up' })
   phone(@Arg('number', () => PhoneScalar) number: string): PhoneInfo {
     return info(number);
   }
 
   @Authorized('viewer')
-  @Query(() => [PhoneInfo], { description: `Lookups of up to ${MAX_PHONES} numbers, in the order given (duplicates are looked up once)` })
+  @Query(() => [PhoneInfo], {
+    nullable: true,
+    description: 'Lookups of many numbers, in the order given (duplicates are looked up once); the operation cost limit bounds how many',
+  })
   phones(@Arg('numbers', () => [PhoneScalar]) numbers: string[]): PhoneInfo[] {
-    if (numbers.length > MAX_PHONES) throw new BadInputError('numbers', `at most ${MAX_PHONES} numbers per query, got ${numbers.length}`);
     return numbers.map(info);
   }
 
@@ -64,7 +62,7 @@ export class LookupResolver {
   }
 
   @Authorized('admin')
-  @Query(() => PhoneLookupStats, { description: 'Phone lookup cache statistics: hits, misses and platform calls per lookup kind' })
+  @Query(() => PhoneLookupStats, { nullable: true, description: 'Phone lookup cache statistics: hits, misses and platform calls per lookup kind' })
   async phoneLookupStats(@Ctx() ctx: GatewayContext): Promise<PhoneLookupStats> {
     const cache = ctx.services.lookups;
     return { instance: cache.instanceStats(), cluster: await cache.clusterStats() };

@@ -2,6 +2,7 @@ import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../context';
 import { MarkingDataSource } from '../datasources/marking';
 import { MarkNumberOfflineInput, MarkNumberOnlineInput, NumberMarkingChange, NumberMarkingStatus } from '../schema/marking';
+import { PhoneScalar } from '../schema/phone';
 import { UploadScalar, type FileUpload } from '../schema/upload';
 
 /** Number marking: the name recipients' phones display for a calling number (family `marking`). */
@@ -25,10 +26,10 @@ export class MarkingResolver {
   }
 
   @Authorized('viewer')
-  @Query(() => NumberMarkingStatus, { description: 'Where the mark of a number stands' })
+  @Query(() => NumberMarkingStatus, { nullable: true, description: 'Where the mark of a number stands' })
   numberMarkingStatus(
     @Arg('company', { description: 'Company name the mark is registered for' }) company: string,
-    @Arg('number', { description: 'The marked number' }) number: string,
+    @Arg('number', () => PhoneScalar, { description: 'The marked number' }) number: string,
     @Ctx() ctx: GatewayContext,
   ): Promise<NumberMarkingStatus> {
     return ctx.dataSource(MarkingDataSource).status(company, number);

@@ -1,6 +1,6 @@
-import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver, type ClassType } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver, type ClassType } from 'type-graphql';
 import type { GatewayContext } from '../context';
-import type { MessagingOperations } from '../datasources/messaging';
+import { MAX_PER_REQUEST, type MessagingOperations } from '../datasources/messaging';
 import type { Paged } from '../schema/page';
 import { MessageSendResult, OutgoingMessageInput, type MessageTemplateFilter, type SentMessageFilter } from '../schema/sms';
 
@@ -24,7 +24,7 @@ export function MessagingResolver(family: MessagingFamily) {
   @Resolver()
   abstract class FamilyResolver {
     @Authorized('viewer')
-    @Query(() => family.TemplatePage, { name: names.templates, description: `${label} templates, page by page, with their placeholders` })
+    @Query(() => family.TemplatePage, { name: names.templates, nullable: true, description: `${label} templates, page by page, with their placeholders` })
     templates(
       @Arg('filter', () => family.TemplateFilter, { nullable: true }) filter: MessageTemplateFilter | undefined,
       @Arg('page', () => Int, { defaultValue: 1 }) page: number,
@@ -35,7 +35,7 @@ export function MessagingResolver(family: MessagingFamily) {
     }
 
     @Authorized('viewer')
-    @Query(() => family.SentPage, { name: names.sent, description: `Sent ${inSentence} and their send state, page by page` })
+    @Query(() => family.SentPage, { name: names.sent, nullable: true, description: `Sent ${inSentence} and their send state, page by page` })
     sent(
       @Arg('filter', () => family.SentFilter, { nullable: true }) filter: SentMessageFilter | undefined,
       @Arg('page', () => Int, { defaultValue: 1 }) page: number,
@@ -49,11 +49,11 @@ export function MessagingResolver(family: MessagingFamily) {
     @Mutation(() => MessageSendResult, {
       name: names.send,
       description:
-        `Send ${inSentence} with one template to any number of recipients (split into platform requests of at most 500); ` +
+        `Send ${inSentence} with one template to any number of recipients (split into platform requests of at most ${MAX_PER_REQUEST}); ` +
         "when the template is in the platform's list, every message must give exactly its placeholders. Lists accepted and rejected messages",
     })
     send(
-      @Arg('templateId') templateId: string,
+      @Arg('templateId', () => ID) templateId: string,
       @Arg('messages', () => [OutgoingMessageInput]) messages: OutgoingMessageInput[],
       @Ctx() ctx: GatewayContext,
     ): Promise<MessageSendResult> {

@@ -26,12 +26,12 @@ export class NoticeResolver {
   }
 
   @Authorized('viewer')
-  @Query(() => VoiceTemplatePage, { description: 'Templates of the legacy voice-notice platform (v1), page by page' })
+  @Query(() => VoiceTemplatePage, { nullable: true, description: 'Templates of the legacy voice-notice platform (v1), page by page' })
   legacyVoiceTemplates(
     @Arg('page', () => Int, { defaultValue: 1 }) page: number,
     @Arg('pageSize', () => Int, { defaultValue: 20 }) pageSize: number,
     @Ctx() ctx: GatewayContext,
-  ): Promise<VoiceTemplatePage> {
+  ): Promise<VoiceTemplatePage | null> {
     return ctx.dataSource(NoticeDataSource).list(page, pageSize);
   }
 

@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../context';
 import { PnsDataSource } from '../datasources/pns';
 import { PrivacyBinding, PrivacyBindingInput, PrivacyBindingModel, PrivacyUnbinding } from '../schema/pns';
@@ -20,7 +20,7 @@ export class PnsResolver {
   @Mutation(() => PrivacyUnbinding, { description: 'Remove a privacy-number binding' })
   unbindPrivacyNumber(
     @Arg('model', () => PrivacyBindingModel) model: PrivacyBindingModel,
-    @Arg('bindId') bindId: string,
+    @Arg('bindId', () => ID) bindId: string,
     @Arg('requestId', () => String, { nullable: true, description: 'Idempotency key; generated when omitted' }) requestId: string | undefined,
     @Ctx() ctx: GatewayContext,
   ): Promise<PrivacyUnbinding> {

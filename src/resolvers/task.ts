@@ -6,24 +6,24 @@ import { CreatedTask, CreateTaskInput, TaskAction, TaskCallLogPage, TaskState, T
 @Resolver()
 export class TaskResolver {
   @Authorized('viewer')
-  @Query(() => TaskState, { description: 'Status of an outbound task' })
+  @Query(() => TaskState, { nullable: true, description: 'Status of an outbound task' })
   task(
     @Arg('taskSn', () => ID) taskSn: string,
     @Arg('type', () => TaskType) type: TaskType,
     @Ctx() ctx: GatewayContext,
-  ): Promise<TaskState> {
+  ): Promise<TaskState | null> {
     return ctx.dataSource(TaskDataSource).status(taskSn, type);
   }
 
   @Authorized('viewer')
-  @Query(() => TaskCallLogPage, { description: 'One page of the call records of an outbound task' })
+  @Query(() => TaskCallLogPage, { nullable: true, description: 'One page of the call records of an outbound task' })
   taskCallLogs(
     @Arg('taskSn', () => ID) taskSn: string,
     @Arg('type', () => TaskType) type: TaskType,
     @Arg('page', () => Int, { defaultValue: 1 }) page: number,
     @Arg('pageSize', () => Int, { defaultValue: 20 }) pageSize: number,
     @Ctx() ctx: GatewayContext,
-  ): Promise<TaskCallLogPage> {
+  ): Promise<TaskCallLogPage | null> {
     return ctx.dataSource(TaskDataSource).callLogs(taskSn, type, page, pageSize);
   }
 

@@ -24,12 +24,12 @@ export class TemplateResolver {
   }
 
   @Authorized('viewer')
-  @Query(() => VoiceTemplatePage, { description: 'Voice-notice templates (v2), page by page' })
+  @Query(() => VoiceTemplatePage, { nullable: true, description: 'Voice-notice templates (v2), page by page' })
   voiceTemplates(
     @Arg('page', () => Int, { defaultValue: 1 }) page: number,
     @Arg('pageSize', () => Int, { defaultValue: 20 }) pageSize: number,
     @Ctx() ctx: GatewayContext,
-  ): Promise<VoiceTemplatePage> {
+  ): Promise<VoiceTemplatePage | null> {
     return ctx.dataSource(TemplateDataSource).list(page, pageSize);
   }
 }

@@ -11,7 +11,7 @@ import { parseCursor, wallboardUpdates } from '../subscriptions/wallboard-stream
 @Resolver()
 export class WallboardResolver {
   @Authorized('viewer')
-  @Query(() => Wallboard, { description: 'A consistent snapshot of agents and skill groups (all when no group is given), with a cursor for wallboardUpdates' })
+  @Query(() => Wallboard, { nullable: true, description: 'A consistent snapshot of agents and skill groups (all when no group is given), with a cursor for wallboardUpdates' })
   async wallboard(
     @Ctx() ctx: GatewayContext,
     @Arg('groupIds', () => [ID], { nullable: true }) groupIds?: string[],
@@ -20,7 +20,7 @@ export class WallboardResolver {
   }
 
   @Authorized('viewer', 'agent')
-  @Query(() => LiveAgent, { description: "One agent's live state (an agent may read only its own)" })
+  @Query(() => LiveAgent, { nullable: true, description: "One agent's live state (an agent may read only its own)" })
   async agentState(@Arg('agentNumber', () => ID) agentNumber: string, @Ctx() ctx: GatewayContext): Promise<LiveAgent> {
     const p = ctx.principal;
     if (!hasAnyRole(p, ['viewer']) && p.agentNumber !== agentNumber) throw new ForbiddenError('An agent may read only its own state');
@@ -39,7 +39,7 @@ export class WallboardResolver {
   })
   wallboardUpdates(
     @Root() update: WallboardUpdate,
-    @Arg('after', { description: 'The cursor of a wallboard snapshot or of the last update received' }) _after: string,
+    @Arg('after', () => ID, { description: 'The cursor of a wallboard snapshot or of the last update received' }) _after: string,
     @Arg('groupIds', () => [ID], { nullable: true }) _groupIds?: string[],
   ): WallboardUpdate {
     return update;

@@ -1,5 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PhoneScalar } from './phone';
 
 export enum AgentType {
   AGENT = 0,
@@ -31,12 +32,12 @@ registerEnumType(AgentAccountStatus, { name: 'AgentAccountStatus', description: 
 export class AgentUpdateInput {
   @Field(() => ID, { description: 'Work number (工号)' }) agentNumber!: string;
   @Field(() => ID, { description: 'Main skill group sn' }) groupSn!: string;
-  @Field({ nullable: true }) phone?: string;
+  @Field(() => PhoneScalar, { nullable: true, description: "The agent's phone number" }) phone?: string;
   @Field(() => AgentType, { nullable: true }) type?: AgentType;
   @Field(() => Int, { nullable: true, description: 'Priority' }) level?: number;
   @Field({ nullable: true, description: 'May work offline' }) workingOffline?: boolean;
   @Field(() => Int, { nullable: true, description: 'Seconds before the automatic idle after a call; -1 disables it' }) autoIdleSeconds?: number;
-  @Field({ nullable: true, description: 'Displayed calling number' }) displayCaller?: string;
+  @Field(() => PhoneScalar, { nullable: true, description: "Number shown to the agent's called parties (the platform's displayCaller)" }) displayNumber?: string;
   @Field(() => OfflineCallType, { nullable: true }) offlineCallType?: OfflineCallType;
   @Field(() => CallMode, { nullable: true }) callMode?: CallMode;
 }
@@ -54,13 +55,14 @@ export class AgentFilter {
   @Field({ nullable: true }) agentName?: string;
   @Field(() => ID, { nullable: true }) agentNumber?: string;
   @Field(() => ID, { nullable: true }) groupSn?: string;
-  @Field({ nullable: true }) phone?: string;
+  @Field(() => PhoneScalar, { nullable: true }) phone?: string;
   @Field(() => AgentAccountStatus, { nullable: true }) status?: AgentAccountStatus;
   @Field(() => AgentType, { nullable: true }) type?: AgentType;
 }
 
 @ObjectType({ description: 'An agent account' })
 export class AgentAccount {
+  @Field(() => ID, { description: 'Stable identity for client caches: the sn' }) id!: string;
   @Field(() => ID, { description: 'Agent sn (32 hex characters)' }) sn!: string;
   @Field(() => ID, { description: 'Work number (工号) used by the toolbar' }) agentNumber!: string;
   @Field({ description: 'Name' }) agentName!: string;
@@ -74,7 +76,7 @@ export class AgentAccount {
   @Field(() => Int, { nullable: true, description: 'Priority' }) level?: number;
   @Field({ nullable: true, description: 'May work offline' }) workingOffline?: boolean;
   @Field(() => Int, { nullable: true, description: 'Seconds before the automatic idle after a call; -1 when disabled' }) autoIdleSeconds?: number;
-  @Field({ nullable: true, description: 'Displayed calling number' }) displayCaller?: string;
+  @Field({ nullable: true, description: "Number shown to the agent's called parties (the platform's displayCaller)" }) displayNumber?: string;
   @Field(() => OfflineCallType, { nullable: true, description: 'Which phone an offline agent answers on first' }) offlineCallType?: OfflineCallType;
 }
 

@@ -45,8 +45,11 @@ export class AimSummaryRecord {
   @Field({ nullable: true })
   placementId?: string;
 
-  @Field(() => PhoneVendor, { nullable: true, description: 'Null when the platform names a vendor this gateway does not know' })
+  @Field(() => PhoneVendor, { nullable: true, description: 'Null when the platform names no vendor or one the spec does not list (see platformVendor)' })
   vendor?: PhoneVendor;
+
+  @Field({ nullable: true, description: 'The vendor (`firm`) as the platform sent it, when it is not one the spec lists' })
+  platformVendor?: string;
 
   @Field(() => Int, { description: 'Successful parses' })
   parsedCount!: number;

@@ -1,17 +1,18 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { PhoneScalar } from './phone';
 
 @InputType({ description: 'Bind number A to number B for a direct call from the SDK or the dial pad' })
 export class DirectCallBindInput {
-  @Field({ description: 'Number A (the SDK user)' })
+  @Field(() => PhoneScalar, { description: 'Number A (the SDK user)' })
   telA!: string;
 
-  @Field({ description: 'Number B (the party A reaches)' })
+  @Field(() => PhoneScalar, { description: 'Number B (the party A reaches)' })
   telB!: string;
 
   @Field({ description: 'Serial number, usually up to 4 digits: with several B numbers, A dials it to choose B' })
   orderId!: string;
 
-  @Field({ nullable: true, description: "Display number; the enterprise's default calling number when omitted" })
+  @Field(() => PhoneScalar, { nullable: true, description: "Number shown to the called party; the enterprise's default calling number when omitted" })
   displayNumber?: string;
 
   @Field(() => Int, { nullable: true, description: 'Validity in seconds; permanent when omitted' })
@@ -23,8 +24,8 @@ export class DirectCallBindInput {
   @Field({ nullable: true, description: 'Order source' })
   source?: string;
 
-  @Field(() => Int, { nullable: true, description: 'Area code of the region where the order was created' })
-  areaCode?: number;
+  @Field({ nullable: true, description: 'Area code of the region where the order was created, with its 0 ("0755"); the platform takes it as an integer (755)' })
+  areaCode?: string;
 
   @Field({ nullable: true, description: 'Terminal details as the SDK returns them (a JSON object text, e.g. VXManager.getClientInfo())' })
   terminalInfo?: string;
@@ -32,7 +33,7 @@ export class DirectCallBindInput {
 
 @InputType({ description: 'Remove a direct-call binding, now or after a delay' })
 export class DirectCallUnbindInput {
-  @Field()
+  @Field(() => PhoneScalar, { description: 'Number A of the binding' })
   telA!: string;
 
   @Field({ description: 'Serial number used when binding' })

@@ -1,12 +1,29 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
+import { EVENT_KIND_VALUES, EVENT_KINDS, EventKind, graphqlTypeOf } from '../events/kinds';
+import { CallParty } from './call';
+import { AgentCallData, AgentEventName, AgentRegistration } from './agentcontrol';
+import { AgentActivity } from '../subscriptions/live-state';
+import { CallbackMode } from './makecall';
+import { PrivacyBindingModel } from './pns';
 import { HangupCause, TaskCallRecord, TaskStatus } from './task';
 import { TemplateStatus } from './template';
 
-/** What every delivered event carries: where it sits in the log, and when the gateway received it. */
+/** The kinds a client may ask platformEvents for, and the `kind` of every event: derived from the kind map (src/events/kinds.ts). */
+export { EventKind };
+registerEnumType(EventKind, {
+  name: 'EventKind',
+  description: 'Kinds of platform event: what the `kinds` filter of platformEvents takes and what `kind` of each event says',
+  valuesConfig: Object.fromEntries(EVENT_KIND_VALUES.map((k) => [EVENT_KINDS[k].name, { description: EVENT_KINDS[k].description }])),
+});
+
+/** resolveType of PlatformEvent and its sub-interfaces: the GraphQL type the kind map names for the event's kind. */
+const typeOfEvent = (value: { kind?: string }) => graphqlTypeOf(value.kind);
+
+/** What every delivered event carries: where it sits in the log, when the gateway received it, and its kind. */
 @InterfaceType('PlatformEvent', {
   description: 'An event pushed by the platform, as kept in the event log',
-  resolveType: (value: { kind?: string }) => EVENT_TYPE_NAMES[value.kind ?? ''],
+  resolveType: typeOfEvent,
 })
 export abstract class PlatformEvent {
   @Field(() => ID, { description: 'Position in the event log: pass it as `after` to resume without gap or duplicate' })
@@ -15,8 +32,15 @@ export abstract class PlatformEvent {
   @Field(() => Date, { description: 'When the gateway received the callback' })
   receivedAt!: Date;
 
-  @Field({ description: "The platform's callback kind (its discriminator value)" })
-  kind!: string;
+  @Field(() => EventKind, { description: 'The kind of event: the value the `kinds` filter of platformEvents takes' })
+  kind!: EventKind;
+
+  @Field({
+    description:
+      "The platform's discriminator of the callback: its `event` value (CallEnd, taskStatus, …); DirectCallEnd for a PnsCallEnd without bindId, " +
+      "smsUplink for an sms reply (msgType 2), ivrDecision for the gateway's own events",
+  })
+  platformKind!: string;
 }
 
 @ObjectType({ implements: PlatformEvent, description: 'An outbound task changed status (taskStatus callback)' })
@@ -42,8 +66,11 @@ export class CallEndedEvent extends TaskCallRecord implements PlatformEvent {
   @Field(() => Date)
   receivedAt!: Date;
 
+  @Field(() => EventKind)
+  kind!: EventKind;
+
   @Field()
-  kind!: string;
+  platformKind!: string;
 
   @Field({ nullable: true, description: 'Keys pressed, comma-separated (IVR tasks)' })
   keys?: string;
@@ -73,45 +100,58 @@ export class TemplateReviewedEvent extends PlatformEvent {
   reviewedAt?: Date;
 }
 
-export enum AgentCallHangupBy {
-  SYSTEM = 'SYSTEM',
-  CUSTOMER = 'CUSTOMER',
-  AGENT = 'AGENT',
-}
-registerEnumType(AgentCallHangupBy, { name: 'AgentCallHangupBy' });
-
 @ObjectType({ implements: PlatformEvent, description: 'An agent-toolbar event pushed by the platform (Login, Idle, AgentRinging, …)' })
 export class AgentToolbarEvent extends PlatformEvent {
-  @Field({ description: 'Event name, e.g. Login, Idle, AgentRinging, After' })
-  event!: string;
-  @Field()
+  // The same typed fields as AgentEvent (src/schema/agentcontrol.ts), filled by the one mapping
+  // agentEventFields (src/datasources/agentcontrol.ts) through AgentToolbarEventFieldsResolver.
+  @Field(() => AgentEventName, { description: 'The event (OTHER for a name the spec does not list)' })
+  event!: AgentEventName;
+  @Field({ description: 'The event name as the platform wrote it (Login, AgentRinging, …)' })
+  platformEvent!: string;
+  @Field(() => ID)
   agentNumber!: string;
-  @Field({ nullable: true })
+  @Field(() => ID, { nullable: true })
   agentId?: string;
   @Field({ nullable: true })
   companyId?: string;
-  @Field({ nullable: true, description: "The agent's state after the event" })
-  nowState?: string;
-  @Field(() => Date)
-  eventTime!: Date;
-  @Field(() => Float, { description: 'The sequence of the request this event answers (0 when none)' })
-  sequence!: number;
+  @Field(() => AgentActivity, { nullable: true, description: "The agent's state in the platform after the event, as an activity (OTHER when it maps to none)" })
+  nowState?: AgentActivity;
+  @Field({ nullable: true, description: "The platform's own state name (nowState) as sent" })
+  platformState?: string;
+  @Field(() => Date, { description: 'When the platform pushed the event (eventTime)' })
+  occurredAt!: Date;
+  @Field(() => ID, { description: 'The request sequence the event answers ("0" when none)' })
+  sequence!: string;
   @Field({ nullable: true })
   userData?: string;
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'IVR parameters (a JSON string; AgentRinging, AgentAnswer, Conversation, After)' })
   ivrParam?: string;
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Event data (registration data, call data, …); secrets only for the agent itself' })
-  data?: Record<string, unknown>;
+  @Field(() => AgentCallData, { nullable: true, description: 'The call (call events and After)' })
+  call?: AgentCallData;
+  @Field(() => AgentRegistration, { nullable: true, description: 'Registration data (Login and Reconnect only); credentials only for the agent itself' })
+  registration?: AgentRegistration;
+  @Field(() => Int, { nullable: true, description: 'After-call / failure cause code (After, MakeCallFail)' })
+  cause?: number;
+  @Field({ nullable: true, description: 'Name of the cause (e.g. NORMAL_CLEARING, USER_BUSY)' })
+  causeName?: string;
+  @Field({ nullable: true, description: 'Meaning of the cause (the after-call cause code table)' })
+  causeMeaning?: string;
+  @Field({ nullable: true, description: "The busy type the agent is in (Busy, Login, Reconnect: currentBusyType): one its enterprise configures on the platform, so the platform's free text" })
+  platformBusyType?: string;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The event data as pushed (credentials only for the agent itself)' })
+  rawData?: Record<string, unknown>;
 }
 
 @ObjectType({ implements: PlatformEvent, description: 'A two-way callback call ended (BidirectionalCallEnd callback)' })
 export class BidirectionalCallEndedEvent extends PlatformEvent {
   @Field(() => ID)
   callId!: string;
-  @Field({ nullable: true, description: 'Callback mode as the platform sent it' })
-  mode?: string;
-  @Field({ nullable: true })
-  displayCaller?: string;
+  @Field(() => CallbackMode, { nullable: true, description: 'Callback mode (type); null when absent or a value the spec does not list (see platformMode)' })
+  mode?: CallbackMode;
+  @Field({ nullable: true, description: "The platform's type value as sent" })
+  platformMode?: string;
+  @Field({ nullable: true, description: 'The number shown to the parties (displayCaller)' })
+  displayNumber?: string;
   @Field({ nullable: true })
   telA?: string;
   @Field(() => Date, { nullable: true })
@@ -134,10 +174,12 @@ export class BidirectionalCallEndedEvent extends PlatformEvent {
   bHungUpAt?: Date;
   @Field(() => HangupCause, { nullable: true })
   hangup?: HangupCause;
-  @Field(() => Int, { nullable: true, description: 'Talk duration (unit not documented; the example suggests ms)' })
-  duration?: number;
-  @Field({ nullable: true, description: 'A or B: the leg that hung up' })
-  hungUpBy?: string;
+  @Field(() => Int, { nullable: true, description: 'Talk duration in milliseconds (the table gives no unit; its example, 21539 for a 22 s talk, is in ms)' })
+  durationMs?: number;
+  @Field(() => CallParty, { nullable: true, description: 'The leg that hung up: TEL_A or TEL_B (hangupDirection 1 or 2)' })
+  hungUpBy?: CallParty;
+  @Field({ nullable: true, description: "The platform's hangupDirection as sent" })
+  platformHungUpBy?: string;
   @Field({ nullable: true })
   recordingUrl?: string;
   @Field({ nullable: true })
@@ -147,7 +189,7 @@ export class BidirectionalCallEndedEvent extends PlatformEvent {
 @InterfaceType('CallDetailRecord', {
   implements: PlatformEvent,
   description: 'A call detail record of an agent, privacy-number or direct call',
-  resolveType: (value: { kind?: string }) => EVENT_TYPE_NAMES[value.kind ?? ''],
+  resolveType: typeOfEvent,
 })
 export abstract class CallDetailRecord extends PlatformEvent {
   @Field(() => ID)
@@ -156,15 +198,15 @@ export abstract class CallDetailRecord extends PlatformEvent {
   callingNumber?: string;
   @Field({ nullable: true })
   calledNumber?: string;
-  @Field(() => Date, { nullable: true })
-  beganAt?: Date;
+  @Field(() => Date, { nullable: true, description: 'When the call was placed (beginTime)' })
+  startedAt?: Date;
   @Field(() => Date, { nullable: true })
   ringingAt?: Date;
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the talk began (startTime)' })
   answeredAt?: Date;
   @Field(() => Date, { nullable: true })
   endedAt?: Date;
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Talk duration in seconds (单位：秒)' })
   durationSeconds?: number;
   @Field({ nullable: true })
   userData?: string;
@@ -172,44 +214,59 @@ export abstract class CallDetailRecord extends PlatformEvent {
   recordingUrl?: string;
   @Field(() => HangupCause, { nullable: true })
   hangup?: HangupCause;
+  @Field(() => CallParty, { nullable: true, description: 'Who hung up (OTHER for a value the spec does not list)' })
+  hungUpBy?: CallParty;
+  @Field({ nullable: true, description: "The platform's value as sent (hangupDirection; releaseDir for privacy-number calls)" })
+  platformHungUpBy?: string;
 }
 
-@ObjectType({ implements: [PlatformEvent, CallDetailRecord], description: 'A click-to-call of an agent ended (AgentCallEnd callback)' })
+@ObjectType({
+  implements: [PlatformEvent, CallDetailRecord],
+  description: 'A click-to-call of an agent ended (AgentCallEnd callback); hungUpBy is PLATFORM, CUSTOMER or AGENT',
+})
 export class AgentCallEndedEvent extends CallDetailRecord {
-  @Field({ nullable: true })
+  @Field(() => ID, { nullable: true })
   agentNumber?: string;
   @Field({ nullable: true })
   agentName?: string;
   @Field({ nullable: true })
   groupName?: string;
-  @Field(() => AgentCallHangupBy, { nullable: true })
-  hangupBy?: AgentCallHangupBy;
 }
 
-@ObjectType({ implements: [PlatformEvent, CallDetailRecord], description: 'A privacy-number (AXB/AX/AXG) call ended (PnsCallEnd with bindId)' })
+@ObjectType({
+  implements: [PlatformEvent, CallDetailRecord],
+  description: 'A privacy-number (AXB/AX/AXG) call ended (PnsCallEnd with bindId); hungUpBy is CALLER, CALLEE, PLATFORM or UNKNOWN (releaseDir)',
+})
 export class PrivacyCallEndedEvent extends CallDetailRecord {
   @Field(() => ID)
   bindId!: string;
-  @Field({ nullable: true, description: 'ax or axb' })
-  bindType?: string;
-  @Field({ nullable: true, description: 'UNKNOWN, A or B (axb)' })
-  callingRole?: string;
+  @Field(() => PrivacyBindingModel, { nullable: true, description: 'The binding model (bindType: ax or axb); null for a value the spec does not list' })
+  bindType?: PrivacyBindingModel;
+  @Field({ nullable: true, description: "The platform's bindType as sent" })
+  platformBindType?: string;
+  @Field(() => CallParty, { nullable: true, description: 'Who called (AXB only): TEL_A, TEL_B or UNKNOWN' })
+  callingRole?: CallParty;
+  @Field({ nullable: true, description: "The platform's callingRole as sent" })
+  platformCallingRole?: string;
   @Field({ nullable: true })
   telX?: string;
-  @Field({ nullable: true, description: 'UNKNOWN, CALLER, CALLEE or PLATFORM' })
-  releasedBy?: string;
 }
 
-@ObjectType({ implements: [PlatformEvent, CallDetailRecord], description: 'A direct (SDK) call ended (PnsCallEnd without bindId)' })
+@ObjectType({
+  implements: [PlatformEvent, CallDetailRecord],
+  description: 'A direct (SDK) call ended (PnsCallEnd without bindId); hungUpBy is TEL_A or TEL_B',
+})
 export class DirectCallEndedEvent extends CallDetailRecord {
-  @Field({ nullable: true, description: 'telA or telB' })
-  type?: string;
-  @Field({ nullable: true, description: 'telA: A dialled; telB: B called back' })
-  callingType?: string;
-  @Field({ nullable: true })
+  @Field(() => CallParty, { nullable: true, description: 'The leg of the record (type): TEL_A or TEL_B' })
+  type?: CallParty;
+  @Field({ nullable: true, description: "The platform's type as sent" })
+  platformType?: string;
+  @Field(() => CallParty, { nullable: true, description: 'Who placed the call (callingType): TEL_A dialled, TEL_B called back' })
+  callingType?: CallParty;
+  @Field({ nullable: true, description: "The platform's callingType as sent" })
+  platformCallingType?: string;
+  @Field({ nullable: true, description: 'Where the call came from, e.g. sdk or 手机直拨 (free text)' })
   source?: string;
-  @Field({ nullable: true, description: 'telA or telB' })
-  hungUpBy?: string;
 }
 
 @ObjectType({ implements: PlatformEvent, description: 'The cause of an unanswered SIP call was recognised (HangupCauseEvent)' })
@@ -238,8 +295,8 @@ export class SipCallEndedEvent extends PlatformEvent {
   callId!: string;
   @Field({ nullable: true })
   caller?: string;
-  @Field({ nullable: true })
-  displayCaller?: string;
+  @Field({ nullable: true, description: 'The number shown to the called party (displayCaller)' })
+  displayNumber?: string;
   @Field({ nullable: true })
   called?: string;
   @Field(() => Date, { nullable: true })
@@ -278,7 +335,7 @@ export class LegacyHangupCause {
 export class LegacyTaskLogEvent extends PlatformEvent {
   @Field(() => ID)
   callId!: string;
-  @Field({ nullable: true })
+  @Field(() => ID, { nullable: true })
   taskSn?: string;
   @Field({ nullable: true })
   orderId?: string;
@@ -286,8 +343,8 @@ export class LegacyTaskLogEvent extends PlatformEvent {
   called?: string;
   @Field({ nullable: true })
   caller?: string;
-  @Field({ nullable: true })
-  displayCaller?: string;
+  @Field({ nullable: true, description: 'The number shown to the called party (callerIdNumber)' })
+  displayNumber?: string;
   @Field(() => LegacyHangupCause, { nullable: true })
   hangupCause?: LegacyHangupCause;
   @Field(() => Date, { nullable: true })
@@ -309,12 +366,12 @@ export class LegacyTaskLogEvent extends PlatformEvent {
 @InterfaceType('MessageReport', {
   implements: PlatformEvent,
   description: 'A report about one SMS or flash message',
-  resolveType: (value: { kind?: string }) => EVENT_TYPE_NAMES[value.kind ?? ''],
+  resolveType: typeOfEvent,
 })
 export abstract class MessageReport extends PlatformEvent {
   @Field(() => ID)
   msgId!: string;
-  @Field({ nullable: true })
+  @Field(() => ID, { nullable: true })
   taskId?: string;
   @Field({ nullable: true })
   phone?: string;
@@ -338,50 +395,6 @@ export class SmsReportEvent extends MessageReport {
 
 @ObjectType({ implements: [PlatformEvent, MessageReport], description: 'A flash SMS delivery report' })
 export class FlashReportEvent extends MessageReport {}
-
-/** Event kind → GraphQL type name (resolveType of PlatformEvent). */
-export const EVENT_TYPE_NAMES: Record<string, string> = {
-  taskStatus: 'TaskStatusChangedEvent',
-  CallEnd: 'CallEndedEvent',
-  TemplateReviewEvent: 'TemplateReviewedEvent',
-  template: 'TemplateReviewedEvent',
-  AgentCallEnd: 'AgentCallEndedEvent',
-  agentEvent: 'AgentToolbarEvent',
-  BidirectionalCallEnd: 'BidirectionalCallEndedEvent',
-  PnsCallEnd: 'PrivacyCallEndedEvent',
-  DirectCallEnd: 'DirectCallEndedEvent',
-  HangupCauseEvent: 'HangupCauseDetectedEvent',
-  SipDockingCallEnd: 'SipCallEndedEvent',
-  recordpackage: 'RecordPackageReadyEvent',
-  tasklog: 'LegacyTaskLogEvent',
-  sms: 'SmsReportEvent',
-  smsUplink: 'SmsReportEvent',
-  flash: 'FlashReportEvent',
-  ivrDecision: 'IvrDecisionEvent',
-};
-
-/** The kinds a client may ask platformEvents for. */
-export enum EventKind {
-  TASK_STATUS = 'taskStatus',
-  CALL_END = 'CallEnd',
-  TEMPLATE_REVIEW = 'TemplateReviewEvent',
-  LEGACY_TEMPLATE_REVIEW = 'template',
-  AGENT_CALL_END = 'AgentCallEnd',
-  AGENT_EVENT = 'agentEvent',
-  BIDIRECTIONAL_CALL_END = 'BidirectionalCallEnd',
-  PRIVACY_CALL_END = 'PnsCallEnd',
-  DIRECT_CALL_END = 'DirectCallEnd',
-  HANGUP_CAUSE = 'HangupCauseEvent',
-  SIP_CALL_END = 'SipDockingCallEnd',
-  RECORD_PACKAGE = 'recordpackage',
-  LEGACY_TASK_LOG = 'tasklog',
-  SMS_REPORT = 'sms',
-  SMS_REPLY = 'smsUplink',
-  FLASH_REPORT = 'flash',
-  /** The gateway's own: its answers to the platform's IVR transfer requests. */
-  IVR_DECISION = 'ivrDecision',
-}
-registerEnumType(EventKind, { name: 'EventKind', description: 'Kinds of platform event' });
 
 @ObjectType({ description: 'A callback the gateway could not use, kept with its raw body' })
 export class DeadLetter {

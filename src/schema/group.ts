@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PhoneScalar } from './phone';
 
 /** How a skill group distributes calls; the values are the platform's `policy` numbers (create/edit meanings). */
 export enum RoutingPolicy {
@@ -20,13 +21,13 @@ registerEnumType(RoutingPolicy, {
   },
 });
 
-@InputType({ description: 'Fields of a skill group; on edit, omitted fields are not sent' })
-export class SkillGroupInput {
-  @Field({ nullable: true, description: 'Name (required to create)' }) name?: string;
+/** The fields of a skill group both create and edit take, all optional (group.create / group.update tables). */
+@InputType('SkillGroupFields', { description: 'Fields of a skill group (not used on its own)' })
+abstract class SkillGroupFields {
   @Field(() => RoutingPolicy, { nullable: true }) policy?: RoutingPolicy;
   @Field(() => [ID], { nullable: true, description: 'Agent sns of the members' }) agentSns?: string[];
   @Field({ nullable: true, description: 'Screen-pop URL' }) popupWindowUrl?: string;
-  @Field({ nullable: true, description: 'Default calling number' }) caller?: string;
+  @Field(() => PhoneScalar, { nullable: true, description: "Default number shown to the group's called parties (the platform's caller)" }) displayNumber?: string;
   @Field({ nullable: true, description: 'Set agents idle automatically after a call' }) autoIdle?: boolean;
   @Field(() => Int, { nullable: true, description: 'Seconds after a call before the automatic idle' }) autoIdleSeconds?: number;
   @Field({ nullable: true, description: 'Transfers only to this skill group' }) onlyTransferToCurrent?: boolean;
@@ -34,8 +35,19 @@ export class SkillGroupInput {
   @Field({ nullable: true }) remark?: string;
 }
 
+@InputType({ description: 'A new skill group: the platform requires its name (group.create)' })
+export class SkillGroupCreateInput extends SkillGroupFields {
+  @Field({ description: 'Name' }) name!: string;
+}
+
+@InputType({ description: 'Changes to a skill group: every field is optional (group.update requires none) and only the given ones are sent' })
+export class SkillGroupUpdateInput extends SkillGroupFields {
+  @Field({ nullable: true, description: 'New name' }) name?: string;
+}
+
 @ObjectType({ description: 'A skill group' })
 export class SkillGroup {
+  @Field(() => ID, { description: 'Stable identity for client caches: the sn' }) id!: string;
   @Field(() => ID, { description: 'Skill group sn (32 hex characters)' }) sn!: string;
   @Field({ description: 'Name' }) name!: string;
   @Field({ nullable: true, description: 'Department' }) departmentName?: string;
@@ -43,7 +55,7 @@ export class SkillGroup {
   @Field(() => [ID], { description: 'Agent sns of the members' }) agentSns!: string[];
   @Field(() => Int, { description: 'Number of member agents' }) agentTotal!: number;
   @Field({ nullable: true, description: 'Screen-pop URL' }) popupWindowUrl?: string;
-  @Field({ nullable: true, description: 'Default calling number' }) caller?: string;
+  @Field({ nullable: true, description: "Default number shown to the group's called parties (the platform's caller)" }) displayNumber?: string;
   @Field({ description: 'Agents are set idle automatically after a call' }) autoIdle!: boolean;
   @Field(() => Int, { nullable: true, description: 'Seconds after a call before the automatic idle' }) autoIdleSeconds?: number;
   @Field({ description: 'Agents may make outbound calls' }) agentsCanCall!: boolean;

@@ -57,11 +57,11 @@ export class IvrBlacklistEntry {
   @Field(() => ID)
   id!: string;
 
-  @Field({ description: 'Caller number, or its leading digits when `prefix`' })
-  caller!: string;
+  @Field({ nullable: true, description: 'The caller number blocked (national form); null for a prefix entry' })
+  caller?: string;
 
-  @Field({ description: 'Whether `caller` is a prefix of the numbers blocked' })
-  prefix!: boolean;
+  @Field({ nullable: true, description: 'Leading digits of the caller numbers blocked; null for an entry of one number' })
+  callerPrefix?: string;
 
   @Field({ nullable: true, description: 'Only calls to this number; all calls when null' })
   called?: string;
@@ -78,13 +78,13 @@ export class IvrRouteInput {
   @Field({ nullable: true })
   name?: string;
 
-  @Field({ nullable: true, description: 'Called number (phone or service number, 3–20 digits)' })
+  @Field(() => PhoneScalar, { nullable: true, description: 'Called number: the line the caller dialled (mobile, fixed line or service number)' })
   called?: string;
 
-  @Field({ nullable: true, description: 'Key sequence: 1–32 of 0-9, * and #' })
+  @Field({ nullable: true, description: 'Key sequence: one or more of 0-9, * and #' })
   dtmf?: string;
 
-  @Field({ nullable: true, description: 'Leading digits of the caller number (1–20)' })
+  @Field({ nullable: true, description: 'Leading digits of the caller number (a prefix, not a phone number)' })
   callerPrefix?: string;
 
   @Field(() => PhoneScalar, { nullable: true, description: "Where to transfer; omit for the platform's default routing (an exception to a broader route)" })
@@ -100,15 +100,15 @@ export class IvrRouteInput {
 @InputType({ description: 'Changes to a route: omitted fields stay, null clears a condition' })
 export class IvrRoutePatch extends IvrRouteInput {}
 
-@InputType({ description: 'A blacklist entry' })
+@InputType({ description: 'A blacklist entry: give exactly one of `caller` (one number) and `callerPrefix` (every number starting with it)' })
 export class IvrBlacklistInput {
-  @Field({ description: 'Caller number, or its leading digits with `prefix: true`' })
-  caller!: string;
+  @Field(() => PhoneScalar, { nullable: true, description: 'The caller number to block' })
+  caller?: string;
 
-  @Field({ nullable: true, description: 'Treat `caller` as a prefix (default false)' })
-  prefix?: boolean;
+  @Field({ nullable: true, description: 'Leading digits of the caller numbers to block (digits; a prefix is not a phone number)' })
+  callerPrefix?: string;
 
-  @Field({ nullable: true, description: 'Only calls to this number' })
+  @Field(() => PhoneScalar, { nullable: true, description: 'Only calls to this number' })
   called?: string;
 
   @Field({ nullable: true, description: 'Why (at most 200 characters)' })

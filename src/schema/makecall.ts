@@ -1,4 +1,5 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { PhoneScalar } from './phone';
 
 /** `type` of /api/sip/makecall (codes.json `makecallType`); the value is the platform's literal. */
 export enum CallbackMode {
@@ -18,13 +19,13 @@ registerEnumType(CallbackMode, {
 
 @InputType({ description: 'A two-way callback: the platform rings the caller, then bridges to the called number' })
 export class PlaceCallbackInput {
-  @Field({ description: 'Leg A, rung first (digits, optional leading +)' })
+  @Field(() => PhoneScalar, { description: 'Leg A, rung first' })
   caller!: string;
 
-  @Field({ description: "Leg B, the customer's number, rung after leg A answers" })
+  @Field(() => PhoneScalar, { description: "Leg B, the customer's number, rung after leg A answers" })
   called!: string;
 
-  @Field({ nullable: true, description: 'Display number shown to both parties; must be a calling number allocated to the enterprise' })
+  @Field(() => PhoneScalar, { nullable: true, description: 'Display number shown to both parties (platform `callnum`); must be a calling number allocated to the enterprise' })
   displayNumber?: string;
 
   @Field(() => CallbackMode, { nullable: true, description: 'Callback mode; the platform default when omitted' })
@@ -36,6 +37,9 @@ export class PlaceCallbackInput {
 
 @ObjectType({ description: 'A two-way callback the platform accepted; its BidirectionalCallEnd event carries this callId' })
 export class PlacedCallback {
+  @Field(() => ID, { description: 'The call id (cache identity)' })
+  id!: string;
+
   @Field(() => ID, { description: 'Platform call id, as in the BidirectionalCallEnd event' })
   callId!: string;
 }

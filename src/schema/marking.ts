@@ -1,4 +1,5 @@
-import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { PhoneScalar } from './phone';
 
 /** `orderType` (codes.json `markingOrderType`); the value is the platform's integer. */
 export enum MarkingOrderType {
@@ -12,7 +13,7 @@ registerEnumType(MarkingOrderType, {
   valuesConfig: {
     MONTHLY: { description: 'Monthly-fee order' },
     ANNUAL: { description: 'Annual-fee order' },
-    PROJECT: { description: 'Project order: the project period (projectStart, projectEnd) is required' },
+    PROJECT: { description: 'Project order: the project period (projectStartsAt, projectEndsAt) is required' },
   },
 });
 
@@ -60,8 +61,12 @@ registerEnumType(MarkedNumberType, {
   },
 });
 
-/** `data.status` of the status endpoint (codes.json `markingNumberStatus`); the value is the platform's integer. */
+/**
+ * `data.status` of the status endpoint (codes.json `markingNumberStatus`); the value is the platform's integer.
+ * UNKNOWN (never sent to the platform) stands for a value the spec does not list.
+ */
 export enum NumberMarkingState {
+  UNKNOWN = -1,
   OTHER = 0,
   PENDING_ONLINE = 1,
   GOING_ONLINE = 2,
@@ -73,6 +78,7 @@ registerEnumType(NumberMarkingState, {
   name: 'NumberMarkingState',
   description: 'Where a number mark stands with the marking providers',
   valuesConfig: {
+    UNKNOWN: { description: 'A state the platform answered that the spec does not list (see platformStatus)' },
     OTHER: { description: 'Other (the remark says why, e.g. the brand fee was not approved)' },
     PENDING_ONLINE: { description: 'Waiting to go online' },
     GOING_ONLINE: { description: 'Going online (in progress)' },
@@ -90,7 +96,7 @@ export class MarkNumberOnlineInput {
   @Field({ nullable: true, description: 'Number of an existing order of this company; the platform opens a new order when omitted' })
   orderId?: string;
 
-  @Field({ description: 'The number to mark (digits)' })
+  @Field(() => PhoneScalar, { description: 'The number to mark (the platform gets its national form)' })
   number!: string;
 
   @Field({ description: "The mark recipients' phones display (e.g. the company name)" })
@@ -117,11 +123,11 @@ export class MarkNumberOnlineInput {
   @Field(() => Float, { nullable: true, description: 'Brand fee cost (not negative); required by the platform when the company does not exist there yet (platform code 1004)' })
   brandFeeCost?: number;
 
-  @Field(() => Date, { nullable: true, description: 'Start of the project period; required for PROJECT orders, given together with projectEnd' })
-  projectStart?: Date;
+  @Field(() => Date, { nullable: true, description: 'Start of the project period; required for PROJECT orders, given together with projectEndsAt' })
+  projectStartsAt?: Date;
 
-  @Field(() => Date, { nullable: true, description: 'End of the project period (not before projectStart); required for PROJECT orders' })
-  projectEnd?: Date;
+  @Field(() => Date, { nullable: true, description: 'End of the project period (not before projectStartsAt); required for PROJECT orders' })
+  projectEndsAt?: Date;
 
   @Field({ nullable: true, description: 'Project information' })
   projectDescription?: string;
@@ -135,7 +141,7 @@ export class MarkNumberOfflineInput {
   @Field({ description: 'Company name the mark is registered for' })
   company!: string;
 
-  @Field({ description: 'The marked number (digits)' })
+  @Field(() => PhoneScalar, { description: 'The marked number (the platform gets its national form)' })
   number!: string;
 
   @Field({ nullable: true, description: 'Why the mark is taken offline' })
@@ -162,11 +168,11 @@ export class NumberMarkingStatus {
   @Field({ description: 'The marked number' })
   number!: string;
 
-  @Field(() => NumberMarkingState, { nullable: true, description: 'State of the mark; null when the platform answers a state this gateway does not know (see platformStatus)' })
+  @Field(() => NumberMarkingState, { nullable: true, description: 'State of the mark; UNKNOWN for a state the spec does not list (see platformStatus), null when the platform answered none' })
   status?: NumberMarkingState;
 
-  @Field(() => Int, { nullable: true, description: "The platform's status code as answered" })
-  platformStatus?: number;
+  @Field({ nullable: true, description: "The platform's status value as answered" })
+  platformStatus?: string;
 
   @Field({ nullable: true, description: 'Status remark (e.g. why the mark is held back)' })
   remark?: string;

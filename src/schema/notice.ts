@@ -1,8 +1,9 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { PhoneScalar } from './phone';
 
 @InputType({ description: 'One person a legacy voice notice calls' })
 export class NoticeContactInput {
-  @Field({ description: 'Number to call (digits, optional leading +)' })
+  @Field(() => PhoneScalar, { description: 'Number to call' })
   phone!: string;
 
   @Field(() => [String], { nullable: true, description: "Values of the template's parameters, in the template's parameter order" })
@@ -14,7 +15,7 @@ export class NoticeContactInput {
 
 @InputType({ description: 'A legacy voice notice to one number (task_one)' })
 export class SendVoiceNoticeInput {
-  @Field({ description: 'An approved legacy template sn' })
+  @Field(() => ID, { description: 'An approved legacy template sn' })
   templateSn!: string;
 
   @Field(() => NoticeContactInput)
@@ -26,7 +27,7 @@ export class SendVoiceNoticeInput {
 
 @InputType({ description: 'A legacy voice notice to many numbers (task_batch)' })
 export class SendVoiceNoticeBatchInput {
-  @Field({ description: 'An approved legacy template sn' })
+  @Field(() => ID, { description: 'An approved legacy template sn' })
   templateSn!: string;
 
   @Field(() => [NoticeContactInput], { description: 'People to call (at least one)' })
@@ -35,12 +36,15 @@ export class SendVoiceNoticeBatchInput {
   @Field(() => [String], { nullable: true, description: 'Uploaded voice files to play after the call connects, in order' })
   voiceFiles?: string[];
 
-  @Field(() => Int, { nullable: true, description: 'Redials after a failed call (0–5)' })
+  @Field(() => Int, { nullable: true, description: 'Redials after a failed call (platform `call_num`; 0 or more, the spec states no maximum)' })
   redialCount?: number;
 }
 
 @ObjectType({ description: 'A legacy voice notice placed to one number; its tasklog event carries this callId and orderId' })
 export class SentVoiceNotice {
+  @Field(() => ID, { description: 'The call id (cache identity)' })
+  id!: string;
+
   @Field(() => ID, { description: 'Call id (platform callUUID), as in the tasklog event' })
   callId!: string;
 
@@ -53,6 +57,9 @@ export class SentVoiceNotice {
 
 @ObjectType({ description: 'A legacy voice-notice batch; its tasklog events carry this taskSn and the order ids' })
 export class SentVoiceNoticeBatch {
+  @Field(() => ID, { description: 'The task sn (cache identity)' })
+  id!: string;
+
   @Field(() => ID, { description: 'Task sn of the batch, as in its tasklog events' })
   taskSn!: string;
 
@@ -68,6 +75,9 @@ export class SentVoiceNoticeBatch {
 
 @ObjectType({ description: 'A voice file uploaded to the legacy notice host' })
 export class UploadedVoiceFile {
+  @Field(() => ID, { description: 'The file name (cache identity)' })
+  id!: string;
+
   @Field({ description: 'Name to pass in voiceFiles of a voice notice' })
   fileName!: string;
 }

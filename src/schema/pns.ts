@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PhoneScalar } from './phone';
 
 /** The three privacy-number binding models; the value is the platform's path segment. */
 export enum PrivacyBindingModel {
@@ -34,16 +35,16 @@ export class PrivacyBindingInput {
   @Field({ nullable: true, description: 'Idempotency key (max 50 chars): retrying with the same id never creates a second binding; the gateway generates one when omitted' })
   requestId?: string;
 
-  @Field({ description: 'Number A' })
+  @Field(() => PhoneScalar, { description: 'Number A' })
   telA!: string;
 
-  @Field({ nullable: true, description: 'Number B (AXB) or group number (AXG); not used by AX' })
+  @Field(() => PhoneScalar, { nullable: true, description: 'Number B (AXB) or group number (AXG); required by AXB and AXG, not used by AX' })
   telB?: string;
 
-  @Field({ nullable: true, description: 'X number to use; the platform allocates one when omitted' })
+  @Field(() => PhoneScalar, { nullable: true, description: 'X number to use; the platform allocates one when omitted' })
   telX?: string;
 
-  @Field({ nullable: true, description: 'Area code (up to 5 digits) of the city whose X number to allocate' })
+  @Field({ nullable: true, description: 'Area code with its 0 (digits, at most 5: "010", "0755") of the city whose X number to allocate' })
   areaCode?: string;
 
   @Field(() => Int, { nullable: true, description: 'Validity in seconds; permanent when omitted' })
@@ -64,6 +65,9 @@ export class PrivacyBindingInput {
 
 @ObjectType({ description: 'A privacy-number binding the platform made (or kept)' })
 export class PrivacyBinding {
+  @Field(() => ID, { description: 'Stable id of the binding (its bindId)' })
+  id!: string;
+
   @Field(() => PrivacyBindingModel)
   model!: PrivacyBindingModel;
 

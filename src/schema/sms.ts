@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PageOf } from './page';
+import { PhoneScalar } from './phone';
 import { TemplateStatus } from './template';
 
 @InputType({ description: 'A template parameter value: `${name}` in the template' })
@@ -13,7 +14,7 @@ export class MessageParamInput {
 
 @InputType({ description: 'One message of a send' })
 export class OutgoingMessageInput {
-  @Field({ description: 'Destination phone number' })
+  @Field(() => PhoneScalar, { description: 'Destination phone number (the platform gets its national form)' })
   phone!: string;
 
   @Field({ nullable: true, description: 'Your data (max 100 chars), echoed in the delivery report' })
@@ -28,7 +29,7 @@ export class AcceptedMessage {
   @Field(() => Int, { description: 'Position of the message in the input list' })
   index!: number;
 
-  @Field({ description: 'Platform message id; delivery reports carry it' })
+  @Field(() => ID, { description: 'Platform message id; delivery reports and SentSms / SentFlashSms carry it' })
   msgId!: string;
 
   @Field()
@@ -81,14 +82,28 @@ export enum SmsMessageType {
 }
 registerEnumType(SmsMessageType, { name: 'SmsMessageType', description: 'Kind of SMS: notification or promotional (marketing)' });
 
-/** `status` of the sent-message lists (codes.json `messageSendStatus`; not the callbacks' 1 success / 2 failure). */
+/**
+ * `status` of the sent-message lists (codes.json `messageSendStatus`; not the callbacks' 1 success / 2 failure).
+ * UNKNOWN (never sent to the platform) stands for a value the spec does not list.
+ */
 export enum MessageSendStatus {
+  UNKNOWN = -1,
   OTHER = 0,
   NOT_SENT = 1,
   SENT = 2,
   FAILED = 3,
 }
-registerEnumType(MessageSendStatus, { name: 'MessageSendStatus', description: 'Send state of one SMS or flash message' });
+registerEnumType(MessageSendStatus, {
+  name: 'MessageSendStatus',
+  description: 'Send state of one SMS or flash message',
+  valuesConfig: {
+    UNKNOWN: { description: 'A state the platform answered that the spec does not list (see platformStatus); not a filter value' },
+    OTHER: { description: 'Other (platform 0)' },
+    NOT_SENT: { description: 'Not sent yet' },
+    SENT: { description: 'Sent successfully' },
+    FAILED: { description: 'Sending failed' },
+  },
+});
 
 @InputType({ description: 'Filter of message templates (all given conditions apply)' })
 export class MessageTemplateFilter {
@@ -116,6 +131,9 @@ export class SmsTemplateFilter extends MessageTemplateFilter {
 
 @ObjectType({ description: 'A message template' })
 export class MessageTemplate {
+  @Field(() => ID, { description: 'Stable id of the template (its templateId)' })
+  id!: string;
+
   @Field(() => ID, { description: 'Template id: the templateId of sends' })
   templateId!: string;
 
@@ -134,8 +152,11 @@ export class MessageTemplate {
   @Field(() => Date, { nullable: true })
   updatedAt?: Date;
 
-  @Field(() => TemplateStatus, { nullable: true, description: 'Review state; null when the platform sent a value this gateway does not know' })
+  @Field(() => TemplateStatus, { nullable: true, description: 'Review state; null when the platform sent none, or a value the spec does not list (see platformStatus)' })
   status?: TemplateStatus;
+
+  @Field({ nullable: true, description: "The platform's status value as answered" })
+  platformStatus?: string;
 }
 
 @ObjectType({ description: 'A flash SMS template' })
@@ -161,7 +182,7 @@ export class SentMessageFilter {
   @Field({ nullable: true, description: 'Platform task id of a send request (see MessageSendResult.taskIds)' })
   taskId?: string;
 
-  @Field({ nullable: true, description: 'Destination phone number' })
+  @Field(() => PhoneScalar, { nullable: true, description: 'Destination phone number' })
   phone?: string;
 }
 
@@ -176,6 +197,9 @@ export class SentSmsFilter extends SentMessageFilter {
 
 @ObjectType({ description: 'One sent message and its state' })
 export class SentMessage {
+  @Field(() => ID, { description: 'Stable id of the message (its msgId)' })
+  id!: string;
+
   @Field(() => ID, { description: 'Platform message id (delivery reports carry it)' })
   msgId!: string;
 
@@ -185,8 +209,11 @@ export class SentMessage {
   @Field({ nullable: true, description: 'The final text: the template with the params filled in' })
   content?: string;
 
-  @Field(() => MessageSendStatus, { nullable: true, description: 'Null when the platform sent a value this gateway does not know' })
+  @Field(() => MessageSendStatus, { nullable: true, description: 'Send state; UNKNOWN for a value the spec does not list (see platformStatus), null when the platform sent none' })
   status?: MessageSendStatus;
+
+  @Field({ nullable: true, description: "The platform's status value as answered" })
+  platformStatus?: string;
 
   @Field(() => Date, { nullable: true })
   sentAt?: Date;

@@ -1,5 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { PhoneInfo } from './lookup';
+import { PhoneScalar } from './phone';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 /** Task types; the values are the platform's `taskType` strings. */
@@ -20,8 +21,13 @@ registerEnumType(TaskType, {
   },
 });
 
-/** Task status as "Query task status" and the taskStatus callback report it (there is no 3). */
+/**
+ * Task status as "Query task status" and the taskStatus callback report it (there is no 3).
+ * UNKNOWN (-1, never sent by the platform) stands for a value the spec does not list; the raw value is
+ * then in `platformStatus`.
+ */
 export enum TaskStatus {
+  UNKNOWN = -1,
   CREATING = 0,
   RUNNING = 1,
   PAUSED = 2,
@@ -29,7 +35,11 @@ export enum TaskStatus {
   CANCELLED = 5,
   CREATION_FAILED = 6,
 }
-registerEnumType(TaskStatus, { name: 'TaskStatus', description: 'Lifecycle state of an outbound task' });
+registerEnumType(TaskStatus, {
+  name: 'TaskStatus',
+  description: 'Lifecycle state of an outbound task',
+  valuesConfig: { UNKNOWN: { description: 'A status the spec does not list (the raw value is in platformStatus)' } },
+});
 
 /** What setTaskStatus asks the platform to do; the values are the platform's control numbers. */
 export enum TaskAction {
@@ -45,10 +55,11 @@ export enum RecallTarget {
 }
 registerEnumType(RecallTarget, { name: 'RecallTarget', description: 'What a redial step calls again' });
 
-/** Who spoke in a dialogue turn; the values are the platform's `talker` strings. */
+/** Who spoke in a dialogue turn; the values are the platform's `talker` strings (UNKNOWN: any other). */
 export enum DialogueSpeaker {
   CUSTOMER = 'customer',
   BOT = 'agent',
+  UNKNOWN = 'unknown',
 }
 registerEnumType(DialogueSpeaker, {
   name: 'DialogueSpeaker',
@@ -56,11 +67,15 @@ registerEnumType(DialogueSpeaker, {
   valuesConfig: {
     CUSTOMER: { description: 'The called person (platform `customer`)' },
     BOT: { description: 'The robot (platform `agent`)' },
+    UNKNOWN: { description: 'A talker the spec does not list (the raw value is in platformSpeaker)' },
   },
 });
 
 @ObjectType({ description: 'Current status of an outbound task' })
 export class TaskState {
+  @Field(() => ID, { description: 'The task sn (cache identity)' })
+  id!: string;
+
   @Field(() => ID)
   taskSn!: string;
 
@@ -70,12 +85,18 @@ export class TaskState {
   @Field(() => TaskStatus)
   status!: TaskStatus;
 
+  @Field({ nullable: true, description: 'The status value as the platform sent it, when it is not one the spec lists (status UNKNOWN)' })
+  platformStatus?: string;
+
   @Field({ description: "The platform's own description of the status (Chinese)" })
   platformDescription!: string;
 }
 
 @ObjectType({ description: 'Result of a task status change' })
 export class TaskStatusChange {
+  @Field(() => ID, { description: 'The task sn (cache identity)' })
+  id!: string;
+
   @Field(() => ID)
   taskSn!: string;
 
@@ -85,7 +106,7 @@ export class TaskStatusChange {
 
 @InputType({ description: 'One person a task calls' })
 export class TaskContactInput {
-  @Field({ description: 'Number to call (digits, optional leading +)' })
+  @Field(() => PhoneScalar, { description: 'Number to call' })
   phone!: string;
 
   @Field(() => GraphQLJSONObject, {
@@ -127,26 +148,37 @@ export class CreateTaskInput {
   @Field(() => TaskType, { defaultValue: TaskType.ROBOT })
   type!: TaskType;
 
-  @Field({ nullable: true, description: 'Robot flow id (ROBOT tasks; the platform `groupId`)' })
+  @Field(() => ID, { nullable: true, description: 'Robot flow id (ROBOT tasks; the platform `groupId`)' })
   flowId?: string;
 
-  @Field({ nullable: true, description: 'Voice notice template sn (NOTICE tasks)' })
+  @Field(() => ID, { nullable: true, description: 'Voice notice template sn (NOTICE tasks)' })
   templateSn?: string;
 
-  @Field({ nullable: true, description: 'IVR flow id (IVR tasks)' })
+  @Field(() => ID, { nullable: true, description: 'IVR flow id (IVR tasks)' })
   ivrId?: string;
 
-  @Field({ nullable: true, description: 'Calling number (must be bound to the account)' })
+  @Field(() => PhoneScalar, {
+    nullable: true,
+    description:
+      'Calling number (主叫号码), bound to the account; the called person sees the display number the platform binds to it ' +
+      '(not bound: platform code 1004006; bound without a display number: 1004007)',
+  })
   caller?: string;
 
   @Field(() => [TaskContactInput], { description: 'People to call (at least one)' })
   contacts!: TaskContactInput[];
 
-  @Field(() => Date, { nullable: true, description: 'First day calls may be placed (default: today 00:00 UTC+08:00)' })
-  callStartDate?: Date;
+  @Field(() => Date, {
+    nullable: true,
+    description: 'From when calls may be placed, within the dialling windows (platform `callStartDate`; default: today 00:00 UTC+08:00)',
+  })
+  dialingStartsAt?: Date;
 
-  @Field(() => Date, { nullable: true, description: 'Last moment calls may be placed (default: today 23:59:59 UTC+08:00)' })
-  callEndDate?: Date;
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Until when calls may be placed (platform `callEndDate`; default: today 23:59:59 UTC+08:00); not before dialingStartsAt',
+  })
+  dialingEndsAt?: Date;
 
   @Field(() => [DialingWindowInput], { nullable: true, description: 'Daily windows for calls (default 08:00–20:00); no overlaps' })
   dialingWindows?: DialingWindowInput[];
@@ -157,6 +189,9 @@ export class CreateTaskInput {
 
 @ObjectType({ description: 'A created task; subscribe to its status and call-end events by taskSn' })
 export class CreatedTask {
+  @Field(() => ID, { description: 'The task sn (cache identity)' })
+  id!: string;
+
   @Field(() => ID, { description: 'The task sn, carried by the taskStatus and CallEnd events of this task' })
   taskSn!: string;
 
@@ -169,17 +204,25 @@ export class CreatedTask {
 
 @ObjectType({ description: 'One utterance of a robot dialogue' })
 export class DialogueTurn {
-  @Field(() => DialogueSpeaker, { nullable: true })
+  @Field(() => DialogueSpeaker, { nullable: true, description: 'Null when the platform names no speaker' })
   speaker?: DialogueSpeaker;
+
+  @Field({ nullable: true, description: 'The talker as the platform sent it, when it is not one the spec lists (speaker UNKNOWN)' })
+  platformSpeaker?: string;
 
   @Field({ description: 'What was said' })
   content!: string;
 
-  @Field(() => Date, { nullable: true, description: 'When it was said' })
-  at?: Date;
+  @Field(() => Date, { nullable: true, description: 'When it was said (platform `talkAt`)' })
+  spokenAt?: Date;
 
-  @Field(() => Int, { nullable: true, description: 'Duration as the platform reports it (unit undocumented)' })
-  duration?: number;
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'How long it was said, in milliseconds (platform `talkDuration`; the spec states no unit — milliseconds like the ' +
+      "record's duration and talkAt)",
+  })
+  durationMs?: number;
 
   @Field({ nullable: true, description: 'URL of the recording of this utterance (customer turns)' })
   recordingUrl?: string;
@@ -205,6 +248,9 @@ export class HangupCause {
 
 @ObjectType({ description: 'One call placed by a task' })
 export class TaskCallRecord {
+  @Field(() => ID, { description: 'The call id (cache identity)' })
+  id!: string;
+
   @Field(() => ID, { description: 'Call id (callID in the log, callId in CallEnd events)' })
   callId!: string;
 
@@ -217,23 +263,23 @@ export class TaskCallRecord {
   @Field(() => PhoneInfo, { nullable: true, description: 'What is known about the called number (looked up on demand, batched and cached)' })
   calledInfo?: PhoneInfo | null;
 
-  @Field({ description: 'Calling number' })
+  @Field({ description: 'Calling number (主叫号码), as the platform reports it' })
   caller!: string;
 
   @Field(() => HangupCause, { nullable: true })
   hangup?: HangupCause;
 
   @Field(() => Date, { nullable: true })
-  startTime?: Date;
+  startedAt?: Date;
 
   @Field(() => Date, { nullable: true })
-  ringingTime?: Date;
+  ringingAt?: Date;
 
   @Field(() => Date, { nullable: true, description: 'Absent when the call was not answered' })
-  answerTime?: Date;
+  answeredAt?: Date;
 
   @Field(() => Date, { nullable: true })
-  endTime?: Date;
+  endedAt?: Date;
 
   @Field(() => Int, { description: 'Talk duration in milliseconds' })
   durationMs!: number;

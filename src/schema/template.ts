@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PageOf } from './page';
+import { PhoneScalar } from './phone';
 
 /** Review state of a template (voice notice, SMS, flash SMS); the values are the platform's status numbers. */
 export enum TemplateStatus {
@@ -27,22 +28,22 @@ export class CreateTextTemplateInput {
   @Field({ description: 'Template name' })
   name!: string;
 
-  @Field({ description: 'Calling number (given by the platform operator)' })
+  @Field(() => PhoneScalar, { description: 'Calling number (主叫号码, given by the platform operator)' })
   caller!: string;
 
   @Field({ description: 'Text to speak; every parameter variable must appear in it' })
   content!: string;
 
-  @Field(() => Int, { defaultValue: 1, description: 'How many times the message is played (1–10)' })
+  @Field(() => Int, { defaultValue: 1, description: 'How many times the message is played (platform `playNum`; 1 or more, the spec states no maximum)' })
   playCount!: number;
 
-  @Field(() => Int, { nullable: true, description: 'Volume 0–100 (platform default 100)' })
+  @Field(() => Int, { nullable: true, description: 'Volume 0–100 (platform default 100; range stated by the spec)' })
   volume?: number;
 
-  @Field(() => Int, { nullable: true, description: 'Pitch −500–500 (platform default 0)' })
+  @Field(() => Int, { nullable: true, description: 'Pitch −500–500 (platform default 0; range stated by the spec)' })
   pitch?: number;
 
-  @Field(() => Int, { nullable: true, description: 'Speaking rate −500–500 (platform default 0)' })
+  @Field(() => Int, { nullable: true, description: 'Speaking rate −500–500 (platform `speech`, default 0; range stated by the spec)' })
   speed?: number;
 
   @Field(() => [TemplateParamInput], { nullable: true, description: 'Parameters used in the content' })
@@ -54,15 +55,18 @@ export class CreateFileTemplateInput {
   @Field({ description: 'Template name' })
   name!: string;
 
-  @Field({ description: 'Calling number (given by the platform operator)' })
+  @Field(() => PhoneScalar, { description: 'Calling number (主叫号码, given by the platform operator)' })
   caller!: string;
 
-  @Field(() => Int, { defaultValue: 1, description: 'How many times the message is played (1–10)' })
+  @Field(() => Int, { defaultValue: 1, description: 'How many times the message is played (platform `playNum`; 1 or more, the spec states no maximum)' })
   playCount!: number;
 }
 
 @ObjectType({ description: 'A created template; it waits for review, whose result arrives as a template review event with this templateSn' })
 export class CreatedTemplate {
+  @Field(() => ID, { description: 'The template sn (cache identity)' })
+  id!: string;
+
   @Field(() => ID, { description: 'Template sn: use it as templateSn of NOTICE tasks and to match review events' })
   templateSn!: string;
 
@@ -84,14 +88,20 @@ export class TemplateParam {
 
 @ObjectType({ description: 'A voice-notice template' })
 export class VoiceTemplate {
+  @Field(() => ID, { description: 'The template sn (cache identity)' })
+  id!: string;
+
   @Field(() => ID)
   templateSn!: string;
 
   @Field()
   name!: string;
 
-  @Field(() => TemplateStatus, { nullable: true, description: 'Absent when the platform sent a status this gateway does not know' })
+  @Field(() => TemplateStatus, { nullable: true, description: 'Null when the platform sent a status the spec does not list (see platformStatus)' })
   status?: TemplateStatus;
+
+  @Field({ nullable: true, description: 'The status as the platform sent it, when it is not one the spec lists' })
+  platformStatus?: string;
 
   @Field({ nullable: true, description: "The platform's description of the status or review note (Chinese)" })
   statusDescription?: string;

@@ -1,34 +1,20 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { AgentActivity } from '../subscriptions/live-state';
 import { CallDirection } from './agentcontrol';
 
-registerEnumType(AgentActivity, {
-  name: 'AgentActivity',
-  description: 'What an agent is doing, from the pushed toolbar events',
-  valuesConfig: {
-    LOGGED_OUT: { description: 'Not logged in' },
-    LOGGED_IN: { description: 'Logged in, neither idle nor busy yet' },
-    IDLE: { description: 'Available for calls' },
-    BUSY: { description: 'Not available (see busyType)' },
-    DIALING: { description: 'Placing an outbound call' },
-    RINGING: { description: 'An inbound call is ringing' },
-    TALKING: { description: 'In conversation' },
-    AFTER_CALL: { description: 'Wrap-up after a call' },
-  },
-});
-
 @ObjectType({ description: "One agent's live state" })
 export class LiveAgent {
+  @Field(() => ID, { description: 'Stable identity for client caches: the agent number' }) id!: string;
   @Field(() => ID) agentNumber!: string;
   @Field(() => ID, { nullable: true }) agentId?: string;
   @Field(() => AgentActivity) activity!: AgentActivity;
   @Field(() => Date, { nullable: true, description: 'Since when the agent is in this activity' }) since?: Date;
   @Field({ nullable: true, description: "The platform's own state name (nowState) at the last state change" }) platformState?: string;
-  @Field(() => Date, { nullable: true, description: 'When the agent logged in (null when logged out)' }) loginTime?: Date;
+  @Field(() => Date, { nullable: true, description: 'When the agent logged in (null when logged out)' }) loggedInAt?: Date;
   @Field(() => CallDirection, { nullable: true, description: 'Direction of the current call' }) callDirection?: CallDirection;
   @Field({ nullable: true, description: 'The other party of the current call' }) peerNumber?: string;
   @Field(() => ID, { nullable: true, description: 'Platform call id (occCallId) of the current call' }) callId?: string;
-  @Field({ nullable: true, description: 'Busy type while busy' }) busyType?: string;
+  @Field({ nullable: true, description: "The busy type while busy: one its enterprise configures on the platform, so the platform's free text" }) platformBusyType?: string;
   @Field(() => [ID], { description: 'Skill groups of the agent (from its login)' }) groupIds!: string[];
 }
 
@@ -51,7 +37,7 @@ export class GroupFigures {
 
 @ObjectType({ description: 'A consistent snapshot of the live state; continue with wallboardUpdates(after: cursor)' })
 export class Wallboard {
-  @Field({ description: 'Revision of the live state this snapshot shows' }) cursor!: string;
+  @Field(() => ID, { description: 'Revision of the live state this snapshot shows' }) cursor!: string;
   @Field(() => [LiveAgent]) agents!: LiveAgent[];
   @Field(() => [GroupFigures]) groups!: GroupFigures[];
   @Field(() => GroupFigures) totals!: GroupFigures;
@@ -66,7 +52,7 @@ export class QueueState {
 
 @ObjectType({ description: 'One change of the live state, after the previous cursor' })
 export class WallboardUpdate {
-  @Field({ description: 'Revision of this change; resume after it' }) cursor!: string;
+  @Field(() => ID, { description: 'Revision of this change; resume after it' }) cursor!: string;
   @Field(() => LiveAgent, { nullable: true, description: 'The agent as it is after the change' }) agent?: LiveAgent;
   @Field(() => QueueState, { nullable: true, description: 'The queue as it is after the change' }) queue?: QueueState;
 }

@@ -1,17 +1,21 @@
 import { SlowSubscriberError } from '../errors';
 import type { GatewayContext } from '../context';
-import type { DeliveredEvent } from './bus';
+import type { DeliveredEvent, EventPayload } from './bus';
 import { visibleTo } from './visibility';
 
-export interface EventStreamOptions {
-  kinds: readonly string[];
+/**
+ * A stream of the events E of some kinds. E is the typed event of those kinds (KindEvent<K> of
+ * src/events/kinds.ts): the bus hands out only events of the kinds asked for, each with the data
+ * its kind's normaliser made, so the filter and the payloads are typed by kind.
+ */
+export interface EventStreamOptions<E extends DeliveredEvent<string, object> = DeliveredEvent> {
+  kinds: readonly E['kind'][];
   /** Resume after this cursor: replay what was missed from the log, then go live. */
   after?: string | null;
-  filter?: (event: DeliveredEvent) => boolean;
+  filter?: (event: E) => boolean;
 }
 
-/** What a subscription resolver receives: the event as GraphQL types read it. */
-export type EventPayload = Record<string, unknown> & { cursor: string; receivedAt: Date; kind: string };
+export type { EventPayload };
 
 /** The last item of a subscription that fell behind: its resolver raises SlowSubscriberError. */
 export interface Overflow {
@@ -55,12 +59,12 @@ class Queue<T> {
 }
 
 /** Payloads by event: every subscriber of an event gets the same (read-only) object. */
-const payloads = new WeakMap<DeliveredEvent, EventPayload>();
+const payloads = new WeakMap<DeliveredEvent<string, object>, unknown>();
 
-function toPayload(event: DeliveredEvent): EventPayload {
-  let payload = payloads.get(event);
+function toPayload<E extends DeliveredEvent<string, object>>(event: E): EventPayload<E> {
+  let payload = payloads.get(event) as EventPayload<E> | undefined;
   if (!payload) {
-    payload = { ...event.data, cursor: event.cursor, receivedAt: event.receivedAt, kind: event.kind };
+    payload = { ...event.data, cursor: event.cursor, receivedAt: event.receivedAt, kind: event.kind, platformKind: event.kind } as EventPayload<E>;
     payloads.set(event, payload);
   }
   return payload;
@@ -71,20 +75,24 @@ function toPayload(event: DeliveredEvent): EventPayload {
  * reads), then live ones from the fan-out, with none twice and none missed at the seam. Live events
  * wait in a bounded buffer; a subscriber that lets it overflow gets one Overflow item and the end.
  */
-export function eventStream(ctx: GatewayContext, options: EventStreamOptions): AsyncIterableIterator<EventPayload | Overflow> {
+export function eventStream<E extends DeliveredEvent<string, object> = DeliveredEvent>(
+  ctx: GatewayContext,
+  options: EventStreamOptions<E>,
+): AsyncIterableIterator<EventPayload<E> | Overflow> {
+  type Item = EventPayload<E> | Overflow;
   const bus = ctx.services.events;
   const limit = ctx.services.config.eventBufferSize;
-  const kinds = new Set(options.kinds);
-  // Live events and replay pages hold only these kinds (the bus and the log filter by kind).
-  const accept = (e: DeliveredEvent) => visibleTo(ctx.principal, e);
-  const pass = (e: DeliveredEvent | undefined): e is DeliveredEvent => e !== undefined && (!options.filter || options.filter(e));
+  const kinds = new Set<string>(options.kinds);
+  // Live events and replay pages hold only these kinds (the bus and the log filter by kind): events E.
+  const accept = (e: DeliveredEvent) => visibleTo(ctx.principal, e as unknown as E);
+  const pass = (e: E | undefined): e is E => e !== undefined && (!options.filter || options.filter(e));
 
   let replaying = options.after !== undefined && options.after !== null;
   /** Log position the replay has read up to; live events at or before it were (or will be) replayed. */
   let replayedUpTo = replaying ? Number(options.after) : 0;
   let lastDelivered: string | null = replaying ? String(options.after) : null;
-  const replayed: DeliveredEvent[] = [];
-  const live = new Queue<DeliveredEvent>();
+  const replayed: E[] = [];
+  const live = new Queue<E>();
   let finished = false;
   let overflowed = false;
   let wake: (() => void) | undefined;
@@ -101,19 +109,19 @@ export function eventStream(ctx: GatewayContext, options: EventStreamOptions): A
     wake?.();
   }, kinds);
 
-  const end = (): IteratorResult<EventPayload | Overflow> => {
+  const end = (): IteratorResult<Item> => {
     finished = true;
     unsubscribe();
     wake?.();
     return { value: undefined, done: true };
   };
 
-  const deliver = (event: DeliveredEvent): IteratorResult<EventPayload | Overflow> => {
+  const deliver = (event: E): IteratorResult<Item> => {
     lastDelivered = event.cursor;
     return { value: toPayload(event), done: false };
   };
 
-  async function next(): Promise<IteratorResult<EventPayload | Overflow>> {
+  async function next(): Promise<IteratorResult<Item>> {
     while (!finished) {
       if (replaying) {
         if (replayed.length === 0) {
@@ -159,7 +167,7 @@ export function eventStream(ctx: GatewayContext, options: EventStreamOptions): A
 }
 
 /** In a subscription resolver: the payload, or the end of a subscriber that fell behind. */
-export function payloadOrEnd<T>(value: EventPayload | Overflow): T {
+export function payloadOrEnd<P>(value: P | Overflow): P {
   if (isOverflow(value)) throw new SlowSubscriberError(value.resumeAfter);
-  return value as unknown as T;
+  return value;
 }

@@ -18,20 +18,40 @@ export enum AgentActivity {
   RINGING = 'RINGING',
   TALKING = 'TALKING',
   AFTER_CALL = 'AFTER_CALL',
+  /** A platform state that is none of the above (only an event's nowState; never a live agent's activity). */
+  OTHER = 'OTHER',
 }
 
 /** Activities of an agent that has a call (counted as calls in progress). */
 export const ON_CALL: ReadonlySet<AgentActivity> = new Set([AgentActivity.DIALING, AgentActivity.RINGING, AgentActivity.TALKING]);
 
-/** The platform's nowState names (its event names) → activity, for events that do not imply one (MakeCallFail). */
-const NOW_STATE: Record<string, AgentActivity> = {
+/** The platform's state names (its event names) that say what the agent does whatever the call's direction. */
+const STATE_ACTIVITY: Record<string, AgentActivity> = {
   Login: AgentActivity.LOGGED_IN,
   Logout: AgentActivity.LOGGED_OUT,
+  Kick: AgentActivity.LOGGED_OUT,
+  SipError: AgentActivity.LOGGED_OUT,
   Idle: AgentActivity.IDLE,
   Busy: AgentActivity.BUSY,
-  After: AgentActivity.AFTER_CALL,
+  MakeCall: AgentActivity.DIALING,
+  CalledRinging: AgentActivity.DIALING,
+  CalledAnswer: AgentActivity.TALKING,
   Conversation: AgentActivity.TALKING,
+  After: AgentActivity.AFTER_CALL,
 };
+
+/**
+ * A platform state name (nowState; the platform names its states after its events) → the activity
+ * it means, or undefined for a state the gateway does not map. The agent's own leg means dialling on
+ * an outbound call (its phone rings first), ringing / talking on an inbound one.
+ */
+export function activityOf(state: string | null | undefined, outbound: boolean): AgentActivity | undefined {
+  if (!state) return undefined;
+  if (Object.hasOwn(STATE_ACTIVITY, state)) return STATE_ACTIVITY[state];
+  if (state === 'AgentOriginate' || state === 'AgentRinging') return outbound ? AgentActivity.DIALING : AgentActivity.RINGING;
+  if (state === 'AgentAnswer') return outbound ? AgentActivity.DIALING : AgentActivity.TALKING;
+  return undefined;
+}
 
 /**
  * Rank of an event inside one request's flow: events of one request can share a millisecond, and
@@ -155,8 +175,9 @@ export function agentEventParts(e: AgentEventData): { member: string; parts: Rec
       clearCall();
       break;
     case 'MakeCallFail': {
-      const back = NOW_STATE[str(e.nowState)];
-      if (back) state(back);
+      // The failed call leaves the agent where it was: its nowState says where.
+      const back = activityOf(str(e.nowState), true);
+      if (back && back !== AgentActivity.DIALING) state(back);
       clearCall();
       break;
     }

@@ -1,8 +1,10 @@
 import type { Logger } from '../logger';
 import type { Store, StreamEntry } from '../store/store';
-import { EVENT_KINDS, type DeliveredEvent, type EventBus, type EventListener } from './bus';
+import type { DeliveredEvent, EventBus, EventListener } from './bus';
 
 export interface StreamBusOptions {
+  /** Every kind the log keeps, one stream each (EVENT_KIND_VALUES of src/events/kinds.ts). */
+  kinds: readonly string[];
   /** Entries kept per kind (MAXLEN ~). */
   maxLenPerKind: number;
   /** How long an idempotency key is remembered (longer than the platform's retry window). */
@@ -10,7 +12,6 @@ export interface StreamBusOptions {
 }
 
 const streamOf = (kind: string) => `events:${kind}`;
-const STREAMS = EVENT_KINDS.map(streamOf);
 
 /**
  * Dates survive the round trip through JSON as {"$date": ms}. Plain walks before stringify and after
@@ -41,7 +42,7 @@ function withDatesRevived(value: unknown): unknown {
   return value;
 }
 
-function encode(data: Record<string, unknown>): string {
+function encode(data: object): string {
   return JSON.stringify(withDatesAsJson(data));
 }
 
@@ -73,12 +74,17 @@ export class StreamEventBus implements EventBus {
   private lastId = '0';
   /** Whether lastId is a real position in the log (not yet when the store was down at start). */
   private positioned = false;
+  private readonly kinds: ReadonlySet<string>;
+  private readonly streams: string[];
 
   constructor(
     private readonly store: Store,
     private readonly logger: Logger,
     private readonly options: StreamBusOptions,
-  ) {}
+  ) {
+    this.kinds = new Set(options.kinds);
+    this.streams = [...this.kinds].map(streamOf);
+  }
 
   /** Starts the fan-out from the current end of the log (history is read through `replay`). */
   async start(): Promise<void> {
@@ -109,8 +115,8 @@ export class StreamEventBus implements EventBus {
     };
   }
 
-  async publish(kind: string, key: string, data: Record<string, unknown>): Promise<string | null> {
-    if (!EVENT_KINDS.includes(kind)) throw new Error(`unknown event kind ${kind}`);
+  async publish(kind: string, key: string, data: object): Promise<string | null> {
+    if (!this.kinds.has(kind)) throw new Error(`unknown event kind ${kind}`);
     return this.store.appendEvent(streamOf(kind), `events:seen:${kind}:${key}`, this.options.dedupeTtlMs, this.options.maxLenPerKind, {
       kind,
       key,
@@ -158,7 +164,7 @@ export class StreamEventBus implements EventBus {
           this.lastId = await this.store.lastEventId();
           this.positioned = true;
         } else if (failures > 0 && Number(await this.store.lastEventId()) < Number(this.lastId)) this.lastId = '0';
-        const entries = await this.store.waitEvents(STREAMS, this.lastId, 1000, 1000);
+        const entries = await this.store.waitEvents(this.streams, this.lastId, 1000, 1000);
         if (failures > 0) this.logger.info('event fan-out reading again');
         failures = 0;
         for (const entry of entries) {

@@ -11,16 +11,17 @@ const opt = (v: string | undefined) => (v === undefined || v === '' ? undefined 
 export function toLiveAgent(agentNumber: string, f: Record<string, string>): LiveAgent {
   const activity = ACTIVITIES.includes(f.activity as AgentActivity) ? (f.activity as AgentActivity) : AgentActivity.LOGGED_OUT;
   return Object.assign(new LiveAgent(), {
+    id: agentNumber,
     agentNumber,
     agentId: opt(f.agentId),
     activity,
     since: fromEpochMs(f.since),
     platformState: opt(f.nowState),
-    loginTime: activity === AgentActivity.LOGGED_OUT ? undefined : fromEpochMs(f.loginTime),
+    loggedInAt: activity === AgentActivity.LOGGED_OUT ? undefined : fromEpochMs(f.loginTime),
     callDirection: f.callDirection === '0' ? CallDirection.INBOUND : f.callDirection === '1' ? CallDirection.OUTBOUND : undefined,
     peerNumber: opt(f.peer),
     callId: opt(f.callId),
-    busyType: opt(f.busyType),
+    platformBusyType: opt(f.busyType),
     groupIds: f.groups ? f.groups.split(',').filter(Boolean) : [],
   });
 }
