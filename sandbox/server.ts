@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response, type Router } from 'express';
 import multer from 'multer';
-import { endpointSpec, type EndpointSpec, type HostName } from './spec';
+import { endpointSpec, type EndpointId, type EndpointSpec, type HostName } from './spec';
 import type { AgentTrafficOptions } from './agent-sim-traffic';
 import { CallbackPusher, type CallbackOptions } from './callbacks';
 import { SandboxClock } from './clock';
@@ -95,7 +95,7 @@ export interface SandboxContext {
   /** The sandbox's ivrTraffic option. */
   ivrTraffic?: SandboxOptions['ivrTraffic'];
   /** Registers the handler of one endpoint of spec/endpoints.json. */
-  route(endpointId: string, handler: SandboxHandler, options?: { checkRequired?: boolean }): void;
+  route(endpointId: EndpointId, handler: SandboxHandler, options?: { checkRequired?: boolean }): void;
   /** Adds a test-only control route under /__sandbox (e.g. to make the platform emit a callback). */
   control(method: 'get' | 'post' | 'delete', path: string, handler: (req: Request, res: Response) => unknown): void;
   /** Registers a reset hook run by POST /__sandbox/reset. */
@@ -241,7 +241,7 @@ export class Sandbox {
     this.route('notice.token', issue('notice'));
   }
 
-  private route(endpointId: string, handler: SandboxHandler, options: { checkRequired?: boolean } = {}): void {
+  private route(endpointId: EndpointId, handler: SandboxHandler, options: { checkRequired?: boolean } = {}): void {
     const spec = endpointSpec(endpointId);
     const path = spec.path.replace(/\{(\w+)\}/g, ':$1');
     const router = this.routers[spec.host];

@@ -1,11 +1,14 @@
+import type { EndpointId } from '../spec/endpoint-ids';
 import endpointsJson from '../spec/endpoints.json';
+
+export type { EndpointId };
 
 /** The platform's hosts: the main one, the legacy voice-notice one, the customer-deployed one. */
 export type HostName = 'cc' | 'notice' | 'open';
 
 /** One platform endpoint as spec/endpoints.json gives it (the simulator reads the data, not the gateway's code). */
 export interface EndpointSpec {
-  id: string;
+  id: EndpointId;
   family: string;
   host: HostName;
   method: 'GET' | 'POST';
@@ -20,7 +23,7 @@ export interface EndpointSpec {
 
 const byId = new Map<string, EndpointSpec>((endpointsJson as unknown as EndpointSpec[]).map((e) => [e.id, e]));
 
-export function endpointSpec(id: string): EndpointSpec {
+export function endpointSpec(id: EndpointId): EndpointSpec {
   const spec = byId.get(id);
   if (!spec) throw new Error(`unknown platform endpoint ${id}`);
   return spec;

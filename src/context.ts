@@ -1,3 +1,4 @@
+import type { EndpointId } from '../spec/endpoint-ids';
 import type { Principal } from './auth/principal';
 import type { JwtVerifier } from './auth/jwt';
 import type { Config } from './config';
@@ -67,7 +68,7 @@ export class GatewayContext {
    * Calls a platform endpoint, recording the call for this operation's log line. Refused without a
    * request once the operation spent its platform-call budget, or the principal its billed calls.
    */
-  async call<T>(endpointId: string, options?: CallOptions): Promise<UpstreamResult<T>> {
+  async call<T>(endpointId: EndpointId, options?: CallOptions): Promise<UpstreamResult<T>> {
     const budget = this.services.config.limits.upstreamCallsPerOperation;
     if (budget > 0 && this.platformRequests >= budget) {
       throw new OperationLimitError(

@@ -1,3 +1,4 @@
+import type { EndpointId } from '../spec/endpoint-ids';
 import endpointsJson from '../spec/endpoints.json';
 import type { HostName } from './config';
 
@@ -7,7 +8,7 @@ import type { HostName } from './config';
  * the copy equal to ../shared/spec when that is present).
  */
 export interface EndpointSpec {
-  id: string;
+  id: EndpointId;
   family: string;
   host: HostName;
   method: 'GET' | 'POST';
@@ -25,7 +26,7 @@ const byId = new Map<string, EndpointSpec>((endpointsJson as unknown as Endpoint
 
 export const ENDPOINTS: readonly EndpointSpec[] = [...byId.values()];
 
-export function endpoint(id: string): EndpointSpec {
+export function endpoint(id: EndpointId): EndpointSpec {
   const spec = byId.get(id);
   if (!spec) throw new Error(`unknown platform endpoint ${id}`);
   return spec;

@@ -1,3 +1,4 @@
+import type { EndpointId } from '../spec';
 import { randomUUID } from 'node:crypto';
 import { cstDay, platformTime } from '../clock';
 import { PlatformFault } from '../envelope';
@@ -71,7 +72,7 @@ function common(input: Record<string, unknown>): Pick<SandboxTemplate, 'name' | 
 }
 
 export interface TemplateHostOptions {
-  endpoints: { text: string; file: string; list: string };
+  endpoints: { text: EndpointId; file: EndpointId; list: EndpointId };
   store: () => Map<string, SandboxTemplate>;
   /** Pushes the review result callback of this host. */
   pushReview: (template: SandboxTemplate, reviewTime: string) => void;

@@ -1,3 +1,4 @@
+import type { EndpointId } from '../../spec/endpoint-ids';
 import codes from '../../spec/codes.json';
 import { BadInputError, UpstreamError } from '../errors';
 import {
@@ -202,7 +203,7 @@ export class MarkingDataSource extends DataSource {
   }
 
   /** Calls a marking endpoint; a refusal reaches the client with the English meaning of its code. */
-  private async call<T>(endpoint: string, options: CallOptions) {
+  private async call<T>(endpoint: EndpointId, options: CallOptions) {
     try {
       return await this.ctx.call<T>(endpoint, options);
     } catch (err) {

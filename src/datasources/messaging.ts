@@ -1,3 +1,4 @@
+import type { EndpointId } from '../../spec/endpoint-ids';
 import { BadInputError, GatewayError, UpstreamError } from '../errors';
 import {
   MessageSendStatus,
@@ -45,9 +46,9 @@ interface ListAnswer {
 
 /** The endpoints of one message family; the operations are the same for SMS and flash SMS. */
 export interface MessagingEndpoints {
-  send: string;
-  templates: string;
-  sent: string;
+  send: EndpointId;
+  templates: EndpointId;
+  sent: EndpointId;
 }
 
 /** Filters as the resolvers pass them: SMS adds the message type, flash has none. */

@@ -10,7 +10,7 @@ import type {
 } from '../schema/notice';
 import type { ReceivedFile } from '../schema/upload';
 import { toOptionalString } from '../upstream/convert';
-import { TemplateOperations } from './template';
+import { TemplateOperations, type TemplateEndpoints } from './template';
 
 /** The separators of the platform's contacts string: a value holding one would corrupt the batch. */
 const SEPARATORS = /[,|@]/;
@@ -64,7 +64,7 @@ function checkTemplateSn(sn: string): void {
 
 /** Legacy voice notice v1 on the `notice` host, with its own token (family `notice`). */
 export class NoticeDataSource extends TemplateOperations {
-  protected readonly endpoints = { text: 'notice.template.text', file: 'notice.template.file', list: 'notice.template.list' };
+  protected readonly endpoints: TemplateEndpoints = { text: 'notice.template.text', file: 'notice.template.file', list: 'notice.template.list' };
 
   async send(input: SendVoiceNoticeInput): Promise<SentVoiceNotice> {
     checkTemplateSn(input.templateSn);

@@ -1,3 +1,4 @@
+import type { EndpointId } from '../../spec/endpoint-ids';
 import { randomUUID } from 'node:crypto';
 import { BadInputError, UpstreamUnavailableError } from '../errors';
 import { CallerDisplay, PrivacyBindingModel, type PrivacyBinding, type PrivacyBindingInput, type PrivacyUnbinding } from '../schema/pns';
@@ -16,7 +17,7 @@ function requestIdOf(given: string | undefined | null): string {
 }
 
 /** The endpoints of each binding model (spec/endpoints.json ids). */
-const ENDPOINTS: Record<PrivacyBindingModel, { bind: string; unbind: string }> = {
+const ENDPOINTS: Record<PrivacyBindingModel, { bind: EndpointId; unbind: EndpointId }> = {
   [PrivacyBindingModel.AXB]: { bind: 'pns.axb.bind', unbind: 'pns.axb.unbind' },
   [PrivacyBindingModel.AX]: { bind: 'pns.ax.bind', unbind: 'pns.ax.unbind' },
   [PrivacyBindingModel.AXG]: { bind: 'pns.axg.bind', unbind: 'pns.axg.unbind' },

@@ -1,6 +1,6 @@
-import { MessagingOperations } from './messaging';
+import { MessagingOperations, type MessagingEndpoints } from './messaging';
 
 /** SMS (open host): templates, sends, sent messages. */
 export class SmsDataSource extends MessagingOperations {
-  protected readonly endpoints = { send: 'sms.send', templates: 'sms.template.list', sent: 'sms.list' };
+  protected readonly endpoints: MessagingEndpoints = { send: 'sms.send', templates: 'sms.template.list', sent: 'sms.list' };
 }

@@ -1,3 +1,4 @@
+import type { EndpointId } from '../../spec/endpoint-ids';
 import { BadInputError, UpstreamUnavailableError } from '../errors';
 import {
   TemplateStatus,
@@ -130,10 +131,10 @@ export function templatePage(data: Record<string, unknown> | undefined, page: nu
 }
 
 /** The endpoints of one copy of the template API: v2 on the main host, v1 on the legacy notice host. */
-interface TemplateEndpoints {
-  text: string;
-  file: string;
-  list: string;
+export interface TemplateEndpoints {
+  text: EndpointId;
+  file: EndpointId;
+  list: EndpointId;
 }
 
 /** Template operations shared by both copies of the API; a subclass names its endpoints. */
@@ -164,5 +165,5 @@ export abstract class TemplateOperations extends DataSource {
 
 /** Voice-notice templates v2 on the main host (family `template`). */
 export class TemplateDataSource extends TemplateOperations {
-  protected readonly endpoints = { text: 'template.createText', file: 'template.createFile', list: 'template.list' };
+  protected readonly endpoints: TemplateEndpoints = { text: 'template.createText', file: 'template.createFile', list: 'template.list' };
 }

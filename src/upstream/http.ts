@@ -14,6 +14,7 @@ import { Agent, FormData, type Dispatcher } from 'undici';
 import type { HostName, UpstreamHosts } from '../config';
 import { BadInputError, UpstreamError, UpstreamUnavailableError } from '../errors';
 import type { Logger } from '../logger';
+import type { EndpointId } from '../../spec/endpoint-ids';
 import { endpoint as endpointSpec, type EndpointSpec } from '../spec';
 
 /** A file sent in a multipart body. */
@@ -205,7 +206,7 @@ export class UpstreamClient {
     this.tokens.set(host, source);
   }
 
-  async call<T = unknown>(endpointId: string, options: CallOptions = {}, observe?: CallObserver): Promise<UpstreamResult<T>> {
+  async call<T = unknown>(endpointId: EndpointId, options: CallOptions = {}, observe?: CallObserver): Promise<UpstreamResult<T>> {
     const spec = endpointSpec(endpointId);
     // An open circuit refuses at once: no token, no request.
     const refused = this.circuitRefusal(spec);
