@@ -1,4 +1,4 @@
-import { hangupSteps, inboundSteps } from './families/agentcontrol';
+import { hangupSteps, inboundSteps } from './agent-steps';
 import { agentPlatform, pushEvents, type AgentPlatform, type SimAgent } from './agent-sim';
 import type { SandboxContext } from './server';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { collect, until } from './support/subscriptions';
+import { collect } from './support/subscriptions';
 import { stackWithOwnRedis, startStack, twoInstances, type Stack } from './support/stack';
 
 interface IvrAnswer {

@@ -230,7 +230,7 @@ describe('bulkhead per REST family', () => {
     await stack.api.fault({ endpoint: 'task.status', kind: 'delay', ms: 800, times: -1 });
     const since = await stack.api.lastSeq();
     const finished: string[] = [];
-    const slow = Array.from({ length: 6 }, (_, i) =>
+    const slow = Array.from({ length: 6 }, () =>
       stack.gql(STATUS, { sn: taskSn }).then((res) => {
         finished.push(res.errors ? 'refused' : 'answered');
         return res;

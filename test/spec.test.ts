@@ -12,7 +12,6 @@ describe('spec/ copy of the platform data', () => {
 
 describe('spec/endpoint-ids.ts', () => {
   it('is what scripts/generate-endpoint-ids.js makes of spec/endpoints.json (run "npm run generate")', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { source } = require('../scripts/generate-endpoint-ids.js') as { source: () => string };
     expect(readFileSync(join(__dirname, '..', 'spec', 'endpoint-ids.ts'), 'utf8')).toBe(source());
   });

@@ -37,7 +37,7 @@ function readQuery(body: Record<string, unknown>): IvrQuery | string {
  * caller.
  */
 export function ivrEndpoint(services: Services): GatewayFeature {
-  const { config, logger, events, ivr } = services;
+  const { logger, events, ivr } = services;
   return {
     hooks(routes) {
       routes.add({

@@ -85,7 +85,7 @@ export function canonicalNumber(input: string): string {
 
 /** DTMF as pressed: digits, * and #, without separators the platform or an admin may put between keys. */
 export function canonicalDtmf(input: string): string {
-  return input.replace(/[\s,;|\-]/g, '');
+  return input.replace(/[\s,;|-]/g, '');
 }
 
 /** Specificity of a matching route as a tuple compared left to right (greater wins). */

@@ -18,6 +18,7 @@ import { IvrResolver } from './ivr';
 import { MarkingResolver } from './marking';
 
 /** Every resolver class of the schema: one per REST family, plus the event subscriptions. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own type for resolver classes
 export const resolvers: NonEmptyArray<Function> = [
   TaskResolver,
   TemplateResolver,

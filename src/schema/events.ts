@@ -1,5 +1,5 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, Float, ID, Int, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
 import { EVENT_KIND_VALUES, EVENT_KINDS, EventKind, graphqlTypeOf } from '../events/kinds';
 import { CallParty } from './call';
 import { AgentCallData, AgentEventName, AgentRegistration } from './agentcontrol';

@@ -469,7 +469,6 @@ export class DocumentBuilder {
 
   /** One operation: its keyword, name, variable definitions, directives and selection set. */
   operation(kind: 'query' | 'mutation' | 'subscription' | 'shorthand', name?: string): string {
-    const g = this.g;
     const root = (kind === 'mutation' ? schema.getMutationType() : kind === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType()) as GraphQLObjectType;
     const before = this.variables.length;
     // A subscription selects exactly one root field (and no introspection field) to validate.

@@ -39,7 +39,7 @@ const AGENT_EVENTS = ((callbacks.find((c) => c.event === 'agentEvent') as { even
 if (AGENT_EVENTS.length === 0) AGENT_EVENTS.push('Login', 'Logout', 'Idle', 'Busy', 'Ringing', 'Answer', 'Hangup');
 
 /** A value of the type the field table names, in the platform's spellings (numbers as strings too). */
-function fieldValue(g: G, type: string, name: string, budget: Budget): Value {
+function fieldValue(g: G, type: string, name: string, _budget: Budget): Value {
   if (/time/i.test(name)) {
     return pick(g, ['2021-6-15 10:42:39', '2024-08-30 10:31:38', 1636535406808, '1636535406808', Date.now(), '', '0', 0, '2021-13-45 99:99:99', '9999999999999999999999', -1, 1e21, '2021-6-15', '2021-6-15T10:42', 'yesterday']);
   }
