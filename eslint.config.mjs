@@ -17,7 +17,10 @@ export default tseslint.config(
     settings: {
       'import-x/extensions': ['.ts', '.js'],
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' }), createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
+      'import-x/resolver-next': [
+        createTypeScriptImportResolver({ project: './tsconfig.json' }),
+        createNodeResolver({ extensions: ['.ts', '.js', '.json'] }),
+      ],
     },
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
@@ -30,7 +33,15 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/sandbox/**', '../sandbox', '../../sandbox'], message: 'The gateway never imports the simulator (main.ts loads it dynamically in sandbox mode).', allowTypeImports: true }] },
+        {
+          patterns: [
+            {
+              group: ['**/sandbox/**', '../sandbox', '../../sandbox'],
+              message: 'The gateway never imports the simulator (main.ts loads it dynamically in sandbox mode).',
+              allowTypeImports: true,
+            },
+          ],
+        },
       ],
     },
   },
@@ -48,7 +59,14 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/src/**', '../src', '../../src'], message: 'The simulator is written from the spec: it imports nothing from src/ (only spec/).' }] },
+        {
+          patterns: [
+            {
+              group: ['**/src/**', '../src', '../../src'],
+              message: 'The simulator is written from the spec: it imports nothing from src/ (only spec/).',
+            },
+          ],
+        },
       ],
     },
   },

@@ -54,7 +54,18 @@ function summary(name: string, run: Run) {
   const posts = Float64Array.from(run.postLatencies).sort();
   const lost = run.expected - run.received;
   const cpuPerDelivery = (run.serverCpuMs * 1000) / Math.max(1, run.received);
-  return { name, cpuPerDelivery, p50: percentile(sorted, 50), p99: percentile(sorted, 99), postP50: percentile(posts, 50), postP99: percentile(posts, 99), received: run.received, expected: run.expected, lost, failedPosts: run.failedPosts };
+  return {
+    name,
+    cpuPerDelivery,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    postP50: percentile(posts, 50),
+    postP99: percentile(posts, 99),
+    received: run.received,
+    expected: run.expected,
+    lost,
+    failedPosts: run.failedPosts,
+  };
 }
 
 /** Posts `count` callbacks at RATE per second; `post(i, sentAt)` sends one. */
@@ -68,11 +79,11 @@ async function steady(run: Run, count: number, post: (i: number, sentAt: number)
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const sentAt = now();
     pending.push(
-      post(i, sentAt).then(
-        () => void run.postLatencies.push(now() - sentAt),
-      ).catch((err: Error) => {
-        if (run.failedPosts++ === 0) console.error(`a post failed (${err.message}); counting the rest`);
-      }),
+      post(i, sentAt)
+        .then(() => void run.postLatencies.push(now() - sentAt))
+        .catch((err: Error) => {
+          if (run.failedPosts++ === 0) console.error(`a post failed (${err.message}); counting the rest`);
+        }),
     );
   }
   await Promise.all(pending);
@@ -114,7 +125,10 @@ function cpuMsOf(pid: number | undefined): number {
 }
 
 async function startProcess(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, script], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, script], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   // Never leave a server running behind a bench that failed.
   const kill = () => child.kill('SIGKILL');
   process.once('exit', kill);
@@ -213,7 +227,16 @@ async function gatewayRun(count: number): Promise<Run> {
             method: 'POST',
             dispatcher: agent,
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ event: 'CallEnd', callId: `bench-${i}-${randomUUID()}`, taskSn: 'bench', called: '13800000000', caller: '95001', hangupGcode: 0, duration: 1000, userData: String(sentAt) }),
+            body: JSON.stringify({
+              event: 'CallEnd',
+              callId: `bench-${i}-${randomUUID()}`,
+              taskSn: 'bench',
+              called: '13800000000',
+              caller: '95001',
+              hangupGcode: 0,
+              duration: 1000,
+              userData: String(sentAt),
+            }),
           });
           await res.body.dump();
           if (res.statusCode !== 200) throw new Error(`hook answered ${res.statusCode}`);
@@ -258,7 +281,9 @@ async function main() {
   console.log(`bench:events — ${SUBSCRIBERS} subscribers, ${RATE} callbacks/s for ${SECONDS} s (${count} callbacks)`);
   const fmt = (n: number) => `${n.toFixed(1)} ms`;
   const print = (s: ReturnType<typeof summary>) =>
-    console.log(`${s.name.padEnd(22)} p50 ${fmt(s.p50).padStart(10)}  p99 ${fmt(s.p99).padStart(10)}  received ${s.received}/${s.expected}  lost ${s.lost}  server CPU ${s.cpuPerDelivery.toFixed(1)} µs/delivery  (POST answered p50 ${fmt(s.postP50)} p99 ${fmt(s.postP99)})${s.failedPosts ? `  (${s.failedPosts} posts failed)` : ''}`);
+    console.log(
+      `${s.name.padEnd(22)} p50 ${fmt(s.p50).padStart(10)}  p99 ${fmt(s.p99).padStart(10)}  received ${s.received}/${s.expected}  lost ${s.lost}  server CPU ${s.cpuPerDelivery.toFixed(1)} µs/delivery  (POST answered p50 ${fmt(s.postP50)} p99 ${fmt(s.postP99)})${s.failedPosts ? `  (${s.failedPosts} posts failed)` : ''}`,
+    );
   // BENCH_ONLY=raw,gateway (say) runs some of the three sides: long runs, profiling, comparing builds.
   const only = new Set((process.env.BENCH_ONLY ?? 'raw,coalesced,gateway').split(',').map((s) => s.trim()));
   const raw = only.has('raw') ? summary('raw ws broadcast', await rawRun(count, false)) : undefined;

@@ -33,7 +33,12 @@ async function main(): Promise<void> {
   }
   const agent = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 30_000 });
   const body = (i: number) =>
-    JSON.stringify({ occCallId: `c-${i}`, caller: `13${5 + (i % 3)}${String(i % RULES).padStart(8, '0')}`, called: String(4000000000 + (i % lines)), dtmf: String(i % 10) });
+    JSON.stringify({
+      occCallId: `c-${i}`,
+      caller: `13${5 + (i % 3)}${String(i % RULES).padStart(8, '0')}`,
+      called: String(4000000000 + (i % lines)),
+      dtmf: String(i % 10),
+    });
   const ask = (url: string) => async (i: number) => {
     const res = await request(url, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: body(i) });
     const answer = (await res.body.json()) as { code?: number };
@@ -52,13 +57,17 @@ async function main(): Promise<void> {
   baseline.listen(0, '127.0.0.1');
   await once(baseline, 'listening');
 
-  console.log(`ivr benchmark: ${ivr.rules().length} rules, ${CONCURRENCY} concurrent, ${DURATION_MS / 1000} s each, in 4 alternating rounds`);
+  console.log(
+    `ivr benchmark: ${ivr.rules().length} rules, ${CONCURRENCY} concurrent, ${DURATION_MS / 1000} s each, in 4 alternating rounds`,
+  );
   const { baseline: base, gateway: gw } = await compare(
     { baseline: ask(`http://127.0.0.1:${(baseline.address() as AddressInfo).port}/`), gateway: ask(`${gateway.url}/hooks/${HOOK}/ivr`) },
     DURATION_MS,
     CONCURRENCY,
   );
-  console.log(`ratio      ${(gw.rps / base.rps).toFixed(2)} of the baseline's throughput; p99 ${gw.p99.toFixed(2)} ms vs ${base.p99.toFixed(2)} ms`);
+  console.log(
+    `ratio      ${(gw.rps / base.rps).toFixed(2)} of the baseline's throughput; p99 ${gw.p99.toFixed(2)} ms vs ${base.p99.toFixed(2)} ms`,
+  );
 
   baseline.close();
   await agent.close();

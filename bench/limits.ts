@@ -33,7 +33,11 @@ const TARGET_RATIO = 0.95;
 /** The codes that mean the gateway refused a request because of a limit. */
 const REFUSAL_CODES = new Set(['RATE_LIMITED', 'OPERATION_LIMIT']);
 
-for (const [name, value] of [['BENCH_SECONDS', SECONDS], ['BENCH_ROUNDS', ROUNDS], ['BENCH_CONCURRENCY', CONCURRENCY]] as const) {
+for (const [name, value] of [
+  ['BENCH_SECONDS', SECONDS],
+  ['BENCH_ROUNDS', ROUNDS],
+  ['BENCH_CONCURRENCY', CONCURRENCY],
+] as const) {
   if (!Number.isFinite(value) || value <= 0 || (name !== 'BENCH_SECONDS' && !Number.isInteger(value))) {
     console.error(`${name} must be a positive ${name === 'BENCH_SECONDS' ? 'number' : 'whole number'}, not ${process.env[name]}`);
     process.exit(2);
@@ -223,7 +227,9 @@ async function main(): Promise<number> {
       `${CONCURRENCY} concurrent (BENCH_CONCURRENCY), ${SECONDS} s per side and case (BENCH_SECONDS) in ${ROUNDS} alternating rounds (BENCH_ROUNDS); ` +
       `NODE_ENV=production; Redis ${REDIS_URL}`,
   );
-  console.log(`with: operation limits at their defaults, RATE_LIMIT_OPERATIONS_PER_MINUTE=${WITH_LIMITS.RATE_LIMIT_OPERATIONS_PER_MINUTE}, RATE_LIMIT_BILLED_PER_MINUTE=${WITH_LIMITS.RATE_LIMIT_BILLED_PER_MINUTE}; without: every limit 0`);
+  console.log(
+    `with: operation limits at their defaults, RATE_LIMIT_OPERATIONS_PER_MINUTE=${WITH_LIMITS.RATE_LIMIT_OPERATIONS_PER_MINUTE}, RATE_LIMIT_BILLED_PER_MINUTE=${WITH_LIMITS.RATE_LIMIT_BILLED_PER_MINUTE}; without: every limit 0`,
+  );
 
   const started: Side[] = [];
   const agent = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 30_000 });
@@ -239,7 +245,10 @@ async function main(): Promise<number> {
 
     // (1) phones(100), as bench/lookups.ts; one request per side fills its cache.
     const numbers = Array.from({ length: 100 }, (_, i) => String(13700000000 + i * 7919));
-    const phonesBody = JSON.stringify({ query: `query($ns: [Phone!]!) { phones(numbers: $ns) { location { province } state } }`, variables: { ns: numbers } });
+    const phonesBody = JSON.stringify({
+      query: `query($ns: [Phone!]!) { phones(numbers: $ns) { location { province } state } }`,
+      variables: { ns: numbers },
+    });
     const phonesOk = (data: Record<string, unknown>) => Array.isArray(data.phones) && data.phones.length === 100;
     for (const side of started) await sender(side, agent, viewer, phonesBody, phonesOk)();
     const lookupCalls = (s: Side) => s.sandbox.count('lookup.location') + s.sandbox.count('lookup.phonestate');

@@ -33,7 +33,10 @@ async function main(): Promise<void> {
   const numbers = Array.from({ length: 100 }, (_, i) => String(13700000000 + i * 7919));
   const agent = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 30_000 });
 
-  const body = JSON.stringify({ query: `query($ns: [Phone!]!) { phones(numbers: $ns) { location { province } state } }`, variables: { ns: numbers } });
+  const body = JSON.stringify({
+    query: `query($ns: [Phone!]!) { phones(numbers: $ns) { location { province } state } }`,
+    variables: { ns: numbers },
+  });
   const gql = async () => {
     const res = await request(`${gateway.url}/graphql`, {
       method: 'POST',
@@ -66,10 +69,14 @@ async function main(): Promise<void> {
     if (out.data.phones.length !== 100) throw new Error('baseline answered wrong');
   };
 
-  console.log(`lookups benchmark: 100 cached numbers, location { province } + state; ${CONCURRENCY} concurrent, ${DURATION_MS / 1000} s each, in 4 alternating rounds`);
+  console.log(
+    `lookups benchmark: 100 cached numbers, location { province } + state; ${CONCURRENCY} concurrent, ${DURATION_MS / 1000} s each, in 4 alternating rounds`,
+  );
   const { baseline: base, gateway: gw } = await compare({ baseline: plain, gateway: gql }, DURATION_MS, CONCURRENCY);
   const calls = sandbox.count('lookup.location') + sandbox.count('lookup.phonestate') - callsBefore;
-  console.log(`ratio      ${(gw.rps / base.rps).toFixed(2)} of the baseline's throughput (target ≥ 0.5); platform calls during the run: ${calls}`);
+  console.log(
+    `ratio      ${(gw.rps / base.rps).toFixed(2)} of the baseline's throughput (target ≥ 0.5); platform calls during the run: ${calls}`,
+  );
 
   baseline.close();
   await agent.close();

@@ -17,7 +17,11 @@ server.on('request', (req, res) => {
   req.on('data', (c) => (body += c));
   req.on('end', () => {
     const parsed = JSON.parse(body);
-    const frame = JSON.stringify({ id: '1', type: 'next', payload: { data: { callEnded: { callId: parsed.callId, userData: parsed.userData } } } });
+    const frame = JSON.stringify({
+      id: '1',
+      type: 'next',
+      payload: { data: { callEnded: { callId: parsed.callId, userData: parsed.userData } } },
+    });
     for (const client of wss.clients) client.send(frame);
     res.end('{"code":0}');
   });

@@ -85,7 +85,9 @@ function figures(latencies: number[], seconds: number): Figures {
 }
 
 function print(name: string, f: Figures): void {
-  console.log(`${name.padEnd(10)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${f.p50.toFixed(2)} ms   p99 ${f.p99.toFixed(2)} ms   (${f.requests} requests)`);
+  console.log(
+    `${name.padEnd(10)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${f.p50.toFixed(2)} ms   p99 ${f.p99.toFixed(2)} ms   (${f.requests} requests)`,
+  );
 }
 
 /**

@@ -24,7 +24,8 @@ const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 
 /** Counts the commands the gateway's own Redis client sends (exact, unlike the server-wide counter). */
 function countCommands(client: Redis): { count: number } {
@@ -52,8 +53,20 @@ async function main() {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        type: 'event', event, nowState: event, eventTime, sequence: ++sequence, companyId: sandbox.companyId, agentNumber, agentId: `id-${agentNumber}`,
-        data: event === 'Login' ? { groupIdList: [String(1 + (Number(agentNumber) % 4))] } : event.startsWith('Agent') || event === 'Conversation' ? { callDirection: '0', caller: '13900000000', called: agentNumber } : {},
+        type: 'event',
+        event,
+        nowState: event,
+        eventTime,
+        sequence: ++sequence,
+        companyId: sandbox.companyId,
+        agentNumber,
+        agentId: `id-${agentNumber}`,
+        data:
+          event === 'Login'
+            ? { groupIdList: [String(1 + (Number(agentNumber) % 4))] }
+            : event.startsWith('Agent') || event === 'Conversation'
+              ? { callDirection: '0', caller: '13900000000', called: agentNumber }
+              : {},
       }),
     }).then(async (r) => {
       await r.body.dump();
@@ -65,16 +78,25 @@ async function main() {
   await liveStateOf(gateway.services).settled();
 
   const token = await mintToken(SECRET, { sub: 'bench-viewer', roles: ['viewer'] });
-  const cursor = ((await (await request(`${gateway.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: '{ wallboard { cursor } }' }),
-  })).body.json()) as { data: { wallboard: { cursor: string } } }).data.wallboard.cursor;
+  const cursor = (
+    (await (
+      await request(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ wallboard { cursor } }' }),
+      })
+    ).body.json()) as { data: { wallboard: { cursor: string } } }
+  ).data.wallboard.cursor;
 
   const latencies: number[] = [];
   let received = 0;
   const clients = Array.from({ length: SUBSCRIBERS }, () =>
-    createClient({ url: `${gateway.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 }),
+    createClient({
+      url: `${gateway.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+    }),
   );
   let started = 0;
   await Promise.all(
@@ -82,7 +104,10 @@ async function main() {
       (c) =>
         new Promise<void>((ready) => {
           c.subscribe<{ wallboardUpdates: { agent: { since: string } | null } }>(
-            { query: `subscription($after: String!) { wallboardUpdates(after: $after) { cursor agent { since } } }`, variables: { after: cursor } },
+            {
+              query: `subscription($after: String!) { wallboardUpdates(after: $after) { cursor agent { since } } }`,
+              variables: { after: cursor },
+            },
             {
               next: (r) => {
                 const since = r.data?.wallboardUpdates.agent?.since;
@@ -125,7 +150,18 @@ async function main() {
   const expected = total * SUBSCRIBERS;
   console.log(
     JSON.stringify(
-      { agents: AGENTS, changesPerSecond: RATE, subscribers: started, events: total, p50ms: percentile(sorted, 50), p99ms: percentile(sorted, 99), updatesReceived: received, updatesExpected: expected, lost: expected - received, redisCommandsPerEvent: +((after - before) / total).toFixed(1) },
+      {
+        agents: AGENTS,
+        changesPerSecond: RATE,
+        subscribers: started,
+        events: total,
+        p50ms: percentile(sorted, 50),
+        p99ms: percentile(sorted, 99),
+        updatesReceived: received,
+        updatesExpected: expected,
+        lost: expected - received,
+        redisCommandsPerEvent: +((after - before) / total).toFixed(1),
+      },
       null,
       2,
     ),

@@ -27,7 +27,16 @@ function participants(p: AgentPlatform, n: number): SimAgent[] {
     if (!a) {
       // Same shape as a created agent: delegate to the family's seeding through the platform map.
       const template = out[0] ?? [...p.agents.values()][0];
-      a = { ...template, sn: `${template.sn.slice(0, 24)}${number.padStart(8, '0')}`, agentNumber: number, agentName: `Agent ${number}`, groupSn: groups[i % groups.length], sipId: `8${number}`, loggedIn: false, state: 'Logout' };
+      a = {
+        ...template,
+        sn: `${template.sn.slice(0, 24)}${number.padStart(8, '0')}`,
+        agentNumber: number,
+        agentName: `Agent ${number}`,
+        groupSn: groups[i % groups.length],
+        sipId: `8${number}`,
+        loggedIn: false,
+        state: 'Logout',
+      };
       p.agents.set(number, a);
     }
     out.push(a);
@@ -72,7 +81,8 @@ function step(ctx: SandboxContext, p: AgentPlatform, a: SimAgent): void {
 /** Starts (or retunes) traffic; one agent moves per tick, ticks spaced to give changesPerSecond. */
 export function startAgentTraffic(ctx: SandboxContext, options: AgentTrafficOptions): AgentTrafficOptions {
   if (!(options.agents >= 1 && options.agents <= 10_000)) throw new Error('agents must be 1 to 10000');
-  if (!(options.changesPerSecond > 0 && options.changesPerSecond <= 5000)) throw new Error('changesPerSecond must be above 0 and at most 5000');
+  if (!(options.changesPerSecond > 0 && options.changesPerSecond <= 5000))
+    throw new Error('changesPerSecond must be above 0 and at most 5000');
   const p = agentPlatform(ctx);
   stopAgentTraffic(ctx);
   const agents = participants(p, options.agents);

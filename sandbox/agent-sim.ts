@@ -162,41 +162,38 @@ export interface PushStep {
  * Pushes events for one agent, one step apart, in order, with strictly increasing eventTimes;
  * `sequence` echoes the request's (0 without one), as the platform does.
  */
-export function pushEvents(
-  ctx: SandboxContext,
-  agent: SimAgent,
-  sequence: number,
-  steps: PushStep[],
-  userData?: string,
-): void {
+export function pushEvents(ctx: SandboxContext, agent: SimAgent, sequence: number, steps: PushStep[], userData?: string): void {
   const p = agentPlatform(ctx);
   steps.forEach((step, i) => {
-    const t = setTimeout(() => {
-      p.timers.delete(t);
-      if (step.state) agent.state = step.state;
-      step.apply?.(agent);
-      if (p.silenced.has(agent.agentNumber)) return;
-      const time = Math.max(ctx.clock.now(), (p.lastTime.get(agent.agentNumber) ?? 0) + 1);
-      p.lastTime.set(agent.agentNumber, time);
-      ctx.callbacks.push(
-        'agentEvent',
-        {
-          type: 'event',
-          event: step.event,
-          nowState: agent.state,
-          eventTime: time,
-          sequence,
-          companyId: ctx.companyId,
-          agentNumber: agent.agentNumber,
-          agentId: agent.sn,
-          ...(userData === undefined ? {} : { userData }),
-          ivrParam: '',
-          ...(step.extra ?? {}),
-          ...(step.data === undefined ? {} : { data: step.data }),
-        },
-        'json',
-      );
-    }, p.stepMs * (i + 1));
+    const t = setTimeout(
+      () => {
+        p.timers.delete(t);
+        if (step.state) agent.state = step.state;
+        step.apply?.(agent);
+        if (p.silenced.has(agent.agentNumber)) return;
+        const time = Math.max(ctx.clock.now(), (p.lastTime.get(agent.agentNumber) ?? 0) + 1);
+        p.lastTime.set(agent.agentNumber, time);
+        ctx.callbacks.push(
+          'agentEvent',
+          {
+            type: 'event',
+            event: step.event,
+            nowState: agent.state,
+            eventTime: time,
+            sequence,
+            companyId: ctx.companyId,
+            agentNumber: agent.agentNumber,
+            agentId: agent.sn,
+            ...(userData === undefined ? {} : { userData }),
+            ivrParam: '',
+            ...(step.extra ?? {}),
+            ...(step.data === undefined ? {} : { data: step.data }),
+          },
+          'json',
+        );
+      },
+      p.stepMs * (i + 1),
+    );
     t.unref?.();
     p.timers.add(t);
   });

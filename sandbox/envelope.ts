@@ -19,7 +19,11 @@ export function errorEnvelope(successCode: CodeLiteral, code: string | number, m
 
 /** Thrown by a sandbox handler to answer with a platform error envelope. */
 export class PlatformFault extends Error {
-  constructor(readonly code: string | number, msg: string, readonly data?: unknown) {
+  constructor(
+    readonly code: string | number,
+    msg: string,
+    readonly data?: unknown,
+  ) {
     super(msg);
   }
 }

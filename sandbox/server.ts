@@ -56,7 +56,10 @@ export interface SandboxRequest {
 
 /** Returned by a handler that must answer a body other than `{msg, code, data}`. */
 export class RawAnswer {
-  constructor(readonly body: unknown, readonly status = 200) {}
+  constructor(
+    readonly body: unknown,
+    readonly status = 200,
+  ) {}
 }
 
 export type SandboxHandler = (req: SandboxRequest) => unknown | Promise<unknown>;
@@ -262,7 +265,10 @@ export class Sandbox {
         }
         if (fault?.kind === 'http') {
           log.answered = fault.status ?? 500;
-          res.status(fault.status ?? 500).type('text/html').send(fault.msg ?? '<html>Internal Server Error</html>');
+          res
+            .status(fault.status ?? 500)
+            .type('text/html')
+            .send(fault.msg ?? '<html>Internal Server Error</html>');
           return;
         }
         if (fault?.kind === 'envelope') {
@@ -274,7 +280,7 @@ export class Sandbox {
           res.status(415).json({ msg: `expected ${spec.contentType} request`, code: 415 });
           return;
         }
-        if (spec.tokenIn !== 'none' && !this.tokens[tokenHost].isValid(log.token) ) {
+        if (spec.tokenIn !== 'none' && !this.tokens[tokenHost].isValid(log.token)) {
           answer(200, errorEnvelope(spec.successCode, 403, 'no auth'));
           return;
         }

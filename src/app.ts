@@ -100,7 +100,11 @@ function createServices(config: Config, logger: Logger): Services {
   upstream.useTokens('open', tokens.cc);
   upstream.useTokens('notice', tokens.notice);
   const jwt = new JwtVerifier({ secret: config.jwtSecret, jwksUrl: config.jwksUrl, maxLifetimeMs: config.authMaxTokenLifetimeMs });
-  const events = new StreamEventBus(store, logger, { kinds: EVENT_KIND_VALUES, maxLenPerKind: config.eventsMaxLenPerKind, dedupeTtlMs: config.eventsDedupeTtlMs });
+  const events = new StreamEventBus(store, logger, {
+    kinds: EVENT_KIND_VALUES,
+    maxLenPerKind: config.eventsMaxLenPerKind,
+    dedupeTtlMs: config.eventsDedupeTtlMs,
+  });
   const lookups = new PhoneLookupCache(store, logger, lookupCacheSettings(config));
   const ivr = new IvrRouting(store, logger, config.ivrRulesRefreshMs);
   const rateLimits = new RateLimits(store, config.rateLimits, logger);
@@ -218,7 +222,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         const socketId = randomUUID();
         if (!(await socketLimits.admit(principal, socketId))) {
           // Closed before graphql-ws's own 4403 for `false`, which then has no effect.
-          ctx.extra.socket.close(4429, `Too many sockets for this principal (WS_MAX_SOCKETS_PER_PRINCIPAL ${config.ws.maxSocketsPerPrincipal})`);
+          ctx.extra.socket.close(
+            4429,
+            `Too many sockets for this principal (WS_MAX_SOCKETS_PER_PRINCIPAL ${config.ws.maxSocketsPerPrincipal})`,
+          );
           return false;
         }
         Object.assign(ctx.extra, { principal, socketId });
@@ -232,7 +239,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       onSubscribe: async (ctx, _id, payload) => {
         const active = Object.keys(ctx.subscriptions).length; // this one included
         if (maxSubscriptions > 0 && active > maxSubscriptions) {
-          return [refusal(new OperationLimitError('subscriptionsPerSocket', active, maxSubscriptions, `Too many operations on this socket: at most ${maxSubscriptions} at once (WS_MAX_SUBSCRIPTIONS_PER_SOCKET)`))];
+          return [
+            refusal(
+              new OperationLimitError(
+                'subscriptionsPerSocket',
+                active,
+                maxSubscriptions,
+                `Too many operations on this socket: at most ${maxSubscriptions} at once (WS_MAX_SUBSCRIPTIONS_PER_SOCKET)`,
+              ),
+            ),
+          ];
         }
         const parsed = guard.parseAndValidate(payload.query);
         if ('errors' in parsed) return parsed.errors;

@@ -3,7 +3,10 @@ import { z } from 'zod';
 
 /** Thrown when the environment holds a value the gateway cannot run with; the message names the variable. */
 export class ConfigError extends Error {
-  constructor(readonly variable: string, detail: string) {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
     super(`invalid configuration: ${variable} ${detail}`);
     this.name = 'ConfigError';
   }
@@ -38,8 +41,18 @@ function isCidr(entry: string): boolean {
 }
 
 const cidrList = optionalString
-  .refine((v) => v === undefined || v.split(',').every((entry) => entry.trim() === '' || isCidr(entry.trim())), 'must be comma-separated addresses or CIDR ranges (10.0.0.0/8, 2001:db8::/32)')
-  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
+  .refine(
+    (v) => v === undefined || v.split(',').every((entry) => entry.trim() === '' || isCidr(entry.trim())),
+    'must be comma-separated addresses or CIDR ranges (10.0.0.0/8, 2001:db8::/32)',
+  )
+  .transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  );
 
 const port = z.coerce
   .number({ message: 'must be a number' })
@@ -52,7 +65,11 @@ const positiveInt = (fallback: number) =>
 
 /** A limit where 0 switches it off (documented per variable). */
 const limit = (fallback: number) =>
-  z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must not be negative (0 switches the limit off)').default(fallback);
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must not be negative (0 switches the limit off)')
+    .default(fallback);
 
 const optionalBool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''], { message: 'must be true or false' })
@@ -74,8 +91,19 @@ const duration = (fallback: string) =>
 
 const ROLE_NAMES = ['viewer', 'agent', 'supervisor', 'admin'] as const;
 const roleList = optionalString
-  .refine((v) => v === undefined || v.split(',').every((r) => r.trim() === '' || (ROLE_NAMES as readonly string[]).includes(r.trim())), `must be comma-separated roles (${ROLE_NAMES.join(', ')})`)
-  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []) as (typeof ROLE_NAMES)[number][]);
+  .refine(
+    (v) => v === undefined || v.split(',').every((r) => r.trim() === '' || (ROLE_NAMES as readonly string[]).includes(r.trim())),
+    `must be comma-separated roles (${ROLE_NAMES.join(', ')})`,
+  )
+  .transform(
+    (v) =>
+      (v
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : []) as (typeof ROLE_NAMES)[number][],
+  );
 
 /** Exact origins (scheme://host[:port]) or a lone `*`. */
 const originList = optionalString
@@ -95,15 +123,34 @@ const originList = optionalString
       }),
     'must be * or comma-separated exact origins such as https://ops.example.com,http://localhost:5173',
   )
-  .transform((v) => (v ? v.split(',').map((s) => s.trim().replace(/\/$/, '')).filter(Boolean) : []));
+  .transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim().replace(/\/$/, ''))
+          .filter(Boolean)
+      : [],
+  );
 
 /** TRUST_PROXY: a hop count, or addresses/CIDR ranges (or proxy-addr's names loopback, linklocal, uniquelocal). */
 const trustProxy = optionalString
   .refine(
-    (v) => v === undefined || /^\d+$/.test(v) || v.split(',').every((e) => e.trim() === '' || ['loopback', 'linklocal', 'uniquelocal'].includes(e.trim()) || isCidr(e.trim())),
+    (v) =>
+      v === undefined ||
+      /^\d+$/.test(v) ||
+      v.split(',').every((e) => e.trim() === '' || ['loopback', 'linklocal', 'uniquelocal'].includes(e.trim()) || isCidr(e.trim())),
     'must be a hop count (1) or comma-separated proxy addresses or CIDR ranges (10.0.0.0/8, loopback)',
   )
-  .transform((v): number | string[] => (v === undefined ? 0 : /^\d+$/.test(v) ? Number(v) : v.split(',').map((s) => s.trim()).filter(Boolean)));
+  .transform((v): number | string[] =>
+    v === undefined
+      ? 0
+      : /^\d+$/.test(v)
+        ? Number(v)
+        : v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+  );
 
 const env = z.object({
   PORT: port.default(4000),
@@ -126,7 +173,11 @@ const env = z.object({
   AUTH_JWT_SECRET: optionalString,
   AUTH_JWKS_URL: httpUrl.optional(),
   UPSTREAM_TIMEOUT_MS: positiveInt(10_000),
-  UPLOAD_MAX_BYTES: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').positive('must be positive').default(20 * 1024 * 1024),
+  UPLOAD_MAX_BYTES: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .positive('must be positive')
+    .default(20 * 1024 * 1024),
   EVENTS_MAXLEN_PER_KIND: positiveInt(100_000),
   EVENTS_DEDUPE_TTL_S: positiveInt(48 * 3600),
   EVENT_BUFFER_SIZE: positiveInt(1000),
@@ -137,9 +188,17 @@ const env = z.object({
   LOOKUP_TTL_MARKS_S: positiveInt(86_400),
   LOOKUP_TTL_MARK_REPORT_S: positiveInt(86_400),
   LOOKUP_FAILURE_TTL_S: positiveInt(15),
-  LOOKUP_REFRESH_AHEAD: z.coerce.number({ message: 'must be a number' }).min(0, 'must be between 0 and 0.9').max(0.9, 'must be between 0 and 0.9').default(0.1),
+  LOOKUP_REFRESH_AHEAD: z.coerce
+    .number({ message: 'must be a number' })
+    .min(0, 'must be between 0 and 0.9')
+    .max(0.9, 'must be between 0 and 0.9')
+    .default(0.1),
   LOOKUP_MAX_CONCURRENCY: positiveInt(16),
-  LOOKUP_NEAR_CACHE_MS: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must not be negative').default(1000),
+  LOOKUP_NEAR_CACHE_MS: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must not be negative')
+    .default(1000),
   NODE_ENV: z.string().trim().default(''),
   ALLOW_INTROSPECTION: optionalBool,
   AUTH_MAX_TOKEN_LIFETIME: duration('24h'),
@@ -224,7 +283,13 @@ export interface Config {
   };
   /** Largest JSON body of /graphql (multipart uploads have uploadMaxBytes). */
   httpMaxBodyBytes: number;
-  ws: { maxPayloadBytes: number; connectionInitTimeoutMs: number; keepAliveMs: number; maxSubscriptionsPerSocket: number; maxSocketsPerPrincipal: number };
+  ws: {
+    maxPayloadBytes: number;
+    connectionInitTimeoutMs: number;
+    keepAliveMs: number;
+    maxSubscriptionsPerSocket: number;
+    maxSocketsPerPrincipal: number;
+  };
   /** Browser origins allowed to call /graphql (`*` for any, without credentials). */
   cors: { origins: string[]; credentials: boolean };
   /** Which proxies' X-Forwarded-For is believed: a hop count (0: none) or proxy addresses/ranges. */
@@ -268,7 +333,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 32 characters');
   }
   const corsOrigins = e.CORS_ORIGINS;
-  if (corsOrigins.includes('*') && corsOrigins.length > 1) throw new ConfigError('CORS_ORIGINS', 'must be * alone or a list of exact origins');
+  if (corsOrigins.includes('*') && corsOrigins.length > 1)
+    throw new ConfigError('CORS_ORIGINS', 'must be * alone or a list of exact origins');
   if (corsOrigins.includes('*') && e.CORS_ALLOW_CREDENTIALS) {
     throw new ConfigError('CORS_ALLOW_CREDENTIALS', 'must not be true with CORS_ORIGINS=* (name the origins that may send credentials)');
   }
@@ -286,9 +352,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     sandbox,
-    upstream: base
-      ? { cc: base, notice: e.VCALL_NOTICE_BASE_URL ?? base, open: e.VCALL_OPEN_BASE_URL ?? base }
-      : undefined,
+    upstream: base ? { cc: base, notice: e.VCALL_NOTICE_BASE_URL ?? base, open: e.VCALL_OPEN_BASE_URL ?? base } : undefined,
     accessKeyId: e.VCALL_ACCESS_KEY_ID,
     accessKeySecret: e.VCALL_ACCESS_KEY_SECRET,
     companyId: e.VCALL_COMPANY_ID,

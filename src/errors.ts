@@ -46,7 +46,10 @@ export class ForbiddenError extends GatewayError {
 
 export class BadInputError extends GatewayError {
   readonly code = 'BAD_USER_INPUT';
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`${field}: ${message}`);
   }
   override extensions() {
@@ -79,7 +82,11 @@ export class UpstreamError extends GatewayError {
 /** The platform could not be reached, timed out, or answered something that is not an envelope. */
 export class UpstreamUnavailableError extends GatewayError {
   readonly code = 'UPSTREAM_UNAVAILABLE';
-  constructor(readonly endpoint: string, readonly reason: string, readonly timedOut = false) {
+  constructor(
+    readonly endpoint: string,
+    readonly reason: string,
+    readonly timedOut = false,
+  ) {
     super(`The platform is unavailable (${endpoint}: ${reason})`);
   }
   override extensions() {
@@ -95,7 +102,9 @@ export class TimeoutError extends GatewayError {
 export class SlowSubscriberError extends GatewayError {
   readonly code = 'SLOW_SUBSCRIBER';
   constructor(readonly resumeAfter: string | null) {
-    super(`Subscription ended: the client fell more than the buffer behind. Subscribe again with after: ${JSON.stringify(resumeAfter)} to resume without a gap`);
+    super(
+      `Subscription ended: the client fell more than the buffer behind. Subscribe again with after: ${JSON.stringify(resumeAfter)} to resume without a gap`,
+    );
   }
   override extensions() {
     return { resumeAfter: this.resumeAfter };

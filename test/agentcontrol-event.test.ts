@@ -10,12 +10,28 @@ import { AgentActivity, agentEventParts, eventVersion } from '../src/subscriptio
 describe('normalizeAgentEvent', () => {
   test('the spec example body (eventTime as a number) → the fixed shape', () => {
     const e = normalizeAgentEvent({
-      type: 'event', event: 'Login', nowState: 'Login', eventTime: 1689127936928, sequence: 1689131708674,
-      companyId: '74722c42eea35272d005c2c731f17c46', agentNumber: '1001', agentId: 'a1', ivrParam: '', data: { sipId: '8001' },
+      type: 'event',
+      event: 'Login',
+      nowState: 'Login',
+      eventTime: 1689127936928,
+      sequence: 1689131708674,
+      companyId: '74722c42eea35272d005c2c731f17c46',
+      agentNumber: '1001',
+      agentId: 'a1',
+      ivrParam: '',
+      data: { sipId: '8001' },
     });
     expect(e).toEqual({
-      event: 'Login', agentNumber: '1001', agentId: 'a1', companyId: '74722c42eea35272d005c2c731f17c46', nowState: 'Login',
-      eventTime: new Date(1689127936928), sequence: 1689131708674, userData: null, ivrParam: null, data: { sipId: '8001' },
+      event: 'Login',
+      agentNumber: '1001',
+      agentId: 'a1',
+      companyId: '74722c42eea35272d005c2c731f17c46',
+      nowState: 'Login',
+      eventTime: new Date(1689127936928),
+      sequence: 1689131708674,
+      userData: null,
+      ivrParam: null,
+      data: { sipId: '8001' },
     });
     expect(isAgentEventBody({ type: 'event', event: 'Login' })).toBe(true);
     expect(isAgentEventBody({ event: 'CallEnd' })).toBe(false);
@@ -23,7 +39,13 @@ describe('normalizeAgentEvent', () => {
   });
 
   test('eventTime as text, no sequence (0), data as JSON text', () => {
-    const e = normalizeAgentEvent({ type: 'event', event: 'Busy', eventTime: '1689127936928', agentNumber: 1002, data: '{"currentBusyType":"x"}' });
+    const e = normalizeAgentEvent({
+      type: 'event',
+      event: 'Busy',
+      eventTime: '1689127936928',
+      agentNumber: 1002,
+      data: '{"currentBusyType":"x"}',
+    });
     expect(e).toMatchObject({ agentNumber: '1002', sequence: 0, eventTime: new Date(1689127936928), data: { currentBusyType: 'x' } });
   });
 
@@ -60,7 +82,12 @@ describe('typed agent events: one mapping for AgentEvent (ToolbarAck.event) and 
   test('AgentRinging (spec example): call data with direction, numbers, call id, queue time, predictive', () => {
     const e = toAgentEvent(example('AgentRinging'));
     expect(e).toBeInstanceOf(AgentEvent);
-    expect(e).toMatchObject({ event: AgentEventName.AGENT_RINGING, platformEvent: 'AgentRinging', platformState: 'AgentRinging', sequence: '1689127936757' });
+    expect(e).toMatchObject({
+      event: AgentEventName.AGENT_RINGING,
+      platformEvent: 'AgentRinging',
+      platformState: 'AgentRinging',
+      sequence: '1689127936757',
+    });
     // callDirection 1 (outbound): the agent's own phone rings first, so the agent is dialling.
     expect(e.nowState).toBe(AgentActivity.DIALING);
     expect(e.call).toMatchObject({
@@ -79,7 +106,13 @@ describe('typed agent events: one mapping for AgentEvent (ToolbarAck.event) and 
 
   test('After (spec example): the cause with its name and meaning, who hung up, the call times', () => {
     const e = toAgentEvent(example('After'));
-    expect(e).toMatchObject({ event: AgentEventName.AFTER, nowState: AgentActivity.AFTER_CALL, cause: 0, causeName: 'NORMAL_CLEARING', causeMeaning: 'Normal end' });
+    expect(e).toMatchObject({
+      event: AgentEventName.AFTER,
+      nowState: AgentActivity.AFTER_CALL,
+      cause: 0,
+      causeName: 'NORMAL_CLEARING',
+      causeMeaning: 'Normal end',
+    });
     expect(e.call).toMatchObject({
       direction: CallDirection.OUTBOUND,
       hungUpBy: CallParty.CUSTOMER,
@@ -114,10 +147,23 @@ describe('typed agent events: one mapping for AgentEvent (ToolbarAck.event) and 
     expect(e.nowState).toBe(AgentActivity.LOGGED_IN);
     expect(e.call).toBeUndefined();
     // Credentials masked (null) by the visibility rules stay null, never "".
-    const masked = agentEventFields({ ...example('Login'), data: { ...example('Login').data, sipPassword: null, webrtcSipPassword: null, token: null } });
-    expect(masked.registration).toMatchObject({ sipPassword: undefined, webrtcSipPassword: undefined, token: undefined, sipId: '210000000' });
+    const masked = agentEventFields({
+      ...example('Login'),
+      data: { ...example('Login').data, sipPassword: null, webrtcSipPassword: null, token: null },
+    });
+    expect(masked.registration).toMatchObject({
+      sipPassword: undefined,
+      webrtcSipPassword: undefined,
+      token: undefined,
+      sipId: '210000000',
+    });
     const fail = toAgentEvent(example('MakeCallFail'));
-    expect(fail).toMatchObject({ event: AgentEventName.MAKE_CALL_FAIL, causeName: 'NO_ANSWER', causeMeaning: expect.any(String), cause: expect.any(Number) });
+    expect(fail).toMatchObject({
+      event: AgentEventName.MAKE_CALL_FAIL,
+      causeName: 'NO_ANSWER',
+      causeMeaning: expect.any(String),
+      cause: expect.any(Number),
+    });
   });
 
   test('every documented event name has its enum value; unknown names, states and values stay readable', () => {
@@ -126,16 +172,39 @@ describe('typed agent events: one mapping for AgentEvent (ToolbarAck.event) and 
     const odd = agentEventFields(
       normalizeAgentEvent({ type: 'event', event: 'Teleport', nowState: 'Hold', agentNumber: '1', eventTime: 5, data: { x: 1 } }),
     );
-    expect(odd).toMatchObject({ event: AgentEventName.OTHER, platformEvent: 'Teleport', nowState: AgentActivity.OTHER, platformState: 'Hold', sequence: '0' });
+    expect(odd).toMatchObject({
+      event: AgentEventName.OTHER,
+      platformEvent: 'Teleport',
+      nowState: AgentActivity.OTHER,
+      platformState: 'Hold',
+      sequence: '0',
+    });
     const sdk = agentEventFields(
-      normalizeAgentEvent({ type: 'event', event: 'After', agentNumber: '1', eventTime: 5, data: { callDirection: 2, callType: 1, hangupDirection: 7, cause: 99999, data: 'WHATEVER' } }),
+      normalizeAgentEvent({
+        type: 'event',
+        event: 'After',
+        agentNumber: '1',
+        eventTime: 5,
+        data: { callDirection: 2, callType: 1, hangupDirection: 7, cause: 99999, data: 'WHATEVER' },
+      }),
     );
-    expect(sdk.call).toMatchObject({ direction: CallDirection.OTHER, platformDirection: '2', callType: AgentCallType.OTHER, platformCallType: '1', hungUpBy: CallParty.OTHER, platformHungUpBy: '7' });
+    expect(sdk.call).toMatchObject({
+      direction: CallDirection.OTHER,
+      platformDirection: '2',
+      callType: AgentCallType.OTHER,
+      platformCallType: '1',
+      hungUpBy: CallParty.OTHER,
+      platformHungUpBy: '7',
+    });
     expect(sdk).toMatchObject({ cause: 99999, causeName: 'WHATEVER', causeMeaning: undefined });
-    const reg = agentEventFields(normalizeAgentEvent({ type: 'event', event: 'Reconnect', agentNumber: '1', eventTime: 5, data: { agentType: 7 } }));
+    const reg = agentEventFields(
+      normalizeAgentEvent({ type: 'event', event: 'Reconnect', agentNumber: '1', eventTime: 5, data: { agentType: 7 } }),
+    );
     expect(reg.registration).toMatchObject({ agentType: ToolbarAgentType.OTHER, platformAgentType: 7 });
     // The bus may hand the time over as text: still a Date.
-    expect(agentEventFields({ ...example('Idle'), eventTime: '2023-07-12T02:12:16.928Z' as unknown as Date }).occurredAt).toEqual(new Date(1689127936928));
+    expect(agentEventFields({ ...example('Idle'), eventTime: '2023-07-12T02:12:16.928Z' as unknown as Date }).occurredAt).toEqual(
+      new Date(1689127936928),
+    );
   });
 
   test('AgentEvent and AgentToolbarEvent expose the same typed fields', async () => {

@@ -125,7 +125,12 @@ describe('toolbar requests', () => {
     const res = await run(`mutation { ${field}(waitForEvent: ${answer !== null}) { ${ACK} } }`, {}, token);
     expect(res.errors).toBeUndefined();
     const req = await lastRequest(since);
-    expect(req.body).toEqual({ companyId: stack.sandbox.companyId, agentNumber: '1002', sequence: Number(res.data![field].sequence), request });
+    expect(req.body).toEqual({
+      companyId: stack.sandbox.companyId,
+      agentNumber: '1002',
+      sequence: Number(res.data![field].sequence),
+      request,
+    });
     expect(res.data![field].request).toBe(requestName);
     if (answer) expect(res.data![field].event).toMatchObject({ event: answer, agentNumber: '1002' });
   });
@@ -135,7 +140,12 @@ describe('toolbar requests', () => {
     const since = await stack.api.lastSeq();
     const res = await run(`mutation { agentBusy(platformBusyType: "lunch", waitForEvent: true) { ${ACK} } }`, {}, token);
     expect((await lastRequest(since)).body).toMatchObject({ request: 'busy', busyType: 'lunch', agentNumber: '1003' });
-    expect(res.data!.agentBusy.event).toMatchObject({ event: 'BUSY', nowState: 'BUSY', platformBusyType: 'lunch', rawData: { currentBusyType: 'lunch' } });
+    expect(res.data!.agentBusy.event).toMatchObject({
+      event: 'BUSY',
+      nowState: 'BUSY',
+      platformBusyType: 'lunch',
+      rawData: { currentBusyType: 'lunch' },
+    });
   });
 
   test('makeCall with enums; a failing call answers MakeCallFail with a named cause', async () => {
@@ -148,7 +158,13 @@ describe('toolbar requests', () => {
     );
     expect(ok.errors).toBeUndefined();
     // The Phone is sent in its national form; displayNumber is the platform's caller, answerMode its callAgentType.
-    expect((await lastRequest(since)).body).toMatchObject({ request: 'makeCall', called: '13800002222', caller: '95001', callId: 'c-1', callAgentType: 'sip' });
+    expect((await lastRequest(since)).body).toMatchObject({
+      request: 'makeCall',
+      called: '13800002222',
+      caller: '95001',
+      callId: 'c-1',
+      callAgentType: 'sip',
+    });
     expect(ok.data!.agentMakeCall.event.event).toBe('MAKE_CALL');
     await waitState('1004', 'Conversation');
     await run(`mutation { agentHangUp { request } }`, {}, token);
@@ -157,7 +173,12 @@ describe('toolbar requests', () => {
     // An agent number that is none (the sandbox's platform answers MakeCallFail for it).
     const fail = await run(`mutation { agentMakeCall(calledAgentNumber: "8*8", waitForEvent: true) { ${ACK} } }`, {}, token);
     expect((await lastRequest(since)).body).toMatchObject({ request: 'makeCall', called: '8*8' });
-    expect(fail.data!.agentMakeCall.event).toMatchObject({ event: 'MAKE_CALL_FAIL', cause: 1028, causeName: 'INVALID_NUMBER_FORMAT', causeMeaning: expect.any(String) });
+    expect(fail.data!.agentMakeCall.event).toMatchObject({
+      event: 'MAKE_CALL_FAIL',
+      cause: 1028,
+      causeName: 'INVALID_NUMBER_FORMAT',
+      causeMeaning: expect.any(String),
+    });
   });
 
   test.each([
@@ -183,14 +204,31 @@ describe('toolbar requests', () => {
     expect((await lastRequest(since)).body).toMatchObject({ request: 'consultCall', consultType: '1', consultId: '1006' });
     expect(consult.data!.agentConsult.event.event).toBe('CONSULT_CALL');
     since = await stack.api.lastSeq();
-    const transfer = await run(`mutation { agentTransfer(targetType: AGENT, targetId: "1006", mode: CONSULT, waitForEvent: true) { ${ACK} } }`, {}, token);
-    expect((await lastRequest(since)).body).toMatchObject({ request: 'transferCall', transferType: '1', transferId: '1006', transferMode: 1 });
+    const transfer = await run(
+      `mutation { agentTransfer(targetType: AGENT, targetId: "1006", mode: CONSULT, waitForEvent: true) { ${ACK} } }`,
+      {},
+      token,
+    );
+    expect((await lastRequest(since)).body).toMatchObject({
+      request: 'transferCall',
+      transferType: '1',
+      transferId: '1006',
+      transferMode: 1,
+    });
     expect(transfer.data!.agentTransfer.event.event).toBe('TRANSFER_CALL');
     await waitState('1006', 'Conversation');
     await waitState('1005', 'Idle');
-    const blind = await run(`mutation { agentTransfer(targetType: PHONE, targetId: "139 0000 0000", mode: BLIND) { request } }`, {}, await stack.token(['agent'], '1006'));
+    const blind = await run(
+      `mutation { agentTransfer(targetType: PHONE, targetId: "139 0000 0000", mode: BLIND) { request } }`,
+      {},
+      await stack.token(['agent'], '1006'),
+    );
     expect(blind.errors).toBeUndefined();
-    expect((await stack.api.requests('agentcontrol.request')).at(-1)!.body).toMatchObject({ transferType: '2', transferId: '13900000000', transferMode: 0 });
+    expect((await stack.api.requests('agentcontrol.request')).at(-1)!.body).toMatchObject({
+      transferType: '2',
+      transferId: '13900000000',
+      transferMode: 0,
+    });
   });
 
   describe('supervisor operations', () => {
@@ -230,10 +268,22 @@ describe('toolbar requests', () => {
       await loginIdle('1008');
       const supToken = await stack.token(['supervisor'], '1010');
       let since = await stack.api.lastSeq();
-      const s = await run(`mutation { supervisorSurveillance(groupId: "1", callDirection: INBOUND, platformState: "Idle", waitForEvent: true) { ${ACK} } }`, {}, supToken);
-      expect((await lastRequest(since)).body).toMatchObject({ request: 'surveillance', groupId: '1', callDirection: '0', agentState: 'Idle', agentNumber: '1010' });
+      const s = await run(
+        `mutation { supervisorSurveillance(groupId: "1", callDirection: INBOUND, platformState: "Idle", waitForEvent: true) { ${ACK} } }`,
+        {},
+        supToken,
+      );
+      expect((await lastRequest(since)).body).toMatchObject({
+        request: 'surveillance',
+        groupId: '1',
+        callDirection: '0',
+        agentState: 'Idle',
+        agentNumber: '1010',
+      });
       expect(s.data!.supervisorSurveillance.event.event).toBe('SURVEILLANCE');
-      expect((s.data!.supervisorSurveillance.event.rawData.agentList as { agentNumber: string }[]).map((a) => a.agentNumber)).toContain('1008');
+      expect((s.data!.supervisorSurveillance.event.rawData.agentList as { agentNumber: string }[]).map((a) => a.agentNumber)).toContain(
+        '1008',
+      );
       since = await stack.api.lastSeq();
       const idle = await run(`mutation { supervisorIdleAgents(groupId: "1", waitForEvent: true) { ${ACK} } }`, {}, supToken);
       expect((await lastRequest(since)).body).toMatchObject({ request: 'idleAgent', groupId: '1' });
@@ -275,7 +325,11 @@ describe('waiting for the answering event', () => {
     await stack.api.post('/agents/1011/silence', {});
     const token = await stack.token(['agent'], '1011');
     const started = Date.now();
-    const res = await run(`mutation { agentLogin(password: "123456", loginType: SIP_PHONE, waitForEvent: true, timeoutMs: 300) { request } }`, {}, token);
+    const res = await run(
+      `mutation { agentLogin(password: "123456", loginType: SIP_PHONE, waitForEvent: true, timeoutMs: 300) { request } }`,
+      {},
+      token,
+    );
     expect(res.errors![0].extensions!.code).toBe('TIMEOUT');
     expect(Date.now() - started).toBeLessThan(3000);
   });
@@ -298,7 +352,10 @@ describe('typed toolbar events on the agentEvent subscription', () => {
       stack.ws(await stack.token(['agent'], '1012')),
       `subscription { agentEvent(agentNumber: "1012", events: [LOGIN, AGENT_RINGING, AFTER]) { ${TYPED} } }`,
     );
-    const wall = await collect(stack.ws(await stack.token(['viewer'])), `subscription { agentEvent(agentNumber: "1012", events: [LOGIN]) { registration { sipId sipPassword token } } }`);
+    const wall = await collect(
+      stack.ws(await stack.token(['viewer'])),
+      `subscription { agentEvent(agentNumber: "1012", events: [LOGIN]) { registration { sipId sipPassword token } } }`,
+    );
     await loginIdle('1012');
     await waitState('1012', 'Idle');
     await stack.api.post('/agents/1012/inbound', { caller: '13800003333' });
@@ -313,14 +370,31 @@ describe('typed toolbar events on the agentEvent subscription', () => {
       nowState: 'LOGGED_IN',
       platformState: 'Login',
       call: null,
-      registration: { sipId: '81012', sipPassword: expect.any(String), token: expect.any(String), agentType: 'AGENT', loginType: 'SIP_PHONE', groupIds: ['2'], registered: true, canMakeCalls: true },
+      registration: {
+        sipId: '81012',
+        sipPassword: expect.any(String),
+        token: expect.any(String),
+        agentType: 'AGENT',
+        loginType: 'SIP_PHONE',
+        groupIds: ['2'],
+        registered: true,
+        canMakeCalls: true,
+      },
     });
     expect(typeof login.sequence).toBe('string');
     expect(ringing).toMatchObject({
       event: 'AGENT_RINGING',
       nowState: 'RINGING',
       registration: null,
-      call: { direction: 'INBOUND', platformDirection: '0', caller: '13800003333', called: '1012', originalCaller: '13800003333', predictive: false, queuedAt: null },
+      call: {
+        direction: 'INBOUND',
+        platformDirection: '0',
+        caller: '13800003333',
+        called: '1012',
+        originalCaller: '13800003333',
+        predictive: false,
+        queuedAt: null,
+      },
     });
     expect(ringing.call.callId).toEqual(expect.any(String));
     expect(ringing.sequence).toBe('0');

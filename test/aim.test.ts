@@ -14,10 +14,20 @@ describe('AIM statistics (open host)', () => {
 
   it('sends the CST day range as epoch ms with the token in the query, and maps records to days and vendors', async () => {
     const since = await stack.api.lastSeq();
-    const res = await stack.gql(PAGE, { filter: { from: '2022-04-01', to: '2022-05-31', vendor: 'XIAOMI', templateName: '测试-xx银行', placementName: '测试xx银行' }, page: 2, size: 5 });
+    const res = await stack.gql(PAGE, {
+      filter: { from: '2022-04-01', to: '2022-05-31', vendor: 'XIAOMI', templateName: '测试-xx银行', placementName: '测试xx银行' },
+      page: 2,
+      size: 5,
+    });
     expect(res.errors).toBeUndefined();
     const [call] = await stack.api.requests('aim.summary.page', since);
-    expect(call).toMatchObject({ host: 'open', method: 'GET', path: '/stat/open/aim/statistics/summary/page', contentType: 'none', tokenIn: 'query' });
+    expect(call).toMatchObject({
+      host: 'open',
+      method: 'GET',
+      path: '/stat/open/aim/statistics/summary/page',
+      contentType: 'none',
+      tokenIn: 'query',
+    });
     // The source example: 1648742400000 = 2022-04-01 00:00:00 +08:00, 1654012799000 = 2022-05-31 23:59:59 +08:00.
     expect(call.query).toEqual({
       token: expect.any(String),
@@ -62,16 +72,24 @@ describe('AIM statistics (open host)', () => {
   });
 
   it('keeps a vendor the spec does not list readable instead of failing the page', () => {
-    expect(aimRecord({ parsingDate: '20220531', firm: 'honor', pullSuccessNum: 3 })).toMatchObject({ day: '2022-05-31', vendor: undefined, platformVendor: 'honor', parsedCount: 3 });
+    expect(aimRecord({ parsingDate: '20220531', firm: 'honor', pullSuccessNum: 3 })).toMatchObject({
+      day: '2022-05-31',
+      vendor: undefined,
+      platformVendor: 'honor',
+      parsedCount: 3,
+    });
     expect(aimRecord({ parsingDate: '20220531', firm: 'vivo' })).toMatchObject({ vendor: 'vivo', platformVendor: undefined });
     expect(aimRecord({ parsingDate: '20220531' })).toMatchObject({ vendor: undefined, platformVendor: undefined });
   });
 
   it('answers null for a failing root field while the other still answers', async () => {
-    const res = await stack.gql(`query($ok: AimStatisticsFilter!, $bad: AimStatisticsFilter!) { bad: aimDailyParses(filter: $bad) { day } ok: aimDailyParses(filter: $ok) { day } }`, {
-      ok: { from: '2022-05-30', to: '2022-05-30' },
-      bad: { from: '2022-05-31', to: '2022-05-30' },
-    });
+    const res = await stack.gql(
+      `query($ok: AimStatisticsFilter!, $bad: AimStatisticsFilter!) { bad: aimDailyParses(filter: $bad) { day } ok: aimDailyParses(filter: $ok) { day } }`,
+      {
+        ok: { from: '2022-05-30', to: '2022-05-30' },
+        bad: { from: '2022-05-31', to: '2022-05-30' },
+      },
+    );
     expect(res.errors![0]).toMatchObject({ path: ['bad'], extensions: { code: 'BAD_USER_INPUT', field: 'to' } });
     expect(res.data).toEqual({ bad: null, ok: [{ day: '2022-05-30' }] });
   });

@@ -37,8 +37,16 @@ describe('client authentication and roles', () => {
     ['garbage', async () => 'not-a-jwt'],
     ['wrong signature', () => mintToken('another-secret-another-secret-another-secret', { sub: 'x', roles: ['admin'] })],
     ['expired', () => mintToken(JWT_SECRET, { sub: 'x', roles: ['admin'] }, Math.floor(Date.now() / 1000) - 60)],
-    ['no known role', () => new SignJWT({ roles: ['root'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(new TextEncoder().encode(JWT_SECRET))],
-    ['alg none', async () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x","roles":["admin"]}').toString('base64url')}.`],
+    [
+      'no known role',
+      () =>
+        new SignJWT({ roles: ['root'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(new TextEncoder().encode(JWT_SECRET)),
+    ],
+    [
+      'alg none',
+      async () =>
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x","roles":["admin"]}').toString('base64url')}.`,
+    ],
   ])('refuses a %s token with UNAUTHENTICATED', async (_name, make) => {
     const res = await stack.gql(STATUS, { sn: taskSn }, await make());
     expect(res.status).toBe(401);

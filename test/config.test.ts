@@ -21,7 +21,11 @@ describe('configuration', () => {
   });
 
   it('reads the callback source allow-list as addresses and ranges, IPv4 and IPv6', () => {
-    expect(loadConfig({ HOOK_ALLOW_CIDRS: ' 10.0.0.0/8, 192.0.2.7 ,2001:db8::/32,' }).hookAllowCidrs).toEqual(['10.0.0.0/8', '192.0.2.7', '2001:db8::/32']);
+    expect(loadConfig({ HOOK_ALLOW_CIDRS: ' 10.0.0.0/8, 192.0.2.7 ,2001:db8::/32,' }).hookAllowCidrs).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.7',
+      '2001:db8::/32',
+    ]);
     expect(loadConfig({}).hookAllowCidrs).toEqual([]);
   });
 
@@ -30,7 +34,13 @@ describe('configuration', () => {
     expect(c.limits).toEqual({ depth: 8, aliases: 15, tokens: 2000, cost: 5000, upstreamCallsPerOperation: 1200 });
     expect(c.rateLimits).toEqual({ operationsPerMinute: 600, billedPerMinute: 2000, exemptRoles: [], authFailuresPerMinute: 300 });
     expect(c.httpMaxBodyBytes).toBe(1024 * 1024);
-    expect(c.ws).toEqual({ maxPayloadBytes: 65536, connectionInitTimeoutMs: 3000, keepAliveMs: 12_000, maxSubscriptionsPerSocket: 50, maxSocketsPerPrincipal: 20 });
+    expect(c.ws).toEqual({
+      maxPayloadBytes: 65536,
+      connectionInitTimeoutMs: 3000,
+      keepAliveMs: 12_000,
+      maxSubscriptionsPerSocket: 50,
+      maxSocketsPerPrincipal: 20,
+    });
     expect(c.cors).toEqual({ origins: [], credentials: false });
     expect(c.authMaxTokenLifetimeMs).toBe(24 * 3600_000);
     expect(c.allowIntrospection).toBe(true);
@@ -39,7 +49,12 @@ describe('configuration', () => {
   });
 
   it('reads limits (0 = off), durations, roles and origins', () => {
-    const c = loadConfig({ LIMIT_COST: '0', AUTH_MAX_TOKEN_LIFETIME: '90m', RATE_LIMIT_EXEMPT_ROLES: 'admin, supervisor', CORS_ORIGINS: 'https://a.example.test/,http://localhost:5173' });
+    const c = loadConfig({
+      LIMIT_COST: '0',
+      AUTH_MAX_TOKEN_LIFETIME: '90m',
+      RATE_LIMIT_EXEMPT_ROLES: 'admin, supervisor',
+      CORS_ORIGINS: 'https://a.example.test/,http://localhost:5173',
+    });
     expect(c.limits.cost).toBe(0);
     expect(c.authMaxTokenLifetimeMs).toBe(90 * 60_000);
     expect(c.rateLimits.exemptRoles).toEqual(['admin', 'supervisor']);

@@ -20,7 +20,17 @@ describe('direct call (sdk/dc on the open host)', () => {
   it('binds with a JSON body on the open host and answers the SIP/WebSocket registration as typed fields', async () => {
     const since = await stack.api.lastSeq();
     const res = await stack.gql(BIND, {
-      input: { telA: '13800000001', telB: '13900000001', orderId: '1235', displayNumber: '95001', expiresInSeconds: 72000, userData: 'u1', source: 'app', areaCode: '010', terminalInfo: TERMINAL },
+      input: {
+        telA: '13800000001',
+        telB: '13900000001',
+        orderId: '1235',
+        displayNumber: '95001',
+        expiresInSeconds: 72000,
+        userData: 'u1',
+        source: 'app',
+        areaCode: '010',
+        terminalInfo: TERMINAL,
+      },
     });
     expect(res.errors).toBeUndefined();
     expect(res.data!.bindDirectCall).toEqual({
@@ -32,7 +42,16 @@ describe('direct call (sdk/dc on the open host)', () => {
       webSocketUrl: 'wss://120.30.40.50:8443',
       domain: '120.30.40.50:5060',
       autoSwitch: 0,
-      serviceParams: { openStun: false, openIce: true, tcp: false, stunServer: '120.30.40.50', codec: 'OPUS', sendLog: false, uploadLog: true, uploadLogUrl: 'http://120.30.40.50:8084' },
+      serviceParams: {
+        openStun: false,
+        openIce: true,
+        tcp: false,
+        stunServer: '120.30.40.50',
+        codec: 'OPUS',
+        sendLog: false,
+        uploadLog: true,
+        uploadLogUrl: 'http://120.30.40.50:8084',
+      },
     });
     const [call] = await stack.api.requests('directcall.bind', since);
     expect(call).toMatchObject({ host: 'open', method: 'POST', path: '/api/sdk/dc/bind', contentType: 'json', tokenIn: 'body' });
@@ -62,7 +81,13 @@ describe('direct call (sdk/dc on the open host)', () => {
     expect(now.data!.unbindDirectCall.delaySeconds).toBe(0);
     const calls = await stack.api.requests('directcall.unbind', since);
     expect(calls[0]).toMatchObject({ host: 'open', path: '/api/sdk/dc/unbind', contentType: 'json', tokenIn: 'body' });
-    expect(calls[0].body).toEqual({ token: expect.any(String), telA: '13800000002', orderId: '7', expiration: 3600, terminalInfo: TERMINAL });
+    expect(calls[0].body).toEqual({
+      token: expect.any(String),
+      telA: '13800000002',
+      orderId: '7',
+      expiration: 3600,
+      terminalInfo: TERMINAL,
+    });
     expect(calls[1].body).toEqual({ token: expect.any(String), telA: '13800000003', orderId: '8' });
     const left = (await bindings()).map((b) => `${b.telA}:${b.orderId}`);
     expect(left).toContain('13800000002:7');
@@ -73,10 +98,19 @@ describe('direct call (sdk/dc on the open host)', () => {
 
   it('numbers reach the platform in national form; an area code written "0755" reaches it as the Integer the spec types it (755)', async () => {
     const since = await stack.api.lastSeq();
-    const res = await stack.gql(BIND, { input: { telA: '+86 138-0000-0031', telB: '0086 139 0000 0031', orderId: '31', displayNumber: '+86 755 8376 5432', areaCode: '0755' } });
+    const res = await stack.gql(BIND, {
+      input: { telA: '+86 138-0000-0031', telB: '0086 139 0000 0031', orderId: '31', displayNumber: '+86 755 8376 5432', areaCode: '0755' },
+    });
     expect(res.errors).toBeUndefined();
     const [call] = await stack.api.requests('directcall.bind', since);
-    expect(call.body).toEqual({ token: expect.any(String), telA: '13800000031', telB: '13900000031', orderId: '31', callnum: '075583765432', areaCode: 755 });
+    expect(call.body).toEqual({
+      token: expect.any(String),
+      telA: '13800000031',
+      telB: '13900000031',
+      orderId: '31',
+      callnum: '075583765432',
+      areaCode: 755,
+    });
     const un = await stack.gql(UNBIND, { input: { telA: '+86 138 0000 0031', orderId: '31' } });
     expect(un.data!.unbindDirectCall).toEqual({ telA: '13800000031', orderId: '31', delaySeconds: 0 });
     const [unbind] = await stack.api.requests('directcall.unbind', since);
@@ -120,15 +154,45 @@ describe('direct call (sdk/dc on the open host)', () => {
     const fromA = await collect(stack.ws(), ENDED, { n: '13800000021' });
     const fromB = await collect(stack.ws(), ENDED, { n: '13900000024' });
     const a = await stack.api.post<{ callId: string }>('/directcall/call', { telA: '13800000021', orderId: '21' });
-    const b = await stack.api.post<{ callId: string }>('/directcall/call', { telA: '13800000021', orderId: '21', from: 'telB', source: '手机直拨' });
+    const b = await stack.api.post<{ callId: string }>('/directcall/call', {
+      telA: '13800000021',
+      orderId: '21',
+      from: 'telB',
+      source: '手机直拨',
+    });
 
     const [push] = await waitForCallbacks(stack, (p) => p.body.callId === a.callId, 1);
     expect(push.kind).toBe('DirectCallEnd');
     expect(Object.keys(push.body)).toEqual([
-      'event', 'callId', 'type', 'callingType', 'callingNumber', 'calledNumber', 'beginTime', 'ringTime', 'startTime', 'stopTime', 'duration',
-      'userData', 'recordUrl', 'source', 'hangupGcode', 'hangupGname', 'hangupDirection',
+      'event',
+      'callId',
+      'type',
+      'callingType',
+      'callingNumber',
+      'calledNumber',
+      'beginTime',
+      'ringTime',
+      'startTime',
+      'stopTime',
+      'duration',
+      'userData',
+      'recordUrl',
+      'source',
+      'hangupGcode',
+      'hangupGname',
+      'hangupDirection',
     ]);
-    expect(push.body).toMatchObject({ event: 'PnsCallEnd', type: 'telA', callingType: 'telA', callingNumber: '13800000021', calledNumber: '13900000024', duration: 14, source: 'sdk', hangupGcode: '0', hangupDirection: 'telA' });
+    expect(push.body).toMatchObject({
+      event: 'PnsCallEnd',
+      type: 'telA',
+      callingType: 'telA',
+      callingNumber: '13800000021',
+      calledNumber: '13900000024',
+      duration: 14,
+      source: 'sdk',
+      hangupGcode: '0',
+      hangupDirection: 'telA',
+    });
 
     const [ea] = await fromA.waitFor(1);
     expect(ea).toMatchObject({
@@ -148,7 +212,16 @@ describe('direct call (sdk/dc on the open host)', () => {
       hangup: { code: 0, name: 'Normal end' },
     });
     const [eb] = await fromB.waitFor(1);
-    expect(eb).toMatchObject({ callId: b.callId, type: 'TEL_B', callingType: 'TEL_B', source: '手机直拨', callingNumber: '13900000024', calledNumber: '13800000021', durationSeconds: 11, hungUpBy: 'TEL_A' });
+    expect(eb).toMatchObject({
+      callId: b.callId,
+      type: 'TEL_B',
+      callingType: 'TEL_B',
+      source: '手机直拨',
+      callingNumber: '13900000024',
+      calledNumber: '13800000021',
+      durationSeconds: 11,
+      hungUpBy: 'TEL_A',
+    });
     fromA.stop();
     fromB.stop();
     await expect(stack.api.post('/directcall/call', { telA: '13800000021', orderId: '99' })).rejects.toThrow(/no binding/);

@@ -6,7 +6,9 @@ import { ENDPOINTS, errorMeaning } from '../src/spec';
 describe('platform error messages (what a client reads in `message`)', () => {
   it('is the meaning of the code the platform returned, one English sentence without spec annotations', () => {
     expect(errorMeaning('task.create', '1004006', '未绑定的主叫号码')).toBe('Calling number is not bound.');
-    expect(errorMeaning('agent.setStatus', '1005009', '座席用户不存在,请联系管理员')).toBe('Agent user does not exist, contact the administrator.');
+    expect(errorMeaning('agent.setStatus', '1005009', '座席用户不存在,请联系管理员')).toBe(
+      'Agent user does not exist, contact the administrator.',
+    );
     expect(errorMeaning('directcall.bind', '2002', 'telA is empty')).toBe("Binding failed: 'telA is empty'.");
     expect(errorMeaning('sms.send', '403', '鉴权失败')).toBe('Authentication failed.');
   });

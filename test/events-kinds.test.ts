@@ -95,7 +95,14 @@ const CASES: Record<CallbackKindName, KindCase> = {
     typename: 'PrivacyCallEndedEvent',
     selection: `callId bindId bindType callingRole telX durationSeconds hungUpBy ${HANGUP}`,
     fields: (id) => ({ callId: id, bindId: `bind-${id}`, duration: '12', releaseDir: '1' }),
-    expected: (id) => ({ callId: id, bindId: `bind-${id}`, bindType: 'AXB', callingRole: 'TEL_A', durationSeconds: 12, hungUpBy: 'CALLER' }),
+    expected: (id) => ({
+      callId: id,
+      bindId: `bind-${id}`,
+      bindType: 'AXB',
+      callingRole: 'TEL_A',
+      durationSeconds: 12,
+      hungUpBy: 'CALLER',
+    }),
   },
   DirectCallEnd: {
     typename: 'DirectCallEndedEvent',
@@ -125,7 +132,12 @@ const CASES: Record<CallbackKindName, KindCase> = {
     typename: 'LegacyTaskLogEvent',
     selection: 'callId taskSn orderId displayNumber durationMs hangupCause { code meaning }',
     fields: (id) => ({ callUUID: id, hangup_cause: 'NORMAL_CLEARING', duration: '4200', callerIdNumber: '95001' }),
-    expected: (id) => ({ callId: id, displayNumber: '95001', durationMs: 4200, hangupCause: { code: 'NORMAL_CLEARING', meaning: expect.any(String) } }),
+    expected: (id) => ({
+      callId: id,
+      displayNumber: '95001',
+      durationMs: 4200,
+      hangupCause: { code: 'NORMAL_CLEARING', meaning: expect.any(String) },
+    }),
   },
   sms: {
     typename: 'SmsReportEvent',
@@ -158,7 +170,8 @@ function specBody(c: (typeof callbacks)[number]): Record<string, unknown> {
 describe('the kind map (src/events/kinds.ts)', () => {
   it('recognises every callback of spec/callbacks.json as one of its kinds, and covers them all', () => {
     const recognised = callbacks.filter((c) => c.event !== 'ivrTransfer').map((c) => [c, recognise(specBody(c))] as const);
-    for (const [c, kind] of recognised) expect({ event: c.event, family: c.family, kind }).toEqual({ event: c.event, family: c.family, kind: expect.any(String) });
+    for (const [c, kind] of recognised)
+      expect({ event: c.event, family: c.family, kind }).toEqual({ event: c.event, family: c.family, kind: expect.any(String) });
     expect(new Set(recognised.map(([, kind]) => kind))).toEqual(new Set(pushedKinds));
     expect(recognise(callbacks.find((c) => c.event === 'ivrTransfer')!.example as Record<string, unknown>)).toBeUndefined();
   });
@@ -180,7 +193,14 @@ describe('the kind map (src/events/kinds.ts)', () => {
     expect(recognise({ msgType: 2, msgId: 'm' })).toBe('smsUplink');
     expect(recognise({ msgType: 0, msgId: 'm' })).toBe('sms');
     expect(recognise({ type: 'event', event: 'CallEnd' })).toBe('agentEvent');
-    for (const body of [{ event: 'Bogus', msgType: 1, msgId: 'm' }, { event: ['CallEnd'] }, { event: 'constructor' }, { event: '__proto__' }, { msgType: 1 }, {}]) {
+    for (const body of [
+      { event: 'Bogus', msgType: 1, msgId: 'm' },
+      { event: ['CallEnd'] },
+      { event: 'constructor' },
+      { event: '__proto__' },
+      { msgType: 1 },
+      {},
+    ]) {
       expect(recognise(body)).toBeUndefined();
     }
   });
@@ -237,9 +257,13 @@ describe('CallParty: who hung up, per callback kind', () => {
   });
 
   it('maps the privacy-number calling role and the direct-call leg to the same parties', () => {
-    const role = (callingRole: unknown) => (normalizeCallback({ event: 'PnsCallEnd', callId: 'c', bindId: 'b', callingRole }).data as { callingRole: unknown }).callingRole;
+    const role = (callingRole: unknown) =>
+      (normalizeCallback({ event: 'PnsCallEnd', callId: 'c', bindId: 'b', callingRole }).data as { callingRole: unknown }).callingRole;
     expect([role(0), role(1), role('2'), role(5), role(undefined)]).toEqual(['UNKNOWN', 'TEL_A', 'TEL_B', 'OTHER', null]);
-    const direct = normalizeCallback({ event: 'PnsCallEnd', callId: 'c', type: 'telB', callingType: 'telA' }).data as Record<string, unknown>;
+    const direct = normalizeCallback({ event: 'PnsCallEnd', callId: 'c', type: 'telB', callingType: 'telA' }).data as Record<
+      string,
+      unknown
+    >;
     expect(direct).toMatchObject({ type: 'TEL_B', platformType: 'telB', callingType: 'TEL_A', platformCallingType: 'telA' });
   });
 });
@@ -258,7 +282,9 @@ describe('every callback kind arrives as its typed event', () => {
       const selection = `__typename cursor receivedAt kind platformKind ... on ${c.typename} { ${c.selection} }`;
       const sub = await collect(stack.ws(), `subscription { platformEvents { ${selection} } }`);
       // The kind an event says is the kind that filters it.
-      const own = await collect(stack.ws(), `subscription($kinds: [EventKind!]) { platformEvents(kinds: $kinds) { kind platformKind } }`, { kinds: [name] });
+      const own = await collect(stack.ws(), `subscription($kinds: [EventKind!]) { platformEvents(kinds: $kinds) { kind platformKind } }`, {
+        kinds: [name],
+      });
       const other = await collect(stack.ws(), `subscription($kinds: [EventKind!]) { platformEvents(kinds: $kinds) { kind } }`, {
         kinds: EVENT_KIND_VALUES.filter((k) => k !== kind).map((k) => EVENT_KINDS[k].name),
       });
@@ -268,7 +294,13 @@ describe('every callback kind arrives as its typed event', () => {
       sub.stop();
       own.stop();
       expect(sub.errors).toEqual([]);
-      expect(event).toMatchObject({ __typename: c.typename, cursor: expect.stringMatching(/^\d+$/), kind: name, platformKind: kind, ...c.expected(id) });
+      expect(event).toMatchObject({
+        __typename: c.typename,
+        cursor: expect.stringMatching(/^\d+$/),
+        kind: name,
+        platformKind: kind,
+        ...c.expected(id),
+      });
       expect(filtered).toEqual({ kind: name, platformKind: kind });
       expect(Number.isNaN(Date.parse(event.receivedAt))).toBe(false);
       // Events of the other kinds only (none was emitted meanwhile): this one did not reach them.

@@ -15,7 +15,15 @@ async function postHook(url: string, body: unknown, contentType = 'application/j
   return { status: res.statusCode, text: await res.body.text() };
 }
 
-const callEnd = (callId: string, taskSn = 'task-1') => ({ event: 'CallEnd', callId, taskSn, called: '13800000000', caller: '95001', hangupGcode: 0, duration: 1000 });
+const callEnd = (callId: string, taskSn = 'task-1') => ({
+  event: 'CallEnd',
+  callId,
+  taskSn,
+  called: '13800000000',
+  caller: '95001',
+  hangupGcode: 0,
+  duration: 1000,
+});
 
 describe('event backbone across instances', () => {
   const two = twoInstances();
@@ -112,8 +120,14 @@ describe('subscribers', () => {
   afterAll(() => stack.close());
 
   it('an agent sees only events of its own agent number, without another agent reaching its credentials', async () => {
-    const mine = await collect(stack.ws(await stack.token(['agent'], '7001')), `subscription { agentEvent { agentNumber event rawData registration { sipPassword } } }`);
-    const wall = await collect(stack.ws(await stack.token(['viewer'])), `subscription { agentEvent(agentNumber: "7001") { agentNumber rawData registration { sipId sipPassword } } }`);
+    const mine = await collect(
+      stack.ws(await stack.token(['agent'], '7001')),
+      `subscription { agentEvent { agentNumber event rawData registration { sipPassword } } }`,
+    );
+    const wall = await collect(
+      stack.ws(await stack.token(['viewer'])),
+      `subscription { agentEvent(agentNumber: "7001") { agentNumber rawData registration { sipId sipPassword } } }`,
+    );
     for (const agentNumber of ['7002', '7001']) {
       await stack.api.post('/emit', { kind: 'agentEvent', fields: { agentNumber, eventTime: Date.now(), sequence: Math.random() } });
     }
@@ -130,10 +144,19 @@ describe('subscribers', () => {
 
   it('filters agent events by event name (OTHER: names the spec does not list)', async () => {
     const agentNumber = `ag-${randomUUID()}`;
-    const idle = await collect(stack.ws(), `subscription($a: ID) { agentEvent(agentNumber: $a, events: [IDLE]) { event platformEvent } }`, { a: agentNumber });
-    const other = await collect(stack.ws(), `subscription($a: ID) { agentEvent(agentNumber: $a, events: [OTHER]) { event platformEvent } }`, { a: agentNumber });
+    const idle = await collect(stack.ws(), `subscription($a: ID) { agentEvent(agentNumber: $a, events: [IDLE]) { event platformEvent } }`, {
+      a: agentNumber,
+    });
+    const other = await collect(
+      stack.ws(),
+      `subscription($a: ID) { agentEvent(agentNumber: $a, events: [OTHER]) { event platformEvent } }`,
+      { a: agentNumber },
+    );
     for (const event of ['Login', 'Idle', 'SomethingNew']) {
-      await stack.api.post('/emit', { kind: 'agentEvent', fields: { agentNumber, event, nowState: event, eventTime: Date.now(), sequence: Math.random() } });
+      await stack.api.post('/emit', {
+        kind: 'agentEvent',
+        fields: { agentNumber, event, nowState: event, eventTime: Date.now(), sequence: Math.random() },
+      });
     }
     await idle.waitFor(1);
     await other.waitFor(1);
@@ -144,16 +167,26 @@ describe('subscribers', () => {
 
   it('compares phone-number filters as numbers (a Phone argument), and refuses a bad one before subscribing', async () => {
     const taskSn = randomUUID();
-    const sub = await collect(stack.ws(), `subscription($t: ID, $c: Phone) { callEnded(taskSn: $t, called: $c) { callId called } }`, { t: taskSn, c: '+86 138-0000-0001' });
+    const sub = await collect(stack.ws(), `subscription($t: ID, $c: Phone) { callEnded(taskSn: $t, called: $c) { callId called } }`, {
+      t: taskSn,
+      c: '+86 138-0000-0001',
+    });
     for (const called of ['13800000002', '+8613800000001']) {
-      await stack.gateway.services.events.publish('CallEnd', `${taskSn}-${called}`, { callId: `${taskSn}-${called}`, taskSn, called, caller: '95001', durationMs: 0, turns: [] });
+      await stack.gateway.services.events.publish('CallEnd', `${taskSn}-${called}`, {
+        callId: `${taskSn}-${called}`,
+        taskSn,
+        called,
+        caller: '95001',
+        durationMs: 0,
+        turns: [],
+      });
     }
     await sub.waitFor(1);
     await new Promise((r) => setTimeout(r, 300));
     expect(sub.events).toEqual([{ callId: `${taskSn}-+8613800000001`, called: '+8613800000001' }]);
     const bad = await collect(stack.ws(), `subscription($c: Phone) { smsReport(phone: $c) { msgId } }`, { c: '1380000' });
     await bad.ended();
-    expect((bad.errors[0] as { extensions?: { code?: string } })).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(bad.errors[0] as { extensions?: { code?: string } }).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
   });
 
   it('cuts off a subscriber that stops reading, with the cursor to resume from, while others keep receiving', async () => {
@@ -179,7 +212,15 @@ describe('subscribers', () => {
     const bulk = 'x'.repeat(64 * 1024);
     const total = 400;
     for (let i = 0; i < total; i++) {
-      await stack.gateway.services.events.publish('CallEnd', `${taskSn}-${i}`, { callId: `${taskSn}-${i}`, taskSn, called: '1', caller: '2', durationMs: 0, turns: [], userData: bulk });
+      await stack.gateway.services.events.publish('CallEnd', `${taskSn}-${i}`, {
+        callId: `${taskSn}-${i}`,
+        taskSn,
+        called: '1',
+        caller: '2',
+        durationMs: 0,
+        turns: [],
+        userData: bulk,
+      });
     }
     await healthy.waitFor(total, 30_000);
     expect(healthy.errors).toEqual([]);

@@ -16,11 +16,18 @@ describe('flash SMS send', () => {
   it('posts to the flash path with the token in the body and merges accepted and rejected messages', async () => {
     const since = await stack.api.lastSeq();
     // 95555 is a Phone value (a service number) the platform refuses for flash SMS.
-    const res = await stack.gql(SEND, { t: 'flash-1', m: [{ phone: '+86 133 0000 0001', params: [{ name: 'code', value: '42' }] }, { phone: '95555' }] });
+    const res = await stack.gql(SEND, {
+      t: 'flash-1',
+      m: [{ phone: '+86 133 0000 0001', params: [{ name: 'code', value: '42' }] }, { phone: '95555' }],
+    });
     expect(res.errors).toBeUndefined();
     const [call] = await stack.api.requests('flash.send', since);
     expect(call).toMatchObject({ host: 'open', method: 'POST', path: '/openapi/message/flash/send', contentType: 'json', tokenIn: 'body' });
-    expect(call.body).toEqual({ token: expect.any(String), templateId: 'flash-1', msgs: [{ phone: '13300000001', params: { code: '42' } }, { phone: '95555' }] });
+    expect(call.body).toEqual({
+      token: expect.any(String),
+      templateId: 'flash-1',
+      msgs: [{ phone: '13300000001', params: { code: '42' } }, { phone: '95555' }],
+    });
     expect(await stack.api.requests('sms.send', since)).toHaveLength(0);
     expect(res.data!.sendFlashSms).toMatchObject({
       totalCount: 2,
@@ -57,11 +64,27 @@ describe('flash SMS templates, parameter check, reports and the sent list', () =
 
   it('lists templates with a GET on the flash path: name, creation range and status in the query (flash has no message type)', async () => {
     const since = await stack.api.lastSeq();
-    const res = await stack.gql(TEMPLATES, { f: { name: '无锡', createdFrom: '2022-06-30T16:00:00.000Z', createdTo: '2022-07-01T15:59:59.000Z', status: 'APPROVED' } });
+    const res = await stack.gql(TEMPLATES, {
+      f: { name: '无锡', createdFrom: '2022-06-30T16:00:00.000Z', createdTo: '2022-07-01T15:59:59.000Z', status: 'APPROVED' },
+    });
     expect(res.errors).toBeUndefined();
     const [call] = await stack.api.requests('flash.template.list', since);
-    expect(call).toMatchObject({ host: 'open', method: 'GET', path: '/openapi/message/flash/template/list', contentType: 'none', tokenIn: 'query' });
-    expect(call.query).toEqual({ token: expect.any(String), templateName: '无锡', startTime: '1656604800000', endTime: '1656691199000', status: '3', pageNo: '1', pageSize: '10' });
+    expect(call).toMatchObject({
+      host: 'open',
+      method: 'GET',
+      path: '/openapi/message/flash/template/list',
+      contentType: 'none',
+      tokenIn: 'query',
+    });
+    expect(call.query).toEqual({
+      token: expect.any(String),
+      templateName: '无锡',
+      startTime: '1656604800000',
+      endTime: '1656691199000',
+      status: '3',
+      pageNo: '1',
+      pageSize: '10',
+    });
     expect(await stack.api.requests('sms.template.list', since)).toHaveLength(0);
     expect(res.data!.flashTemplates).toEqual({
       page: 1,
@@ -82,15 +105,30 @@ describe('flash SMS templates, parameter check, reports and the sent list', () =
       ],
     });
     const all = await stack.gql(TEMPLATES, { p: 1, s: 100 });
-    expect(all.data!.flashTemplates.items.map((t: { status: string }) => t.status)).toEqual(['APPROVED', 'APPROVED', 'PENDING_REVIEW', 'DRAFT', 'REJECTED']);
+    expect(all.data!.flashTemplates.items.map((t: { status: string }) => t.status)).toEqual([
+      'APPROVED',
+      'APPROVED',
+      'PENDING_REVIEW',
+      'DRAFT',
+      'REJECTED',
+    ]);
   });
 
   it('checks params against the flash template before sending', async () => {
     const since = await stack.api.lastSeq();
-    const missing = await stack.gql(SEND, { t: EXAMPLE_TEMPLATE_ID, m: [{ phone: '13300000001', params: params('张三') }, { phone: '13300000002', params: params('李四').slice(0, 1) }] });
+    const missing = await stack.gql(SEND, {
+      t: EXAMPLE_TEMPLATE_ID,
+      m: [
+        { phone: '13300000001', params: params('张三') },
+        { phone: '13300000002', params: params('李四').slice(0, 1) },
+      ],
+    });
     expect(missing.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'messages[1].params' });
     expect(missing.errors![0].message).toMatch(/\$\{caller\}/);
-    const extra = await stack.gql(SEND, { t: EXAMPLE_TEMPLATE_ID, m: [{ phone: '13300000001', params: [...params('张三'), { name: 'verifyCode', value: '1' }] }] });
+    const extra = await stack.gql(SEND, {
+      t: EXAMPLE_TEMPLATE_ID,
+      m: [{ phone: '13300000001', params: [...params('张三'), { name: 'verifyCode', value: '1' }] }],
+    });
     expect(extra.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'messages[0].params[2].name' });
     expect(await stack.api.requests('flash.send', since)).toHaveLength(0);
     const lookups = await stack.api.requests('flash.template.list', since);

@@ -33,7 +33,13 @@ const runs = (n: number) => Math.max(2 * LANES, Math.round(n * SCALE));
 const SHRINK_BUDGET = 100;
 
 /** Runs a property in LANES parallel lanes (seeds SEED + lane); throws one report naming every failing lane's seed and shrunk input. */
-async function fuzz<T>(name: string, arb: fc.Arbitrary<T>, numRuns: number, check: (input: T) => Promise<void>, lanes = LANES): Promise<number> {
+async function fuzz<T>(
+  name: string,
+  arb: fc.Arbitrary<T>,
+  numRuns: number,
+  check: (input: T) => Promise<void>,
+  lanes = LANES,
+): Promise<number> {
   const perLane = Math.ceil(numRuns / lanes);
   const results = await Promise.all(
     Array.from({ length: lanes }, (_, lane) => {
@@ -107,10 +113,24 @@ describe('fuzzing the gateway (issue #12)', () => {
     tokens.expired = await mintToken(JWT_SECRET, { sub: 'fuzz', roles: ['admin'] }, now - 60);
     tokens.otherSecret = await mintToken('another-secret-another-secret-another-1234', { sub: 'fuzz', roles: ['admin'] });
     const key = new TextEncoder().encode(JWT_SECRET);
-    tokens.rolesString = await new SignJWT({ roles: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('fuzz').setIssuedAt().setExpirationTime('1h').sign(key);
-    tokens.rolesOdd = await new SignJWT({ roles: ['root', 7, null, { admin: true }], agentNumber: { x: 1 } }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h').sign(key);
+    tokens.rolesString = await new SignJWT({ roles: 'admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('fuzz')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(key);
+    tokens.rolesOdd = await new SignJWT({ roles: ['root', 7, null, { admin: true }], agentNumber: { x: 1 } })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(key);
     tokens.noExpiry = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('fuzz').sign(key);
-    tokens.longLived = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('fuzz').setIssuedAt().setExpirationTime('3650d').sign(key);
+    tokens.longLived = await new SignJWT({ roles: ['admin'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('fuzz')
+      .setIssuedAt()
+      .setExpirationTime('3650d')
+      .sign(key);
     const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
     tokens.algNone = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'fuzz', roles: ['admin'], exp: now + 3600 })}.`;
   });
@@ -135,12 +155,19 @@ describe('fuzzing the gateway (issue #12)', () => {
   async function sendGraphql({ method, search, headers, body }: GraphqlRequest): Promise<void> {
     const answer = await send(`${graphqlUrl}${search}`, method, headers, body);
     // A browser (Accept: text/html) asking GET /graphql gets Apollo's landing page, not an API answer.
-    if (method === 'GET' && (headers.accept ?? '').includes('text/html') && answer.status === 200 && answer.type.startsWith('text/html')) return;
+    if (method === 'GET' && (headers.accept ?? '').includes('text/html') && answer.status === 200 && answer.type.startsWith('text/html'))
+      return;
     expectCleanGraphqlAnswer(answer, bytes(body));
   }
 
   /** Runs a property, then checks the gateway still serves, whether the property held or not (both failures reported). */
-  async function fuzzThenServe<T>(name: string, arb: fc.Arbitrary<T>, numRuns: number, check: (input: T) => Promise<void>, lanes = LANES): Promise<void> {
+  async function fuzzThenServe<T>(
+    name: string,
+    arb: fc.Arbitrary<T>,
+    numRuns: number,
+    check: (input: T) => Promise<void>,
+    lanes = LANES,
+  ): Promise<void> {
     const failures: unknown[] = [];
     try {
       counts[name] = await fuzz(name, arb, numRuns, check, lanes);
@@ -153,19 +180,35 @@ describe('fuzzing the gateway (issue #12)', () => {
       failures.push(err);
     }
     if (failures.length === 1) throw failures[0];
-    if (failures.length > 1) throw new Error(failures.map((e) => (e instanceof Error ? e.message : String(e))).join('\n\nand after the property: '));
+    if (failures.length > 1)
+      throw new Error(failures.map((e) => (e instanceof Error ? e.message : String(e))).join('\n\nand after the property: '));
   }
 
   it('answers random and malformed documents cleanly', async () => {
-    await fuzzThenServe('documents', fc.gen().map((g) => documentRequest(g, tokens)), runs(2600), sendGraphql);
+    await fuzzThenServe(
+      'documents',
+      fc.gen().map((g) => documentRequest(g, tokens)),
+      runs(2600),
+      sendGraphql,
+    );
   }, 240_000);
 
   it('answers random and malformed variables and operation names cleanly', async () => {
-    await fuzzThenServe('variables', fc.gen().map((g) => variablesRequest(g, tokens)), runs(1400), sendGraphql);
+    await fuzzThenServe(
+      'variables',
+      fc.gen().map((g) => variablesRequest(g, tokens)),
+      runs(1400),
+      sendGraphql,
+    );
   }, 240_000);
 
   it('answers bodies that are not GraphQL requests, odd content types and bad tokens cleanly', async () => {
-    await fuzzThenServe('bodies', fc.gen().map((g) => otherRequest(g, tokens)), runs(2800), sendGraphql);
+    await fuzzThenServe(
+      'bodies',
+      fc.gen().map((g) => otherRequest(g, tokens)),
+      runs(2800),
+      sendGraphql,
+    );
   }, 240_000);
 
   it('answers random, malformed and near-valid platform callbacks with the platform ack or a 4xx, and keeps delivering events', async () => {
@@ -193,12 +236,19 @@ describe('fuzzing the gateway (issue #12)', () => {
 
     // The event log still takes a valid callback and delivers it.
     const callId = `after-fuzz-${randomUUID()}`;
-    const ack = await send(stack.hookUrl, 'POST', { 'content-type': 'application/json' }, JSON.stringify({ event: 'CallEnd', callId, taskSn: 'fuzz', called: '13800000000', caller: '95001', hangupGcode: 0, duration: 1000 }));
+    const ack = await send(
+      stack.hookUrl,
+      'POST',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ event: 'CallEnd', callId, taskSn: 'fuzz', called: '13800000000', caller: '95001', hangupGcode: 0, duration: 1000 }),
+    );
     expect({ status: ack.status, body: JSON.parse(ack.text) }).toEqual({ status: 200, body: { code: 0, msg: 'success' } });
     const callEnded = subscriptions.find(([name]) => name === 'callEnded')![1];
     await until(() => callEnded.events.some((e) => e.callId === callId) || callEnded.errors.length > 0, 10_000);
     // Every subscription is still open and got no error (no INTERNAL for a fuzzed event, no stack trace).
-    const problems = subscriptions.filter(([, s]) => s.errors.length > 0 || s.completed).map(([name, s]) => ({ name, completed: s.completed, errors: s.errors.slice(0, 3) }));
+    const problems = subscriptions
+      .filter(([, s]) => s.errors.length > 0 || s.completed)
+      .map(([name, s]) => ({ name, completed: s.completed, errors: s.errors.slice(0, 3) }));
     expect(problems).toEqual([]);
     expect(callEnded.events.some((e) => e.callId === callId)).toBe(true);
     for (const [, s] of subscriptions) s.stop();
@@ -225,7 +275,12 @@ describe('failures found by the fuzzer', () => {
 
   const post = async (body: unknown) => {
     const token = await stack.token(['admin']);
-    return send(`${stack.url}/graphql`, 'POST', { 'content-type': 'application/json', authorization: `Bearer ${token}` }, JSON.stringify(body));
+    return send(
+      `${stack.url}/graphql`,
+      'POST',
+      { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      JSON.stringify(body),
+    );
   };
 
   it('answers deadLetters(after:) with a string that is not a cursor as BAD_USER_INPUT, not INTERNAL', async () => {
@@ -252,7 +307,10 @@ describe('failures found by the fuzzer', () => {
   it('answers a subscription over HTTP with @skip/@include on its root field with a 400, not a 500', async () => {
     // Was: 500 {"errors":[{"message":"Internal error","extensions":{"code":"INTERNAL"}}]}: graphql-js's SingleFieldSubscriptionsRule
     // evaluates @skip/@include with no variables during validation and throws (a missing or non-Boolean `if`, or any variable).
-    for (const query of ['subscription($s: Boolean!) { callEnded @skip(if: $s) { cursor } }', 'subscription { callEnded @skip { cursor } }']) {
+    for (const query of [
+      'subscription($s: Boolean!) { callEnded @skip(if: $s) { cursor } }',
+      'subscription { callEnded @skip { cursor } }',
+    ]) {
       expectCleanGraphqlAnswer(await post({ query, variables: { s: false } }), 0);
     }
   });
@@ -294,19 +352,32 @@ describe('failures found by the fuzzer', () => {
 
   it('keeps a callback nested 10,000 levels deep as a dead letter with its reason', async () => {
     const marker = randomUUID();
-    const dead = await deadLetterOf(`{"event":"CallEnd","callId":"${marker}","output":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`, marker);
+    const dead = await deadLetterOf(
+      `{"event":"CallEnd","callId":"${marker}","output":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`,
+      marker,
+    );
     expect(dead?.reason).toBe('body nested more than 32 levels deep');
   });
 
   it('delivers a CallEnd with inconvertible or out-of-range fields to its subscribers without an error', async () => {
     const taskSn = randomUUID();
-    const sub = await collect(stack.ws(), 'subscription($t: ID) { callEnded(taskSn: $t) { callId caller durationMs hangup { code } turns { content durationMs } } }', { t: taskSn });
+    const sub = await collect(
+      stack.ws(),
+      'subscription($t: ID) { callEnded(taskSn: $t) { callId caller durationMs hangup { code } turns { content durationMs } } }',
+      { t: taskSn },
+    );
     const body = `{"event":"CallEnd","callId":"c-${taskSn}","taskSn":"${taskSn}","caller":{"toString":1},"duration":1e308,"hangupGcode":2147483648,"turnInfos":[null,{"content":{"toString":1,"valueOf":"x"},"talkDuration":1e21}]}`;
     const ack = await send(stack.hookUrl, 'POST', { 'content-type': 'application/json' }, body);
     expect(JSON.parse(ack.text)).toEqual({ code: 0, msg: 'success' });
     await sub.waitFor(1);
     expect(sub.errors).toEqual([]);
-    expect(sub.events[0]).toEqual({ callId: `c-${taskSn}`, caller: '{"toString":1}', durationMs: 0, hangup: null, turns: [{ content: '{"toString":1,"valueOf":"x"}', durationMs: null }] });
+    expect(sub.events[0]).toEqual({
+      callId: `c-${taskSn}`,
+      caller: '{"toString":1}',
+      durationMs: 0,
+      hangup: null,
+      turns: [{ content: '{"toString":1,"valueOf":"x"}', durationMs: null }],
+    });
   });
 
   it('refuses an argument too long for the platform before calling it, as BAD_USER_INPUT', async () => {
@@ -317,7 +388,7 @@ describe('failures found by the fuzzer', () => {
     expect(JSON.parse(answer.text).errors[0].extensions.code).toBe('BAD_USER_INPUT');
   });
 
-  it('does not open the circuit breaker for every client after one client\'s over-long requests', async () => {
+  it("does not open the circuit breaker for every client after one client's over-long requests", async () => {
     // Was: five 431s opened the breaker of host cc: every platform call of every client failed fast with UPSTREAM_UNAVAILABLE
     // ("circuit open for host cc (5 consecutive failures, the last: HTTP 431 without a platform envelope)") for UPSTREAM_BREAKER_OPEN_MS.
     for (let i = 0; i < 6; i++) await post({ query: `{ task(type: ROBOT, taskSn: "${'x'.repeat(20_000)}") { status } }` });

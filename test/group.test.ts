@@ -12,25 +12,67 @@ const UPDATE = `mutation($sn: ID!, $input: SkillGroupUpdateInput!) { updateSkill
 test('createSkillGroup sends the exact request and returns the sn', async () => {
   const since = await stack.api.lastSeq();
   const res = await stack.gql(CREATE, {
-    input: { name: 'Billing', policy: 'LONGEST_IDLE', agentSns: [], displayNumber: '95001', autoIdle: true, autoIdleSeconds: 5, onlyTransferToCurrent: false, agentsCanCall: true, remark: 'r' },
+    input: {
+      name: 'Billing',
+      policy: 'LONGEST_IDLE',
+      agentSns: [],
+      displayNumber: '95001',
+      autoIdle: true,
+      autoIdleSeconds: 5,
+      onlyTransferToCurrent: false,
+      agentsCanCall: true,
+      remark: 'r',
+    },
   });
   expect(res.errors).toBeUndefined();
   const [req] = await stack.api.requests('group.create', since);
   expect(req).toMatchObject({ method: 'POST', path: '/api/group/open/create', contentType: 'json', tokenIn: 'body' });
   const { token, ...body } = req.body as Record<string, unknown>;
   expect(token).toBeTruthy();
-  expect(body).toEqual({ name: 'Billing', policy: 1, agentSnList: [], caller: '95001', agentAutoIdle: '1', agentAutoIdleTime: 5, onlyTransferToCurrent: 0, agentMakeCall: 1, remark: 'r' });
+  expect(body).toEqual({
+    name: 'Billing',
+    policy: 1,
+    agentSnList: [],
+    caller: '95001',
+    agentAutoIdle: '1',
+    agentAutoIdleTime: 5,
+    onlyTransferToCurrent: 0,
+    agentMakeCall: 1,
+    remark: 'r',
+  });
   expect(res.data!.createSkillGroup).toMatch(/^[0-9a-f]{32}$/);
 });
 
 test('skillGroups filters by name and maps the record; updateSkillGroup sends only the given fields', async () => {
   const sn = (await stack.gql(CREATE, { input: { name: 'Retention', policy: 'AGENT_LEVEL' } })).data!.createSkillGroup;
   let since = await stack.api.lastSeq();
-  const page = await stack.gql(`{ skillGroups(name: "Reten", page: 1, pageSize: 5) { total records { id sn name policy agentTotal agentSns autoIdle agentsCanCall displayNumber } } }`);
+  const page = await stack.gql(
+    `{ skillGroups(name: "Reten", page: 1, pageSize: 5) { total records { id sn name policy agentTotal agentSns autoIdle agentsCanCall displayNumber } } }`,
+  );
   expect(page.errors).toBeUndefined();
   const [req] = await stack.api.requests('group.page', since);
-  expect(req).toMatchObject({ method: 'GET', path: '/api/group/open/page', tokenIn: 'query', query: expect.objectContaining({ name: 'Reten', pageNo: '1', pageSize: '5' }) });
-  expect(page.data!.skillGroups).toEqual({ total: 1, records: [{ id: sn, sn, name: 'Retention', policy: 'AGENT_LEVEL', agentTotal: 0, agentSns: [], autoIdle: false, agentsCanCall: true, displayNumber: null }] });
+  expect(req).toMatchObject({
+    method: 'GET',
+    path: '/api/group/open/page',
+    tokenIn: 'query',
+    query: expect.objectContaining({ name: 'Reten', pageNo: '1', pageSize: '5' }),
+  });
+  expect(page.data!.skillGroups).toEqual({
+    total: 1,
+    records: [
+      {
+        id: sn,
+        sn,
+        name: 'Retention',
+        policy: 'AGENT_LEVEL',
+        agentTotal: 0,
+        agentSns: [],
+        autoIdle: false,
+        agentsCanCall: true,
+        displayNumber: null,
+      },
+    ],
+  });
 
   since = await stack.api.lastSeq();
   const upd = await stack.gql(`mutation { updateSkillGroup(sn: "${sn}", input: { name: "Retention 2", policy: ROUND_ROBIN }) }`);

@@ -38,15 +38,29 @@ describe('operation limits (HTTP and WebSocket)', () => {
   });
 
   it.each([
-    ['cost', `{ ${Array.from({ length: 2 }, (_, i) => `p${i}: phones(numbers: [${numbers(500, i * 500).map((n) => `"${n}"`).join(',')}]) { location { province } state }`).join(' ')} }`, 5000],
-    ['aliases', `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: phone(number: "${mobile(i)}") { location { province } }`).join(' ')} }`, 15],
+    [
+      'cost',
+      `{ ${Array.from(
+        { length: 2 },
+        (_, i) =>
+          `p${i}: phones(numbers: [${numbers(500, i * 500)
+            .map((n) => `"${n}"`)
+            .join(',')}]) { location { province } state }`,
+      ).join(' ')} }`,
+      5000,
+    ],
+    [
+      'aliases',
+      `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: phone(number: "${mobile(i)}") { location { province } }`).join(' ')} }`,
+      15,
+    ],
     ['tokens', `{ ${Array.from({ length: 1000 }, (_, i) => `a${i}: __typename`).join(' ')} }`, 2000],
     ['depth', deep(10), 8],
   ])('refuses an operation over the %s limit before any platform request', async (limit, query, maximum) => {
     const { result, requests } = await platformRequestsDuring(stack, () => stack.gql(query));
     expect(result.status).toBe(400);
     expect(result.data ?? null).toBeNull();
-    expect(result.errors![0]).toMatchObject({ extensions: { code: "OPERATION_LIMIT", limit, maximum } });
+    expect(result.errors![0]).toMatchObject({ extensions: { code: 'OPERATION_LIMIT', limit, maximum } });
     expect(result.errors![0].extensions!.value).toBeGreaterThan(maximum);
     expect(requests).toEqual([]);
   });
@@ -97,7 +111,9 @@ describe('platform-call budget per operation', () => {
     expect(refused.length).toBe(2000 - lookups.length);
     expect(refused[0].extensions).toMatchObject({ limit: 'upstreamCalls', maximum: 1200 });
     // The calls within the budget were answered.
-    const answered = result.data!.phones.flatMap((p: Record<string, unknown>) => [p.location, p.state, p.portability, p.marks]).filter((v: unknown) => v);
+    const answered = result
+      .data!.phones.flatMap((p: Record<string, unknown>) => [p.location, p.state, p.portability, p.marks])
+      .filter((v: unknown) => v);
     expect(answered.length).toBe(lookups.length);
   });
 });
@@ -288,7 +304,9 @@ function rawSocket(stack: Stack, options: WebSocket.ClientOptions = {}) {
   const ws = new WebSocket(`${stack.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', options);
   const messages: any[] = [];
   ws.on('message', (d) => messages.push(JSON.parse(String(d))));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
   const opened = new Promise<void>((resolve, reject) => {
     ws.on('open', () => resolve());
     ws.on('error', reject);
@@ -321,7 +339,11 @@ describe('WebSocket limits', () => {
     const second = await collect(client, q);
     const third = await collect(client, q);
     await third.ended();
-    expect((third.errors[0] as any[])[0].extensions).toMatchObject({ code: 'OPERATION_LIMIT', limit: 'subscriptionsPerSocket', maximum: 2 });
+    expect((third.errors[0] as any[])[0].extensions).toMatchObject({
+      code: 'OPERATION_LIMIT',
+      limit: 'subscriptionsPerSocket',
+      maximum: 2,
+    });
     expect(first.errors).toEqual([]);
     second.stop();
     await new Promise((r) => setTimeout(r, 100));
@@ -332,7 +354,7 @@ describe('WebSocket limits', () => {
     fourth.stop();
   });
 
-  it('closes a principal\'s socket over WS_MAX_SOCKETS_PER_PRINCIPAL with 4429, counted across instances', async () => {
+  it("closes a principal's socket over WS_MAX_SOCKETS_PER_PRINCIPAL with 4429, counted across instances", async () => {
     const token = await mintToken(JWT_SECRET, { sub: 'many-sockets', roles: ['viewer'] });
     const open = async (stack: Stack) => {
       const s = rawSocket(stack);
@@ -385,7 +407,10 @@ describe('production hygiene', () => {
     expect(typo.errors![0].message).not.toMatch(/Did you mean/);
     const client = prod.ws();
     const errors = await new Promise<any[]>((resolve) => {
-      client.subscribe({ query: `{ __schema { types { name } } skillGroup { total } }` }, { next: () => undefined, error: (e) => resolve(e as any[]), complete: () => resolve([]) });
+      client.subscribe(
+        { query: `{ __schema { types { name } } skillGroup { total } }` },
+        { next: () => undefined, error: (e) => resolve(e as any[]), complete: () => resolve([]) },
+      );
     });
     expect(errors.length).toBeGreaterThan(0);
     expect(JSON.stringify(errors)).not.toMatch(/Did you mean/);
@@ -404,14 +429,21 @@ describe('production hygiene', () => {
   it('refuses a token without exp, or with a lifetime over AUTH_MAX_TOKEN_LIFETIME', async () => {
     const key = new TextEncoder().encode(JWT_SECRET);
     const noExp = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuedAt().sign(key);
-    const long = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuedAt().setExpirationTime('25h').sign(key);
+    const long = await new SignJWT({ roles: ['admin'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('x')
+      .setIssuedAt()
+      .setExpirationTime('25h')
+      .sign(key);
     for (const token of [noExp, long]) {
       const res = await prod.gql(`{ __typename }`, {}, token);
       expect(res.status).toBe(401);
       expect(res.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
     }
     expect((await prod.gql(`{ __typename }`, {}, noExp)).errors![0].message).toMatch(/exp/);
-    expect((await prod.gql(`{ __typename }`, {}, await mintToken(JWT_SECRET, { sub: 'x', roles: ['viewer'] }, '23h'))).errors).toBeUndefined();
+    expect(
+      (await prod.gql(`{ __typename }`, {}, await mintToken(JWT_SECRET, { sub: 'x', roles: ['viewer'] }, '23h'))).errors,
+    ).toBeUndefined();
   });
 });
 
@@ -429,7 +461,7 @@ describe('CORS', () => {
       headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
     });
 
-  it('answers an allowed origin\'s preflight with 204 and the allowed headers, and its requests with the origin', async () => {
+  it("answers an allowed origin's preflight with 204 and the allowed headers, and its requests with the origin", async () => {
     const res = await preflight(FRONTEND);
     await res.body.dump();
     expect(res.statusCode).toBe(204);
@@ -446,7 +478,7 @@ describe('CORS', () => {
     await post.body.dump();
   });
 
-  it('refuses another origin\'s preflight with 403 and no CORS headers', async () => {
+  it("refuses another origin's preflight with 403 and no CORS headers", async () => {
     const res = await preflight('https://evil.example.test');
     await res.body.dump();
     expect(res.statusCode).toBe(403);

@@ -22,7 +22,11 @@ describe('health, readiness and graceful shutdown', () => {
     await stack.api.fault({ endpoint: 'auth.token', kind: 'http', status: 502, times: -1 });
     const ready = await request(`${stack.url}/readyz`);
     expect(ready.statusCode).toBe(503);
-    expect(await ready.body.json()).toMatchObject({ status: 'not ready', redis: 'up', platformToken: expect.stringMatching(/^unavailable/) });
+    expect(await ready.body.json()).toMatchObject({
+      status: 'not ready',
+      redis: 'up',
+      platformToken: expect.stringMatching(/^unavailable/),
+    });
   });
 
   it('finishes in-flight requests and closes sockets with 1001 on shutdown', async () => {

@@ -8,7 +8,8 @@ async function post(url: string, body: string, headers: Record<string, string> =
   return { status: res.statusCode, text: await res.body.text(), type: res.headers['content-type'] };
 }
 
-const callEnd = (callId: string, taskSn: string) => JSON.stringify({ event: 'CallEnd', callId, taskSn, called: '13800000000', caller: '95001', hangupGcode: 0, duration: 1000 });
+const callEnd = (callId: string, taskSn: string) =>
+  JSON.stringify({ event: 'CallEnd', callId, taskSn, called: '13800000000', caller: '95001', hangupGcode: 0, duration: 1000 });
 
 describe('the platform-facing routes under /hooks/<secret>', () => {
   let stack: Stack;
@@ -45,7 +46,11 @@ describe('the platform-facing routes under /hooks/<secret>', () => {
     const taskSn = randomUUID();
     const sub = await collect(stack.ws(), `subscription($taskSn: ID) { callEnded(taskSn: $taskSn) { callId } }`, { taskSn });
     const latin1 = Buffer.from(callEnd(`caf\u00e9-${taskSn}`, taskSn), 'latin1');
-    const res = await request(stack.hookUrl, { method: 'POST', headers: { 'content-type': 'application/json; charset=iso-8859-1' }, body: latin1 });
+    const res = await request(stack.hookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=iso-8859-1' },
+      body: latin1,
+    });
     expect(res.statusCode).toBe(200);
     await res.body.dump();
     await sub.waitFor(1);
@@ -56,7 +61,10 @@ describe('the platform-facing routes under /hooks/<secret>', () => {
   });
 
   it('answers an oversized IVR request 413 in the platform shape', async () => {
-    const res = await post(`${stack.hookUrl}/ivr`, JSON.stringify({ caller: '13800000000', called: '4000000000', pad: 'x'.repeat(20_000) }));
+    const res = await post(
+      `${stack.hookUrl}/ivr`,
+      JSON.stringify({ caller: '13800000000', called: '4000000000', pad: 'x'.repeat(20_000) }),
+    );
     expect(res.status).toBe(413);
     expect(JSON.parse(res.text)).toEqual({ code: 500, msg: 'body too large', data: { phone: '' } });
   });
@@ -77,7 +85,10 @@ describe('HOOK_ALLOW_CIDRS', () => {
   it('answers a source outside the list 404 with no hint, and takes one inside it', async () => {
     const taskSn = randomUUID();
     expect(await post(outside.hookUrl, callEnd('x', taskSn))).toMatchObject({ status: 404, text: '' });
-    expect(await post(`${outside.hookUrl}/ivr`, JSON.stringify({ caller: '13800000000', called: '4000000000' }))).toMatchObject({ status: 404, text: '' });
+    expect(await post(`${outside.hookUrl}/ivr`, JSON.stringify({ caller: '13800000000', called: '4000000000' }))).toMatchObject({
+      status: 404,
+      text: '',
+    });
     expect((await post(inside.hookUrl, callEnd(`in-${taskSn}`, taskSn))).status).toBe(200);
   });
 });

@@ -43,7 +43,11 @@ describe.each([
 
   it('applies a change made through one routing instance in the other within the refresh interval', async () => {
     const route = await a.createRoute({ called: '4000000000', dtmf: '1', transferTo: '13900000000' });
-    expect(a.decide(call('13800000000', '4000000000', '1'))).toEqual({ outcome: IvrOutcome.TRANSFER, transferTo: '13900000000', ruleId: route.id });
+    expect(a.decide(call('13800000000', '4000000000', '1'))).toEqual({
+      outcome: IvrOutcome.TRANSFER,
+      transferTo: '13900000000',
+      ruleId: route.id,
+    });
     await new Promise((r) => setTimeout(r, 100));
     expect(b.decide(call('13800000000', '4000000000', '1')).transferTo).toBe('13900000000');
     const blocked = await b.createBlock({ callerPrefix: '138' });

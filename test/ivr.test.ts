@@ -85,7 +85,9 @@ describe('IVR transfer routing', () => {
     // Called number beats a DTMF-only route; called + DTMF beats called only.
     expect(await decide('13800000000', '1')).toEqual({ outcome: 'TRANSFER', transferTo: '13700000002', ruleId: calledOnly });
     expect(await decide('13800000000', '5')).toEqual({ outcome: 'TRANSFER', transferTo: '13700000003', ruleId: calledAndDtmf });
-    expect((await stack.gql(PREVIEW, { caller: '13800000000', called: '4000000000', dtmf: '5' })).data!.ivrRoutingPreview.ruleId).toBe(anyCalledWithDtmf);
+    expect((await stack.gql(PREVIEW, { caller: '13800000000', called: '4000000000', dtmf: '5' })).data!.ivrRoutingPreview.ruleId).toBe(
+      anyCalledWithDtmf,
+    );
     // The longer caller prefix wins; a caller outside both prefixes falls back to the called-only route.
     expect((await decide('18612345678', '6')).ruleId).toBe(long);
     expect((await decide('18699999999', '6')).ruleId).toBe(short);
@@ -112,8 +114,16 @@ describe('IVR transfer routing', () => {
     expect((await ask(stack, { caller: '17012345678', called })).answer.code).toBe(403);
     expect((await ask(stack, { caller: '13500000002', called })).answer.code).toBe(403);
     // The called-limited entry does not block other lines.
-    expect((await ask(stack, { caller: '13500000002', called: '4009999998' })).answer).toEqual({ code: 0, msg: 'success', data: { phone: '' } });
-    expect((await stack.gql(PREVIEW, { caller: '13500000001', called })).data!.ivrRoutingPreview).toEqual({ outcome: 'BLACKLISTED', transferTo: null, ruleId: exact });
+    expect((await ask(stack, { caller: '13500000002', called: '4009999998' })).answer).toEqual({
+      code: 0,
+      msg: 'success',
+      data: { phone: '' },
+    });
+    expect((await stack.gql(PREVIEW, { caller: '13500000001', called })).data!.ivrRoutingPreview).toEqual({
+      outcome: 'BLACKLISTED',
+      transferTo: null,
+      ruleId: exact,
+    });
     const list = await stack.gql(`{ ivrBlacklist { id caller callerPrefix called reason } }`);
     expect(list.data!.ivrBlacklist).toEqual(
       expect.arrayContaining([
@@ -130,13 +140,24 @@ describe('IVR transfer routing', () => {
     const broad = await createRoute(stack, { called, transferTo: '13300000001' });
     const exception = await createRoute(stack, { called, callerPrefix: '139' });
     expect((await ask(stack, { caller: '13912345678', called })).answer.data.phone).toBe('');
-    expect((await stack.gql(PREVIEW, { caller: '13912345678', called })).data!.ivrRoutingPreview).toEqual({ outcome: 'DEFAULT_ROUTING', transferTo: null, ruleId: exception });
+    expect((await stack.gql(PREVIEW, { caller: '13912345678', called })).data!.ivrRoutingPreview).toEqual({
+      outcome: 'DEFAULT_ROUTING',
+      transferTo: null,
+      ruleId: exception,
+    });
     const off = await stack.gql(UPDATE, { id: exception, patch: { enabled: false } });
     expect(off.data!.updateIvrRoute).toMatchObject({ id: exception, enabled: false, callerPrefix: '139' });
     expect((await ask(stack, { caller: '13912345678', called })).answer.data.phone).toBe('13300000001');
     // null clears a condition, omitted fields stay.
     const cleared = await stack.gql(UPDATE, { id: broad, patch: { called: null, dtmf: '42' } });
-    expect(cleared.data!.updateIvrRoute).toEqual({ id: broad, called: null, dtmf: '42', callerPrefix: null, transferTo: '13300000001', enabled: true });
+    expect(cleared.data!.updateIvrRoute).toEqual({
+      id: broad,
+      called: null,
+      dtmf: '42',
+      callerPrefix: null,
+      transferTo: '13300000001',
+      enabled: true,
+    });
     expect((await ask(stack, { caller: '13912345678', called })).answer.data.phone).toBe('');
     expect((await ask(stack, { caller: '13912345678', called: '4000000001', dtmf: '42' })).answer.data.phone).toBe('13300000001');
     expect((await stack.gql(DELETE, { id: broad })).data!.deleteIvrRoute).toBe(broad);
@@ -164,8 +185,14 @@ describe('IVR transfer routing', () => {
       expect((await stack.gql(BLOCK, { input })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'caller' });
     }
     await block(stack, { callerPrefix: '1310' });
-    expect((await stack.gql(BLOCK, { input: { callerPrefix: '1310' } })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'callerPrefix' });
-    expect((await stack.gql(BLOCK, { input: { callerPrefix: '1-3' } })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'callerPrefix' });
+    expect((await stack.gql(BLOCK, { input: { callerPrefix: '1310' } })).errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'callerPrefix',
+    });
+    expect((await stack.gql(BLOCK, { input: { callerPrefix: '1-3' } })).errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'callerPrefix',
+    });
     const missing = await stack.gql(UPDATE, { id: randomUUID(), patch: { enabled: false } });
     expect(missing.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect((await stack.gql(UNBLOCK, { id: randomUUID() })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
@@ -220,14 +247,33 @@ describe('IVR transfer routing', () => {
     const called = '4009000007';
     const rule = await createRoute(stack, { called, dtmf: '1', transferTo: '13000000002' });
     await block(stack, { caller: '13000000099', called });
-    const all = await collect(stack.ws(), `subscription($called: Phone) { ivrDecisions(called: $called) { cursor kind platformKind occCallId caller called dtmf outcome transferTo ruleId decidedAt } }`, { called });
+    const all = await collect(
+      stack.ws(),
+      `subscription($called: Phone) { ivrDecisions(called: $called) { cursor kind platformKind occCallId caller called dtmf outcome transferTo ruleId decidedAt } }`,
+      { called },
+    );
     const refused = await collect(stack.ws(), `subscription { ivrDecisions(outcome: BLACKLISTED) { caller outcome } }`);
     // The sandbox plays the platform's IVR: it asks the gateway and reports the answer.
-    const call = await stack.api.post<{ status: number; answer: IvrAnswer }>('/ivr/call', { occCallId: 'call-1', caller: '13800000010', called, dtmf: '1' });
+    const call = await stack.api.post<{ status: number; answer: IvrAnswer }>('/ivr/call', {
+      occCallId: 'call-1',
+      caller: '13800000010',
+      called,
+      dtmf: '1',
+    });
     expect(call).toMatchObject({ status: 200, answer: { code: 0, data: { phone: '13000000002' } } });
     await ask(stack, { caller: '13000000099', called });
     const events = await all.waitFor(2);
-    expect(events[0]).toMatchObject({ kind: 'IVR_DECISION', platformKind: 'ivrDecision', occCallId: 'call-1', caller: '13800000010', called, dtmf: '1', outcome: 'TRANSFER', transferTo: '13000000002', ruleId: rule });
+    expect(events[0]).toMatchObject({
+      kind: 'IVR_DECISION',
+      platformKind: 'ivrDecision',
+      occCallId: 'call-1',
+      caller: '13800000010',
+      called,
+      dtmf: '1',
+      outcome: 'TRANSFER',
+      transferTo: '13000000002',
+      ruleId: rule,
+    });
     expect(new Date(events[0].decidedAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(events[1]).toMatchObject({ outcome: 'BLACKLISTED', transferTo: null });
     await refused.waitFor(1);
@@ -260,7 +306,8 @@ describe('IVR rules across instances', () => {
     await eventually('13900000012');
     const blocked = await block(two.b, { caller: '13800000001' });
     const deadline = Date.now() + 3000;
-    while ((await ask(two.a, { caller: '13800000001', called })).answer.code !== 403 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((await ask(two.a, { caller: '13800000001', called })).answer.code !== 403 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect((await ask(two.a, { caller: '13800000001', called })).answer.code).toBe(403);
     await two.b.gql(UNBLOCK, { id: blocked });
     await two.a.gql(DELETE, { id });

@@ -41,7 +41,10 @@ describe('client JWTs verified against a JWKS URL (RS256 and ES256)', () => {
     const q = `query($sn: ID!) { task(taskSn: $sn, type: ROBOT) { status } }`;
     expect((await stack.gql(q, { sn: taskSn }, await sign('RS256', 'rsa-1', rsa))).data!.task.status).toBe('PAUSED');
     expect((await stack.gql(q, { sn: taskSn }, await sign('ES256', 'ec-1', ec))).data!.task.status).toBe('PAUSED');
-    const hs = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(new TextEncoder().encode('y'.repeat(40)));
+    const hs = await new SignJWT({ roles: ['admin'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('x')
+      .sign(new TextEncoder().encode('y'.repeat(40)));
     expect((await stack.gql(q, { sn: taskSn }, hs)).errors![0].extensions!.code).toBe('UNAUTHENTICATED');
   });
 });

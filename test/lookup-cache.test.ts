@@ -109,9 +109,7 @@ describe('two gateway instances: early refresh', () => {
     await store.set(key, JSON.stringify({ ...entry, r: Date.now() - 1 }), entry.x - Date.now());
     // Past the near caches' life, so every instance reads the store's entry.
     await sleep(1200);
-    const results = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? pair.a : pair.b).gql(STATE, { n })),
-    );
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? pair.a : pair.b).gql(STATE, { n })));
     expect(results.every((r) => r.errors === undefined && r.data!.phone.state)).toBe(true);
     await waitFor(async () => (await pair.a.gql(STATE, { n })).data!.phone.state === 'IN_CALL');
     expect(pair.sandbox.count('lookup.phonestate')).toBe(before + 1);
@@ -137,7 +135,11 @@ describe('Redis stopped', () => {
     const fresh = '13900004002';
     const res = await own.stack.gql(`query($n: Phone!) { phone(number: $n) { location { province } state marks { type } } }`, { n: fresh });
     expect(res.errors).toBeUndefined();
-    expect(res.data!.phone).toEqual({ location: { province: expect.any(String) }, state: expect.any(String), marks: { type: expect.any(String) } });
+    expect(res.data!.phone).toEqual({
+      location: { province: expect.any(String) },
+      state: expect.any(String),
+      marks: { type: expect.any(String) },
+    });
     expect(own.stack.sandbox.count('lookup.location')).toBe(before + 2);
 
     // Concurrent requests of this instance still share one platform call per number.

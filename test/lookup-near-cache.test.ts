@@ -9,7 +9,16 @@ const KIND = LookupKind.LOCATION;
 
 function settings(patch: Partial<LookupCacheSettings> = {}): LookupCacheSettings {
   const ttlMs = { location: 60_000, portability: 60_000, state: 60_000, marks: 60_000, markReport: 60_000 } as Record<LookupKind, number>;
-  return { ttlMs, failureTtlMs: 1000, refreshAhead: 0, maxConcurrent: 4, lockTtlMs: 1000, nearCacheMs: 10_000, nearCacheMax: 1000, ...patch };
+  return {
+    ttlMs,
+    failureTtlMs: 1000,
+    refreshAhead: 0,
+    maxConcurrent: 4,
+    lockTtlMs: 1000,
+    nearCacheMs: 10_000,
+    nearCacheMax: 1000,
+    ...patch,
+  };
 }
 
 /** A store that counts the reads of cached entries. */
@@ -99,7 +108,7 @@ describe('phone lookup single flight and per-operation refusals', () => {
 });
 
 describe('phone lookup failures', () => {
-  it('does not remember a call refused without a request (open circuit, full bulkhead) as the number\'s failure', async () => {
+  it("does not remember a call refused without a request (open circuit, full bulkhead) as the number's failure", async () => {
     const cache = new PhoneLookupCache(new MemoryStore(), createLogger('silent'), settings({ nearCacheMs: 0 }));
     const refused = async () => {
       throw new UpstreamRejectedError('lookup.location', 'too many concurrent platform calls for family lookup', 'bulkhead');

@@ -33,7 +33,10 @@ describe('phone lookups', () => {
   it('sends each lookup as the spec says: GET on cc, number in the path, token in the query', async () => {
     const [n] = freshNumbers(1);
     const since = await stack.api.lastSeq();
-    const res = await stack.gql(`query($n: Phone!) { phone(number: $n) { location { areaCode } portability state marks { count } markReport { totals { count } } } }`, { n });
+    const res = await stack.gql(
+      `query($n: Phone!) { phone(number: $n) { location { areaCode } portability state marks { count } markReport { totals { count } } } }`,
+      { n },
+    );
     expect(res.errors).toBeUndefined();
     const seen = await calls(since);
     const paths = Object.fromEntries(seen.map((r) => [r.endpoint, r]));
@@ -93,9 +96,24 @@ describe('phone lookups', () => {
     expect(info.state).toBe(PhoneState[state]);
     const typeOf = (label: string) => ({ 广告推销: 'ADVERTISING', 骚扰电话: 'HARASSMENT', 诈骗电话: 'FRAUD', '': 'NONE' })[label];
     expect(info.marks).toEqual({ type: typeOf(v1.marker.type), label: v1.marker.type, count: v1.marker.counter, name: v1.name });
-    expect(info.markReport.totals).toEqual(v2.all.map((t: any) => ({ type: typeOf(t.type), label: t.type, count: t.typeCnt, showName: null })));
-    expect(info.markReport.sources.map((s: any) => s.source)).toEqual(['QIHOO_360', 'BAIDU', 'HUAWEI', 'OPPO', 'TENCENT', 'VIVO', 'XIAOMI']);
-    expect(info.markReport.sources[0]).toEqual({ source: 'QIHOO_360', type: typeOf(v2.mark360.type), label: v2.mark360.type, count: v2.mark360.typeCnt });
+    expect(info.markReport.totals).toEqual(
+      v2.all.map((t: any) => ({ type: typeOf(t.type), label: t.type, count: t.typeCnt, showName: null })),
+    );
+    expect(info.markReport.sources.map((s: any) => s.source)).toEqual([
+      'QIHOO_360',
+      'BAIDU',
+      'HUAWEI',
+      'OPPO',
+      'TENCENT',
+      'VIVO',
+      'XIAOMI',
+    ]);
+    expect(info.markReport.sources[0]).toEqual({
+      source: 'QIHOO_360',
+      type: typeOf(v2.mark360.type),
+      label: v2.mark360.type,
+      count: v2.mark360.typeCnt,
+    });
   });
 
   it('fetches duplicates in one query once', async () => {
@@ -151,9 +169,18 @@ describe('phone lookups', () => {
 
   it('answers fixed lines without mobile-only lookups', async () => {
     const since = await stack.api.lastSeq();
-    const res = await stack.gql(`{ phone(number: "0755-83765432") { number kind location { areaCode province } portability state marks { type } } }`);
+    const res = await stack.gql(
+      `{ phone(number: "0755-83765432") { number kind location { areaCode province } portability state marks { type } } }`,
+    );
     expect(res.errors).toBeUndefined();
-    expect(res.data!.phone).toEqual({ number: '075583765432', kind: 'FIXED_LINE', location: { areaCode: '0755', province: null }, portability: null, state: null, marks: { type: expect.any(String) } });
+    expect(res.data!.phone).toEqual({
+      number: '075583765432',
+      kind: 'FIXED_LINE',
+      location: { areaCode: '0755', province: null },
+      portability: null,
+      state: null,
+      marks: { type: expect.any(String) },
+    });
     expect(byEndpoint(await calls(since))).toEqual({ 'lookup.numberidentify': 1 });
   });
 
@@ -166,10 +193,15 @@ describe('phone lookups', () => {
     expect(first.data!.phone.location).toBeNull();
     expect(first.data!.phone.state).toEqual(expect.any(String));
     expect(first.errors).toEqual([
-      expect.objectContaining({ path: ['phone', 'location'], extensions: expect.objectContaining({ code: 'UPSTREAM_ERROR', upstreamCode: '500', upstreamMessage: '系统繁忙' }) }),
+      expect.objectContaining({
+        path: ['phone', 'location'],
+        extensions: expect.objectContaining({ code: 'UPSTREAM_ERROR', upstreamCode: '500', upstreamMessage: '系统繁忙' }),
+      }),
     ]);
     const second = await stack.gql(query, { n });
-    expect(second.errors).toEqual([expect.objectContaining({ path: ['phone', 'location'], extensions: expect.objectContaining({ code: 'UPSTREAM_ERROR' }) })]);
+    expect(second.errors).toEqual([
+      expect.objectContaining({ path: ['phone', 'location'], extensions: expect.objectContaining({ code: 'UPSTREAM_ERROR' }) }),
+    ]);
     expect(byEndpoint(await calls(since))).toEqual({ 'lookup.location': 1, 'lookup.phonestate': 1 });
     // An admin can drop the cached failure; the next query asks again.
     const evicted = await stack.gql(`mutation($n: Phone!) { evictPhoneInfo(number: $n) }`, { n });
@@ -191,19 +223,33 @@ describe('phone lookups', () => {
 
   it('reports statistics per kind to admins and evicts a number', async () => {
     const [n] = freshNumbers(1);
-    const before = await stack.gql(`{ phoneLookupStats { instance { kind hits misses platformCalls } cluster { kind hits misses platformCalls } } }`);
+    const before = await stack.gql(
+      `{ phoneLookupStats { instance { kind hits misses platformCalls } cluster { kind hits misses platformCalls } } }`,
+    );
     expect(before.errors).toBeUndefined();
     const row = (res: typeof before, scope: 'instance' | 'cluster', kind: string) =>
       res.data!.phoneLookupStats[scope].find((r: { kind: string }) => r.kind === kind);
     await stack.gql(`query($n: Phone!) { phone(number: $n) { marks { count } } }`, { n });
     await stack.gql(`query($ns: [Phone!]!) { phones(numbers: $ns) { marks { count } } }`, { ns: [n, n] });
-    const after = await stack.gql(`{ phoneLookupStats { instance { kind hits misses platformCalls } cluster { kind hits misses platformCalls } } }`);
+    const after = await stack.gql(
+      `{ phoneLookupStats { instance { kind hits misses platformCalls } cluster { kind hits misses platformCalls } } }`,
+    );
     for (const scope of ['instance', 'cluster'] as const) {
       const b = row(before, scope, 'MARKS');
       const a = row(after, scope, 'MARKS');
-      expect({ hits: a.hits - b.hits, misses: a.misses - b.misses, platformCalls: a.platformCalls - b.platformCalls }).toEqual({ hits: 1, misses: 1, platformCalls: 1 });
+      expect({ hits: a.hits - b.hits, misses: a.misses - b.misses, platformCalls: a.platformCalls - b.platformCalls }).toEqual({
+        hits: 1,
+        misses: 1,
+        platformCalls: 1,
+      });
     }
-    expect(after.data!.phoneLookupStats.instance.map((r: { kind: string }) => r.kind)).toEqual(['LOCATION', 'PORTABILITY', 'STATE', 'MARKS', 'MARK_REPORT']);
+    expect(after.data!.phoneLookupStats.instance.map((r: { kind: string }) => r.kind)).toEqual([
+      'LOCATION',
+      'PORTABILITY',
+      'STATE',
+      'MARKS',
+      'MARK_REPORT',
+    ]);
 
     const since = await stack.api.lastSeq();
     expect((await stack.gql(`mutation($n: Phone!) { evictPhoneInfo(number: $n) }`, { n })).data).toEqual({ evictPhoneInfo: 1 });
@@ -227,7 +273,9 @@ describe('phone lookups', () => {
     const viewer = await stack.token(['viewer']);
     expect((await stack.gql(`{ phone(number: "13800138000") { number } }`, {}, viewer)).errors).toBeUndefined();
     expect((await stack.gql(`{ phoneLookupStats { instance { kind } } }`, {}, viewer)).errors![0].extensions?.code).toBe('FORBIDDEN');
-    expect((await stack.gql(`mutation { evictPhoneInfo(number: "13800138000") }`, {}, viewer)).errors![0].extensions?.code).toBe('FORBIDDEN');
+    expect((await stack.gql(`mutation { evictPhoneInfo(number: "13800138000") }`, {}, viewer)).errors![0].extensions?.code).toBe(
+      'FORBIDDEN',
+    );
     expect((await stack.gql(`{ phone(number: "13800138000") { number } }`, {}, null)).errors![0].extensions?.code).toBe('UNAUTHENTICATED');
   });
 

@@ -41,7 +41,10 @@ describe('two-way callback (makecall)', () => {
   });
 
   it('sends only the required fields when nothing optional is given; each mode maps to its platform literal', async () => {
-    for (const [mode, literal] of [['DEFAULT', 'default'], ['CARRIER_TWO_WAY', 'cmccbid']] as const) {
+    for (const [mode, literal] of [
+      ['DEFAULT', 'default'],
+      ['CARRIER_TWO_WAY', 'cmccbid'],
+    ] as const) {
       const since = await stack.api.lastSeq();
       const res = await stack.gql(PLACE, { input: { caller: '13800000002', called: '15800000003', mode } });
       expect(res.errors).toBeUndefined();
@@ -80,7 +83,9 @@ describe('two-way callback (makecall)', () => {
 
   it('sends the platform the national form of each number', async () => {
     const since = await stack.api.lastSeq();
-    const res = await stack.gql(PLACE, { input: { caller: '+86 138 0000 0002', called: '0086-158-0000-0004', displayNumber: '(0755) 8376-5432' } });
+    const res = await stack.gql(PLACE, {
+      input: { caller: '+86 138 0000 0002', called: '0086-158-0000-0004', displayNumber: '(0755) 8376-5432' },
+    });
     expect(res.errors).toBeUndefined();
     const [call] = await stack.api.requests('makecall.create', since);
     expect(call.body).toMatchObject({ caller: '13800000002', called: '15800000004', callnum: '075583765432' });

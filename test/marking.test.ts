@@ -65,8 +65,7 @@ describe('number marking (family marking)', () => {
     return res.data!.markNumberOnline as { company: string; number: string };
   };
   const status = (company: string, number: string) => stack.gql(STATUS, { company, number });
-  const calls = async (since: number) =>
-    (await stack.api.requests(undefined, since)).filter((r) => r.endpoint?.startsWith('marking.'));
+  const calls = async (since: number) => (await stack.api.requests(undefined, since)).filter((r) => r.endpoint?.startsWith('marking.'));
 
   beforeAll(async () => {
     stack = await startStack({ env: { UPLOAD_MAX_BYTES: String(LIMIT) } });
@@ -103,7 +102,15 @@ describe('number marking (family marking)', () => {
 
       const [call, ...more] = await calls(since);
       expect(more).toHaveLength(0);
-      expect(call).toMatchObject({ endpoint: 'marking.online', host: 'cc', method: 'POST', path: '/cmc/api/open/number/online', contentType: 'multipart', tokenIn: 'form', answered: 0 });
+      expect(call).toMatchObject({
+        endpoint: 'marking.online',
+        host: 'cc',
+        method: 'POST',
+        path: '/cmc/api/open/number/online',
+        contentType: 'multipart',
+        tokenIn: 'form',
+        answered: 0,
+      });
       expect(call.body).toEqual({
         token: expect.any(String),
         corporation: COMPANY,
@@ -125,7 +132,12 @@ describe('number marking (family marking)', () => {
       expect(call.body.projectStartTime).toMatch(/^\d{13}$/);
       expect(call.files).toEqual([
         { field: 'logo', filename: 'logo.png', mimetype: 'image/png', size: PNG.length },
-        { field: 'attachment', filename: '物料单.xlsx', mimetype: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', size: xlsx.length },
+        {
+          field: 'attachment',
+          filename: '物料单.xlsx',
+          mimetype: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+          size: xlsx.length,
+        },
         { field: 'attachment', filename: 'licence.pdf', mimetype: 'application/pdf', size: pdf.length },
       ]);
     });
@@ -173,7 +185,15 @@ describe('number marking (family marking)', () => {
       });
       const [call, ...more] = await calls(since);
       expect(more).toHaveLength(0);
-      expect(call).toMatchObject({ endpoint: 'marking.status', host: 'cc', method: 'POST', path: '/cmc/api/open/number/status', contentType: 'json', tokenIn: 'body', files: [] });
+      expect(call).toMatchObject({
+        endpoint: 'marking.status',
+        host: 'cc',
+        method: 'POST',
+        path: '/cmc/api/open/number/status',
+        contentType: 'json',
+        tokenIn: 'body',
+        files: [],
+      });
       expect(call.body).toEqual({ token: expect.any(String), corporation: COMPANY, markNumber: input.number });
     });
 
@@ -186,11 +206,23 @@ describe('number marking (family marking)', () => {
       expect(res.errors).toBeUndefined();
       expect(res.data!.markNumberOffline).toEqual({ company: COMPANY, number });
       const [call] = await calls(since);
-      expect(call).toMatchObject({ endpoint: 'marking.offline', host: 'cc', method: 'POST', path: '/cmc/api/open/number/offline', contentType: 'json', tokenIn: 'body' });
+      expect(call).toMatchObject({
+        endpoint: 'marking.offline',
+        host: 'cc',
+        method: 'POST',
+        path: '/cmc/api/open/number/offline',
+        contentType: 'json',
+        tokenIn: 'body',
+      });
       expect(call.body).toEqual({ token: expect.any(String), corporation: COMPANY, markNumber: number, reason: '下线测试' });
 
       const off = await status(COMPANY, number);
-      expect(off.data!.numberMarkingStatus).toMatchObject({ orderId: MARKING_SEED.order, status: 'OFFLINE', platformStatus: '5', remark: '下线测试' });
+      expect(off.data!.numberMarkingStatus).toMatchObject({
+        orderId: MARKING_SEED.order,
+        status: 'OFFLINE',
+        platformStatus: '5',
+        remark: '下线测试',
+      });
 
       await online(input);
       expect((await status(COMPANY, number)).data!.numberMarkingStatus.status).toBe('ONLINE');
@@ -235,7 +267,13 @@ describe('number marking (family marking)', () => {
   });
 
   describe('documented platform codes reach the client as UPSTREAM_ERROR with an English message', () => {
-    async function expectCode(res: { errors?: { message: string; extensions?: Record<string, any> }[]; data?: unknown }, endpoint: string, code: string, msg: string, meaning: string) {
+    async function expectCode(
+      res: { errors?: { message: string; extensions?: Record<string, any> }[]; data?: unknown },
+      endpoint: string,
+      code: string,
+      msg: string,
+      meaning: string,
+    ) {
       // A mutation answers data null; a (nullable) root query field answers null beside its error.
       expect(Object.values((res.data ?? {}) as Record<string, unknown>).filter((v) => v !== null)).toEqual([]);
       expect(res.errors![0].extensions).toEqual({ code: 'UPSTREAM_ERROR', endpoint, upstreamCode: code, upstreamMessage: msg });
@@ -243,7 +281,13 @@ describe('number marking (family marking)', () => {
     }
 
     it('1001: an order that does not exist', async () =>
-      expectCode(await stack.gql(ONLINE, { input: base({ orderId: '1009999999' }) }), 'marking.online', '1001', '订单信息不存在', 'Order information does not exist: no order found for orderId'));
+      expectCode(
+        await stack.gql(ONLINE, { input: base({ orderId: '1009999999' }) }),
+        'marking.online',
+        '1001',
+        '订单信息不存在',
+        'Order information does not exist: no order found for orderId',
+      ));
 
     it("1002: another company's order", async () =>
       expectCode(
@@ -269,24 +313,36 @@ describe('number marking (family marking)', () => {
     });
 
     it.each([
-      ['online', () => stack.gql(ONLINE, { input: base({ company: MARKING_SEED.expiredCompany, brandFee: 1, brandFeeCost: 1 }) }), 'marking.online'],
+      [
+        'online',
+        () => stack.gql(ONLINE, { input: base({ company: MARKING_SEED.expiredCompany, brandFee: 1, brandFeeCost: 1 }) }),
+        'marking.online',
+      ],
       ['offline', () => stack.gql(OFFLINE, { input: { company: MARKING_SEED.expiredCompany, number: '95000' } }), 'marking.offline'],
       ['status', () => status(MARKING_SEED.expiredCompany, '95000'), 'marking.status'],
       ['status of an unknown company', () => status('无此公司', '95000'), 'marking.status'],
     ])('1005: an expired company (%s)', async (_n, send, endpoint) =>
-      expectCode(await send(), endpoint, '1005', '公司不存在或已过期', 'Company does not exist or has expired'));
+      expectCode(await send(), endpoint, '1005', '公司不存在或已过期', 'Company does not exist or has expired'),
+    );
 
     it.each([
       ['status', () => status(COMPANY, '95999999'), 'marking.status'],
       ['offline', () => stack.gql(OFFLINE, { input: { company: COMPANY, number: '95999999' } }), 'marking.offline'],
     ])('1006: a number never marked (%s)', async (_n, send, endpoint) =>
-      expectCode(await send(), endpoint, '1006', '号码不存在', 'Number does not exist'));
+      expectCode(await send(), endpoint, '1006', '号码不存在', 'Number does not exist'),
+    );
 
     it('1006: a number marked for another company', async () => {
       const input = base();
       await online(input);
       await online(base({ company: '另一标记公司', number: nextNumber(), brandFee: 1, brandFeeCost: 1 }));
-      await expectCode(await status('另一标记公司', input.number as string), 'marking.status', '1006', '号码不存在', 'Number does not exist');
+      await expectCode(
+        await status('另一标记公司', input.number as string),
+        'marking.status',
+        '1006',
+        '号码不存在',
+        'Number does not exist',
+      );
     });
 
     it('1007: taking offline a number that is not online (already offline, or still pending)', async () => {
@@ -313,7 +369,13 @@ describe('number marking (family marking)', () => {
 
     it('-1 (injected: the gateway checks required fields itself) names the field in English, by its GraphQL name', async () => {
       await stack.api.fault({ endpoint: 'marking.online', kind: 'envelope', code: -1, msg: 'corporation不能为空' });
-      await expectCode(await stack.gql(ONLINE, { input: base() }), 'marking.online', '-1', 'corporation不能为空', 'Request failed: company cannot be empty');
+      await expectCode(
+        await stack.gql(ONLINE, { input: base() }),
+        'marking.online',
+        '-1',
+        'corporation不能为空',
+        'Request failed: company cannot be empty',
+      );
       await stack.api.fault({ endpoint: 'marking.status', kind: 'envelope', code: -1, msg: '系统异常' });
       await expectCode(
         await status(COMPANY, '95000'),
@@ -348,7 +410,11 @@ describe('number marking (family marking)', () => {
     async function direct(path: string, body: Record<string, string>, json = false) {
       const token = await stack.gateway.services.tokens.cc.get();
       if (json) {
-        const res = await fetch(`${stack.sandbox.urls.cc}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, ...body }) });
+        const res = await fetch(`${stack.sandbox.urls.cc}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token, ...body }),
+        });
         return res.json();
       }
       const form = new FormData();
@@ -357,7 +423,16 @@ describe('number marking (family marking)', () => {
       const res = await fetch(`${stack.sandbox.urls.cc}${path}`, { method: 'POST', body: form });
       return res.json();
     }
-    const fields = { corporation: COMPANY, markNumber: '95777', markName: 'm', orderType: '3', packageType: '1', type: '7', unitPrice: '1', numberCost: '1' };
+    const fields = {
+      corporation: COMPANY,
+      markNumber: '95777',
+      markName: 'm',
+      orderType: '3',
+      packageType: '1',
+      type: '7',
+      unitPrice: '1',
+      numberCost: '1',
+    };
 
     it('-1 "xxx不能为空" for a missing required parameter', async () => {
       const { markName: _m, ...rest } = fields;
@@ -367,7 +442,10 @@ describe('number marking (family marking)', () => {
     });
 
     it('1003 for a project order without its period', async () => {
-      expect(await direct('/cmc/api/open/number/online', { ...fields, projectStartTime: '1709222400000' })).toEqual({ msg: '项目周期不能为空', code: 1003 });
+      expect(await direct('/cmc/api/open/number/online', { ...fields, projectStartTime: '1709222400000' })).toEqual({
+        msg: '项目周期不能为空',
+        code: 1003,
+      });
     });
 
     it('answers success with the number 0 and the marked number as data', async () => {
@@ -388,9 +466,17 @@ describe('number marking (family marking)', () => {
       ['a project order without a start', { orderType: 'PROJECT', projectEndsAt: '2024-12-31T00:00:00Z' }, 'projectStartsAt'],
       ['a project order without an end', { orderType: 'PROJECT', projectStartsAt: '2024-01-01T00:00:00Z' }, 'projectEndsAt'],
       ['a project order without a period', { orderType: 'PROJECT' }, 'projectStartsAt'],
-      ['a period that ends before it starts', { orderType: 'PROJECT', projectStartsAt: '2024-12-31T00:00:00Z', projectEndsAt: '2024-01-01T00:00:00Z' }, 'projectEndsAt'],
+      [
+        'a period that ends before it starts',
+        { orderType: 'PROJECT', projectStartsAt: '2024-12-31T00:00:00Z', projectEndsAt: '2024-01-01T00:00:00Z' },
+        'projectEndsAt',
+      ],
       ['half a period on another order type', { projectStartsAt: '2024-01-01T00:00:00Z' }, 'projectEndsAt'],
-      ['a time that is not a 13-digit epoch ms', { orderType: 'PROJECT', projectStartsAt: '1999-01-01T00:00:00Z', projectEndsAt: '2024-01-01T00:00:00Z' }, 'projectStartsAt'],
+      [
+        'a time that is not a 13-digit epoch ms',
+        { orderType: 'PROJECT', projectStartsAt: '1999-01-01T00:00:00Z', projectEndsAt: '2024-01-01T00:00:00Z' },
+        'projectStartsAt',
+      ],
       ['empty project information', { projectDescription: ' ' }, 'projectDescription'],
       ['empty remarks', { remarks: '' }, 'remarks'],
     ];
@@ -405,14 +491,17 @@ describe('number marking (family marking)', () => {
       ['go online', () => stack.gql(ONLINE, { input: base({ number: '95-1' }) }), '"95-1"'],
       ['go offline', () => stack.gql(OFFLINE, { input: { company: COMPANY, number: 'abc' } }), '"abc"'],
       ['status', () => status(COMPANY, '95 0'), '"95 0"'],
-    ])('%s: refuses a number that is not a phone number with BAD_USER_INPUT naming it, before any platform call', async (_n, send, value) => {
-      const since = await stack.api.lastSeq();
-      const res = await send();
-      expect(res.data).toBeUndefined();
-      expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
-      expect(res.errors![0].message).toContain(value);
-      expect(await calls(since)).toHaveLength(0);
-    });
+    ])(
+      '%s: refuses a number that is not a phone number with BAD_USER_INPUT naming it, before any platform call',
+      async (_n, send, value) => {
+        const since = await stack.api.lastSeq();
+        const res = await send();
+        expect(res.data).toBeUndefined();
+        expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+        expect(res.errors![0].message).toContain(value);
+        expect(await calls(since)).toHaveLength(0);
+      },
+    );
 
     it.each([
       ['an unknown order type', { orderType: 'WEEKLY' }],
@@ -426,10 +515,30 @@ describe('number marking (family marking)', () => {
     });
 
     it.each([
-      ['a logo that is not an image (by its bytes)', { logo: { data: mp3Bytes(), filename: 'logo.png', type: 'image/png' } }, 'logo', /PNG, JPEG/],
-      ['a logo over the size limit', { logo: { data: Buffer.concat([PNG, Buffer.alloc(LIMIT)]), filename: 'big.png', type: 'image/png' } }, 'logo', /larger than the 65536-byte limit/],
+      [
+        'a logo that is not an image (by its bytes)',
+        { logo: { data: mp3Bytes(), filename: 'logo.png', type: 'image/png' } },
+        'logo',
+        /PNG, JPEG/,
+      ],
+      [
+        'a logo over the size limit',
+        { logo: { data: Buffer.concat([PNG, Buffer.alloc(LIMIT)]), filename: 'big.png', type: 'image/png' } },
+        'logo',
+        /larger than the 65536-byte limit/,
+      ],
       ['an empty logo', { logo: { data: Buffer.alloc(0), filename: 'logo.png' } }, 'logo', /empty/],
-      ['an attachment over the size limit', { attachments: [{ data: PNG, filename: 'a.png' }, { data: Buffer.alloc(LIMIT + 1, 1), filename: 'big.xlsx' }] }, 'attachments[1]', /larger than/],
+      [
+        'an attachment over the size limit',
+        {
+          attachments: [
+            { data: PNG, filename: 'a.png' },
+            { data: Buffer.alloc(LIMIT + 1, 1), filename: 'big.xlsx' },
+          ],
+        },
+        'attachments[1]',
+        /larger than/,
+      ],
       ['an empty attachment', { attachments: [{ data: Buffer.alloc(0), filename: 'empty.pdf' }] }, 'attachments[0]', /empty/],
     ])('go online: refuses %s', async (_n, files, field, message) => {
       const since = await stack.api.lastSeq();
@@ -455,9 +564,7 @@ describe('number marking (family marking)', () => {
       expect(await calls(since)).toHaveLength(0);
     });
 
-    it.each([
-      ['an empty company', '', '95000', 'company'],
-    ])('status: refuses %s', async (_n, company, number, field) => {
+    it.each([['an empty company', '', '95000', 'company']])('status: refuses %s', async (_n, company, number, field) => {
       const since = await stack.api.lastSeq();
       const res = await status(company, number);
       expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });

@@ -20,7 +20,15 @@ describe('legacy voice notice v1 (notice host)', () => {
 
   async function approvedTemplate(caller = '95001'): Promise<string> {
     const res = await stack.gql(TEXT, {
-      input: { name: 'Code', caller, content: 'Dear {name}, your code is {code}', params: [{ index: 1, name: 'Name', variable: '{name}' }, { index: 2, name: 'Code', variable: '{code}' }] },
+      input: {
+        name: 'Code',
+        caller,
+        content: 'Dear {name}, your code is {code}',
+        params: [
+          { index: 1, name: 'Name', variable: '{name}' },
+          { index: 2, name: 'Code', variable: '{code}' },
+        ],
+      },
     });
     const sn = res.data!.createLegacyTextTemplate.templateSn as string;
     await waitForCallbacks(stack, (p) => p.kind === 'template' && p.body.template_sn === sn, 1);
@@ -30,7 +38,16 @@ describe('legacy voice notice v1 (notice host)', () => {
   it('creates a text template with a JSON body on the notice host with its own token, and pushes the form-encoded review', async () => {
     const since = await stack.api.lastSeq();
     const res = await stack.gql(TEXT, {
-      input: { name: 'Code', caller: '95001', content: 'Dear {name}, your code is {code}', volume: 90, params: [{ index: 1, name: 'Name', variable: '{name}' }, { index: 2, name: 'Code', variable: '{code}' }] },
+      input: {
+        name: 'Code',
+        caller: '95001',
+        content: 'Dear {name}, your code is {code}',
+        volume: 90,
+        params: [
+          { index: 1, name: 'Name', variable: '{name}' },
+          { index: 2, name: 'Code', variable: '{code}' },
+        ],
+      },
     });
     expect(res.errors).toBeUndefined();
     approvedSn = res.data!.createLegacyTextTemplate.templateSn;
@@ -56,13 +73,24 @@ describe('legacy voice notice v1 (notice host)', () => {
     expect(tokenCall).toMatchObject({ host: 'notice', contentType: 'form', path: '/api/token' });
     const [review] = await waitForCallbacks(stack, (p) => p.kind === 'template' && p.body.template_sn === approvedSn, 1);
     expect(review.encoding).toBe('form');
-    expect(review.body).toEqual({ event: 'template', template_sn: approvedSn, status: '3', desc: '审核通过', review_time: expect.any(String) });
+    expect(review.body).toEqual({
+      event: 'template',
+      template_sn: approvedSn,
+      status: '3',
+      desc: '审核通过',
+      review_time: expect.any(String),
+    });
   });
 
   it('creates a file template (multipart, voicefile part) and lists templates', async () => {
     const wav = wavBytes();
     const since = await stack.api.lastSeq();
-    const res = await uploadGql(stack, FILE, { input: { name: 'Recorded', caller: '95001', playCount: 3 } }, { file: { data: wav, filename: 'r.wav' } });
+    const res = await uploadGql(
+      stack,
+      FILE,
+      { input: { name: 'Recorded', caller: '95001', playCount: 3 } },
+      { file: { data: wav, filename: 'r.wav' } },
+    );
     expect(res.body.errors).toBeUndefined();
     const [call] = await stack.api.requests('notice.template.file', since);
     expect(call).toMatchObject({ host: 'notice', path: '/api/template', contentType: 'multipart', tokenIn: 'form' });
@@ -72,9 +100,21 @@ describe('legacy voice notice v1 (notice host)', () => {
     const list = await stack.gql(LIST, { page: 1, size: 10 });
     expect(list.errors).toBeUndefined();
     expect(list.data!.legacyVoiceTemplates).toMatchObject({ page: 1, pageSize: 10, total: 2, pages: 1 });
-    expect(list.data!.legacyVoiceTemplates.items[0]).toMatchObject({ id: approvedSn, templateSn: approvedSn, status: 'APPROVED', platformStatus: null, params: [{ index: 1 }, { index: 2 }] });
+    expect(list.data!.legacyVoiceTemplates.items[0]).toMatchObject({
+      id: approvedSn,
+      templateSn: approvedSn,
+      status: 'APPROVED',
+      platformStatus: null,
+      params: [{ index: 1 }, { index: 2 }],
+    });
     const [listCall] = await stack.api.requests('notice.template.list', since);
-    expect(listCall).toMatchObject({ host: 'notice', method: 'GET', path: '/api/template/list', tokenIn: 'query', query: { pageNo: '1', pageSize: '10', token: expect.any(String) } });
+    expect(listCall).toMatchObject({
+      host: 'notice',
+      method: 'GET',
+      path: '/api/template/list',
+      tokenIn: 'query',
+      query: { pageNo: '1', pageSize: '10', token: expect.any(String) },
+    });
   });
 
   it('sends one voice notice (task_one) with the contact string and gets its tasklog', async () => {
@@ -83,17 +123,32 @@ describe('legacy voice notice v1 (notice host)', () => {
     expect(upload.body.data!.uploadLegacyVoiceFile.id).toBe(fileName);
     const since = await stack.api.lastSeq();
     const res = await stack.gql(ONE, {
-      input: { templateSn: approvedSn, contact: { phone: '13511112222', params: ['Zhang San', '00001'], orderId: 'order-9' }, voiceFiles: [fileName] },
+      input: {
+        templateSn: approvedSn,
+        contact: { phone: '13511112222', params: ['Zhang San', '00001'], orderId: 'order-9' },
+        voiceFiles: [fileName],
+      },
     });
     expect(res.errors).toBeUndefined();
     const sent = res.data!.sendVoiceNotice;
     expect(sent).toMatchObject({ id: sent.callId, orderId: 'order-9', templateSn: approvedSn });
     const [call] = await stack.api.requests('notice.task.one', since);
     expect(call).toMatchObject({ host: 'notice', method: 'POST', path: '/api/task_one', contentType: 'form', tokenIn: 'form' });
-    expect(call.body).toEqual({ token: expect.any(String), template_sn: approvedSn, contacts: '13511112222|Zhang San|00001@order-9', voiceFileList: fileName });
+    expect(call.body).toEqual({
+      token: expect.any(String),
+      template_sn: approvedSn,
+      contacts: '13511112222|Zhang San|00001@order-9',
+      voiceFileList: fileName,
+    });
     const [log] = await waitForCallbacks(stack, (p) => p.kind === 'tasklog' && p.body.callUUID === sent.callId, 1);
     expect(log.encoding).toBe('form');
-    expect(log.body).toMatchObject({ event: 'tasklog', called: '13511112222', orderid: 'order-9', hangup_cause: 'NORMAL_CLEARING', caller: '95001' });
+    expect(log.body).toMatchObject({
+      event: 'tasklog',
+      called: '13511112222',
+      orderid: 'order-9',
+      hangup_cause: 'NORMAL_CLEARING',
+      caller: '95001',
+    });
   });
 
   it('sends a batch (task_batch): phone|p1|p2@orderId joined with commas, one tasklog per contact', async () => {
@@ -148,8 +203,20 @@ describe('legacy voice notice v1 (notice host)', () => {
 
     // Phones are the Phone scalar: refused while the variables are coerced, naming the value.
     it.each([
-      ['batch: a comma in a phone', BATCH, 'notice.task.batch', (t: string) => ({ templateSn: t, contacts: [{ phone: '1350,0001' }] }), '1350,0001'],
-      ['batch: a bad second phone', BATCH, 'notice.task.batch', (t: string) => ({ templateSn: t, contacts: [{ phone: '13500000001' }, { phone: '12345' }] }), '12345'],
+      [
+        'batch: a comma in a phone',
+        BATCH,
+        'notice.task.batch',
+        (t: string) => ({ templateSn: t, contacts: [{ phone: '1350,0001' }] }),
+        '1350,0001',
+      ],
+      [
+        'batch: a bad second phone',
+        BATCH,
+        'notice.task.batch',
+        (t: string) => ({ templateSn: t, contacts: [{ phone: '13500000001' }, { phone: '1234' }] }),
+        '1234',
+      ],
       ['single: a bad phone', ONE, 'notice.task.one', (t: string) => ({ templateSn: t, contact: { phone: '135abc' } }), '135abc'],
     ])('%s is BAD_USER_INPUT before any platform call', async (_n, query, endpoint, input, value) => {
       const before = await stack.api.count(endpoint);
@@ -169,8 +236,14 @@ describe('legacy voice notice v1 (notice host)', () => {
     });
 
     it('single: a comma in a parameter (the source example itself has one)', async () => {
+      // The source example's phone (1333211321) has 10 digits, which the Phone scalar refuses: an 11-digit one here.
       const before = await stack.api.count('notice.task.one');
-      const res = await stack.gql(ONE, { input: { templateSn: approvedSn, contact: { phone: '1333211321', params: ['张三', '男', '验证码,是00001'], orderId: 'orderid003' } } });
+      const res = await stack.gql(ONE, {
+        input: {
+          templateSn: approvedSn,
+          contact: { phone: '13332113211', params: ['张三', '男', '验证码,是00001'], orderId: 'orderid003' },
+        },
+      });
       expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'contact.params[2]' });
       expect(await stack.api.count('notice.task.one')).toBe(before);
     });
@@ -201,13 +274,19 @@ describe('legacy voice notice v1 (notice host)', () => {
     }
     const contact = { phone: '13500000001' };
 
-    it('任务模板不存在: an unknown template', () => expectMsg(ONE, { templateSn: 'no-such', contact }, 'notice.task.one', '任务模板不存在'));
+    it('任务模板不存在: an unknown template', () =>
+      expectMsg(ONE, { templateSn: 'no-such', contact }, 'notice.task.one', '任务模板不存在'));
 
     it('任务模板未审核通过: a template still in review', async () => {
       await stack.api.post('/campaigns/config', { reviewDelayMs: -1 });
       const res = await stack.gql(TEXT, { input: { name: 'Pending', caller: '95001', content: 'Hi' } });
       await fastPlatform(stack);
-      await expectMsg(BATCH, { templateSn: res.data!.createLegacyTextTemplate.templateSn, contacts: [contact] }, 'notice.task.batch', '任务模板未审核通过');
+      await expectMsg(
+        BATCH,
+        { templateSn: res.data!.createLegacyTextTemplate.templateSn, contacts: [contact] },
+        'notice.task.batch',
+        '任务模板未审核通过',
+      );
     });
 
     it('任务模板已删除: a deleted template', async () => {
@@ -270,11 +349,20 @@ describe('legacy voice notice: token, roles, file errors', () => {
   it.each(['模板标题不能为空', '录音文件不能为空', '格式异常,只能上传wav'])('file template: %s reaches the client', async (msg) => {
     await stack.api.fault({ endpoint: 'notice.template.file', kind: 'envelope', code: -1, msg });
     const res = await uploadGql(stack, FILE, { input: { name: 'n', caller: '95001' } }, { file: { data: wavBytes(), filename: 'a.wav' } });
-    expect(res.body.errors![0].extensions).toMatchObject({ code: 'UPSTREAM_ERROR', endpoint: 'notice.template.file', upstreamCode: '-1', upstreamMessage: msg });
+    expect(res.body.errors![0].extensions).toMatchObject({
+      code: 'UPSTREAM_ERROR',
+      endpoint: 'notice.template.file',
+      upstreamCode: '-1',
+      upstreamMessage: msg,
+    });
   });
 
   it('gives the meaning of tasklog hang-up causes', () => {
-    expect(noticeHangupMeaning('NO_USER_RESPONSE')).toEqual({ code: 'NO_USER_RESPONSE', meaning: 'Called party did not respond', platformDescription: '被叫无响应' });
+    expect(noticeHangupMeaning('NO_USER_RESPONSE')).toEqual({
+      code: 'NO_USER_RESPONSE',
+      meaning: 'Called party did not respond',
+      platformDescription: '被叫无响应',
+    });
     expect(noticeHangupMeaning('SOMETHING_NEW')).toEqual({ code: 'SOMETHING_NEW', meaning: undefined, platformDescription: undefined });
   });
 });

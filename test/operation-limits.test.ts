@@ -18,7 +18,9 @@ describe('the cost model', () => {
     const cost = (n: number) => guard.cost(phones, undefined, { n: Array.from({ length: n }, (_, i) => mobile(i)) });
     expect(cost(1)).toBe(PLATFORM_FIELD_COST + 2 * PLATFORM_FIELD_COST);
     expect(cost(500)).toBe(PLATFORM_FIELD_COST + 500 * 2 * PLATFORM_FIELD_COST);
-    expect(guard.cost(parse(`{ phones(numbers: ["13900000001", "13900000002"]) { number kind } }`), undefined, undefined)).toBe(PLATFORM_FIELD_COST);
+    expect(guard.cost(parse(`{ phones(numbers: ["13900000001", "13900000002"]) { number kind } }`), undefined, undefined)).toBe(
+      PLATFORM_FIELD_COST,
+    );
   });
 
   it('multiplies by the page size', () => {
@@ -37,8 +39,12 @@ describe('the cost model', () => {
   });
 
   it('refuses over LIMIT_COST with the value and the maximum', () => {
-    const doc = parse(`query($a: [Phone!]!, $b: [Phone!]!) { a: phones(numbers: $a) { state } b: phones(numbers: $b) { state } c: phones(numbers: $a) { state } }`);
+    const doc = parse(
+      `query($a: [Phone!]!, $b: [Phone!]!) { a: phones(numbers: $a) { state } b: phones(numbers: $b) { state } c: phones(numbers: $a) { state } }`,
+    );
     const n = Array.from({ length: 500 }, (_, i) => mobile(i));
-    expect(() => guard.checkCost(doc, undefined, { a: n, b: n })).toThrow(expect.objectContaining({ code: 'OPERATION_LIMIT', limit: 'cost', maximum: 5000 }));
+    expect(() => guard.checkCost(doc, undefined, { a: n, b: n })).toThrow(
+      expect.objectContaining({ code: 'OPERATION_LIMIT', limit: 'cost', maximum: 5000 }),
+    );
   });
 });

@@ -68,9 +68,12 @@ describe('Phone scalar over GraphQL', () => {
   }
 
   it('normalises variables and literals', async () => {
-    const res = await stack.gql(`query($n: Phone!) { a: phone(number: $n) { number kind } b: phone(number: "+86 (010) 6234-5678") { number kind } }`, {
-      n: '0086 138-1234-5678',
-    });
+    const res = await stack.gql(
+      `query($n: Phone!) { a: phone(number: $n) { number kind } b: phone(number: "+86 (010) 6234-5678") { number kind } }`,
+      {
+        n: '0086 138-1234-5678',
+      },
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({ a: { number: '13812345678', kind: 'MOBILE' }, b: { number: '01062345678', kind: 'FIXED_LINE' } });
   });

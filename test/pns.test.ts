@@ -16,7 +16,14 @@ describe('privacy numbers (pns)', () => {
     const since = await stack.api.lastSeq();
     const res = await stack.gql(BIND, {
       model: 'AXB',
-      input: { telA: '13800000001', telB: '13900000001', areaCode: '010', expiresInSeconds: 72000, userData: 'order-1', callerDisplay: 'SHOW_BOTH' },
+      input: {
+        telA: '13800000001',
+        telB: '13900000001',
+        areaCode: '010',
+        expiresInSeconds: 72000,
+        userData: 'order-1',
+        callerDisplay: 'SHOW_BOTH',
+      },
     });
     expect(res.errors).toBeUndefined();
     const binding = res.data!.bindPrivacyNumber;
@@ -49,7 +56,11 @@ describe('privacy numbers (pns)', () => {
     expect(un.errors).toBeUndefined();
     const since = await stack.api.lastSeq();
     const gone = await stack.gql(UNBIND, { model: 'AXB', bindId: first.bindId });
-    expect(gone.errors![0].extensions).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamCode: '4003', upstreamMessage: '解绑失败，未找到绑定关系' });
+    expect(gone.errors![0].extensions).toMatchObject({
+      code: 'UPSTREAM_ERROR',
+      upstreamCode: '4003',
+      upstreamMessage: '解绑失败，未找到绑定关系',
+    });
     const [call] = await stack.api.requests('pns.axb.unbind', since);
     expect(call).toMatchObject({ host: 'cc', path: '/pns/axb/unbind', contentType: 'json', tokenIn: 'body' });
     expect(call.body).toEqual({ token: expect.any(String), bindId: first.bindId, requestId: expect.stringMatching(/^[0-9a-f]{32}$/) });
@@ -66,7 +77,13 @@ describe('privacy numbers (pns)', () => {
 
   it('binds AX with the identity fields and a given X number; an existing AX binding answers 0001', async () => {
     const since = await stack.api.lastSeq();
-    const input = { telA: '13800000004', telX: '010-5390-0099', callerDisplay: 'SHOW_A', identityNumber: '110327******1212', identityName: '张三' };
+    const input = {
+      telA: '13800000004',
+      telX: '010-5390-0099',
+      callerDisplay: 'SHOW_A',
+      identityNumber: '110327******1212',
+      identityName: '张三',
+    };
     const res = await stack.gql(BIND, { model: 'AX', input });
     expect(res.errors).toBeUndefined();
     expect(res.data!.bindPrivacyNumber).toMatchObject({ model: 'AX', telX: '01053900099', overwritten: false });
@@ -87,7 +104,10 @@ describe('privacy numbers (pns)', () => {
 
   it('numbers reach the platform in national form: "+86 …", spaces and dashes are dropped', async () => {
     const since = await stack.api.lastSeq();
-    const res = await stack.gql(BIND, { model: 'AXB', input: { telA: '+86 138-0000-0006', telB: '0086 139 0000 0006', telX: '+86 10 5390 0006' } });
+    const res = await stack.gql(BIND, {
+      model: 'AXB',
+      input: { telA: '+86 138-0000-0006', telB: '0086 139 0000 0006', telX: '+86 10 5390 0006' },
+    });
     expect(res.errors).toBeUndefined();
     const [call] = await stack.api.requests('pns.axb.bind', since);
     expect(call.body).toMatchObject({ telA: '13800000006', telB: '13900000006', telX: '01053900006' });
@@ -97,14 +117,17 @@ describe('privacy numbers (pns)', () => {
     ['telA', 'AXB', { telA: 'x', telB: '13900000005' }],
     ['telB', 'AXG', { telA: '13800000005', telB: '1390000000' }],
     ['telX', 'AX', { telA: '13800000005', telX: '+1 415 555 0100' }],
-  ])('refuses a %s that is not a phone number (%s) with BAD_USER_INPUT naming it, before any platform call', async (field, model, input) => {
-    const since = await stack.api.lastSeq();
-    const res = await stack.gql(BIND, { model, input });
-    expect(res.data).toBeUndefined();
-    expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
-    expect(res.errors![0].message).toContain(JSON.stringify((input as Record<string, string>)[field]));
-    expect(await stack.api.requests(`pns.${String(model).toLowerCase()}.bind`, since)).toHaveLength(0);
-  });
+  ])(
+    'refuses a %s that is not a phone number (%s) with BAD_USER_INPUT naming it, before any platform call',
+    async (field, model, input) => {
+      const since = await stack.api.lastSeq();
+      const res = await stack.gql(BIND, { model, input });
+      expect(res.data).toBeUndefined();
+      expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+      expect(res.errors![0].message).toContain(JSON.stringify((input as Record<string, string>)[field]));
+      expect(await stack.api.requests(`pns.${String(model).toLowerCase()}.bind`, since)).toHaveLength(0);
+    },
+  );
 
   it.each([
     ['telB', 'AXB', { telA: '13800000005' }],
@@ -126,7 +149,26 @@ describe('privacy numbers (pns)', () => {
     const ENDED = `subscription($bindId: ID) { privacyCallEnded(bindId: $bindId) {
       __typename kind platformKind callId bindId bindType platformBindType callingRole platformCallingRole telX callingNumber calledNumber startedAt ringingAt answeredAt endedAt
       durationSeconds userData recordingUrl hungUpBy platformHungUpBy hangup { code platformName name } } }`;
-    const PNS_KEYS = ['event', 'callId', 'bindId', 'bindType', 'callingNumber', 'calledNumber', 'callingRole', 'telX', 'beginTime', 'ringTime', 'startTime', 'stopTime', 'duration', 'userData', 'recordUrl', 'hangupGcode', 'hangupGname', 'releaseDir'];
+    const PNS_KEYS = [
+      'event',
+      'callId',
+      'bindId',
+      'bindType',
+      'callingNumber',
+      'calledNumber',
+      'callingRole',
+      'telX',
+      'beginTime',
+      'ringTime',
+      'startTime',
+      'stopTime',
+      'duration',
+      'userData',
+      'recordUrl',
+      'hangupGcode',
+      'hangupGname',
+      'releaseDir',
+    ];
 
     it('AXB: B calls X, reaches A; the record arrives through privacyCallEnded(bindId)', async () => {
       const bound = await stack.gql(BIND, { model: 'AXB', input: { telA: '13800000011', telB: '13900000012', userData: 'order-11' } });
@@ -138,7 +180,15 @@ describe('privacy numbers (pns)', () => {
       expect(push.encoding).toBe('json');
       expect(Object.keys(push.body)).toEqual(PNS_KEYS);
       const b = push.body as Record<string, number | string>;
-      expect(b).toMatchObject({ event: 'PnsCallEnd', bindId, bindType: 'axb', callingNumber: '13900000012', calledNumber: '13800000011', callingRole: 2, telX });
+      expect(b).toMatchObject({
+        event: 'PnsCallEnd',
+        bindId,
+        bindType: 'axb',
+        callingNumber: '13900000012',
+        calledNumber: '13800000011',
+        callingRole: 2,
+        telX,
+      });
       expect(b).toMatchObject({ duration: 11, hangupGcode: '0', hangupGname: '正常结束', releaseDir: 2, userData: 'order-11' });
       expect(Number(b.stopTime) - Number(b.startTime)).toBe(11_000);
 
@@ -177,7 +227,17 @@ describe('privacy numbers (pns)', () => {
       const { callId } = await stack.api.post<{ callId: string }>('/pns/call', { telX, caller: '15000000001' });
       const [event] = await sub.waitFor(1);
       sub.stop();
-      expect(event).toMatchObject({ callId, bindId, bindType: 'AX', callingRole: null, callingNumber: '15000000001', calledNumber: '13800000018', durationSeconds: 0, hungUpBy: 'CALLER', recordingUrl: null });
+      expect(event).toMatchObject({
+        callId,
+        bindId,
+        bindType: 'AX',
+        callingRole: null,
+        callingNumber: '15000000001',
+        calledNumber: '13800000018',
+        durationSeconds: 0,
+        hungUpBy: 'CALLER',
+        recordingUrl: null,
+      });
       expect(event.hangup).toEqual({ code: 2102, platformName: '无人接听', name: 'No answer' });
       const [push] = await waitForCallbacks(stack, (p) => p.body.callId === callId, 1);
       expect(push.body).not.toHaveProperty('callingRole');
@@ -185,7 +245,8 @@ describe('privacy numbers (pns)', () => {
 
     it('the simulated call needs a binding and, for AXB, one of its numbers as the caller', async () => {
       await expect(stack.api.post('/pns/call', { bindId: 'no-such', caller: '13800000001' })).rejects.toThrow(/400/);
-      const { bindId } = (await stack.gql(BIND, { model: 'AXB', input: { telA: '13800000013', telB: '13900000013' } })).data!.bindPrivacyNumber;
+      const { bindId } = (await stack.gql(BIND, { model: 'AXB', input: { telA: '13800000013', telB: '13900000013' } })).data!
+        .bindPrivacyNumber;
       await expect(stack.api.post('/pns/call', { bindId, caller: '15000000001' })).rejects.toThrow(/neither telA nor telB/);
     });
   });

@@ -205,7 +205,12 @@ describe('token fetch backoff', () => {
     await stack.api.fault({ endpoint: 'auth.token', kind: 'envelope', code: '-1', msg: 'accessKey无效', times: -1 });
     for (let i = 0; i < 10; i++) {
       const res = await stack.gql(STATUS, { sn: taskSn });
-      expect(res.errors![0].extensions).toMatchObject({ code: 'UPSTREAM_ERROR', endpoint: 'auth.token', upstreamCode: '-1', upstreamMessage: 'accessKey无效' });
+      expect(res.errors![0].extensions).toMatchObject({
+        code: 'UPSTREAM_ERROR',
+        endpoint: 'auth.token',
+        upstreamCode: '-1',
+        upstreamMessage: 'accessKey无效',
+      });
     }
     expect(await stack.api.count('auth.token')).toBeLessThanOrEqual(2);
     await stack.api.clearFaults();

@@ -2,7 +2,9 @@ import { stackWithOwnRedis } from './support/stack';
 
 describe('root Query fields', () => {
   // Without the lookup near cache and billed-call counting, so nothing but the store decides what fails while Redis is down.
-  const own = stackWithOwnRedis({ env: { LOOKUP_NEAR_CACHE_MS: '0', RATE_LIMIT_BILLED_PER_MINUTE: '0', RATE_LIMIT_OPERATIONS_PER_MINUTE: '0' } });
+  const own = stackWithOwnRedis({
+    env: { LOOKUP_NEAR_CACHE_MS: '0', RATE_LIMIT_BILLED_PER_MINUTE: '0', RATE_LIMIT_OPERATIONS_PER_MINUTE: '0' },
+  });
 
   it('one failing root field is null with its error; the others still answer', async () => {
     const query = `{ wallboard { cursor agents { agentNumber } } skillGroups(page: 1, pageSize: 5) { total records { id name } } }`;

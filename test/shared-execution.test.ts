@@ -52,7 +52,9 @@ describe('shared execution of subscription events', () => {
     const subscribe = sharedSubscribe();
     const query = 'subscription($p: String) { tick { cursor label(prefix: $p) } }';
     const open = (variables: Record<string, unknown>, context: unknown) =>
-      subscribe({ schema, document: parse(query), variableValues: variables, contextValue: context }) as Promise<AsyncIterableIterator<ExecutionResult>>;
+      subscribe({ schema, document: parse(query), variableValues: variables, contextValue: context }) as Promise<
+        AsyncIterableIterator<ExecutionResult>
+      >;
     const same = await Promise.all(Array.from({ length: 20 }, () => open({ p: 'a:' }, principal(['viewer']))));
     const otherVariables = await open({ p: 'b:' }, principal(['viewer']));
     const otherPrincipal = await open({ p: 'a:' }, principal(['agent'], '1001'));
@@ -62,7 +64,8 @@ describe('shared execution of subscription events', () => {
     bus.emit('tick', { cursor: '1' });
     bus.emit('tick', { cursor: '2' });
     const got = await Promise.all(reads);
-    for (const r of got.slice(0, 20)) expect(r).toEqual([{ data: { tick: { cursor: '1', label: 'a:1' } } }, { data: { tick: { cursor: '2', label: 'a:2' } } }]);
+    for (const r of got.slice(0, 20))
+      expect(r).toEqual([{ data: { tick: { cursor: '1', label: 'a:1' } } }, { data: { tick: { cursor: '2', label: 'a:2' } } }]);
     expect(got[20]).toEqual([{ data: { tick: { cursor: '1', label: 'b:1' } } }, { data: { tick: { cursor: '2', label: 'b:2' } } }]);
     expect(got[21][0]).toEqual({ data: { tick: { cursor: '1', label: 'a:1' } } });
     // 2 events × 3 distinct subscriptions, not × 22 subscribers.
@@ -75,7 +78,10 @@ describe('shared execution of subscription events', () => {
     const bus = new EventEmitter();
     const schema = schemaCounting(executions, bus);
     const subscribe = sharedSubscribe();
-    const open = () => subscribe({ schema, document: parse('subscription { tick { label } }'), contextValue: principal(['viewer']) }) as Promise<AsyncIterableIterator<ExecutionResult>>;
+    const open = () =>
+      subscribe({ schema, document: parse('subscription { tick { label } }'), contextValue: principal(['viewer']) }) as Promise<
+        AsyncIterableIterator<ExecutionResult>
+      >;
     const a = await open();
     const b = await open();
     const reads = [take(a, 1), take(b, 1)];

@@ -15,12 +15,32 @@ describe('SMS send', () => {
 
   it('sends with a JSON body on the open host, params as an object keyed by placeholder', async () => {
     const since = await stack.api.lastSeq();
-    const res = await stack.gql(SEND, { t: 'tpl-1', m: [{ phone: '13300000001', userData: 'u1', params: [{ name: 'userName', value: '张三' }, { name: 'verifyCode', value: '901524' }] }] });
+    const res = await stack.gql(SEND, {
+      t: 'tpl-1',
+      m: [
+        {
+          phone: '13300000001',
+          userData: 'u1',
+          params: [
+            { name: 'userName', value: '张三' },
+            { name: 'verifyCode', value: '901524' },
+          ],
+        },
+      ],
+    });
     expect(res.errors).toBeUndefined();
     const [call] = await stack.api.requests('sms.send', since);
     expect(call).toMatchObject({ host: 'open', method: 'POST', path: '/openapi/message/sms/send', contentType: 'json', tokenIn: 'body' });
-    expect(call.body).toEqual({ token: expect.any(String), templateId: 'tpl-1', msgs: [{ phone: '13300000001', userData: 'u1', params: { userName: '张三', verifyCode: '901524' } }] });
-    expect(res.data!.sendSms).toMatchObject({ totalCount: 1, rejected: [], accepted: [{ index: 0, phone: '13300000001', userData: 'u1', msgId: expect.any(String) }] });
+    expect(call.body).toEqual({
+      token: expect.any(String),
+      templateId: 'tpl-1',
+      msgs: [{ phone: '13300000001', userData: 'u1', params: { userName: '张三', verifyCode: '901524' } }],
+    });
+    expect(res.data!.sendSms).toMatchObject({
+      totalCount: 1,
+      rejected: [],
+      accepted: [{ index: 0, phone: '13300000001', userData: 'u1', msgId: expect.any(String) }],
+    });
   });
 
   it('a 1,234-message send becomes 3 platform requests of fewer than 500 (the spec recommends < 500), merged into one result', async () => {
@@ -41,7 +61,10 @@ describe('SMS send', () => {
   it('when the platform rejects some messages, the result lists both, with the platform reason', async () => {
     // Chunk 1: mixed; chunk 2: every message refused (outer code -1) — still a normal result.
     // Fixed lines are Phone values the platform refuses for SMS (手机号码错误).
-    const msgs = Array.from({ length: 502 }, (_, i) => ({ phone: i % 100 === 5 || i >= 499 ? `0106${String(i).padStart(7, '0')}` : `139${String(i).padStart(8, '0')}`, userData: `u${i}` }));
+    const msgs = Array.from({ length: 502 }, (_, i) => ({
+      phone: i % 100 === 5 || i >= 499 ? `0106${String(i).padStart(7, '0')}` : `139${String(i).padStart(8, '0')}`,
+      userData: `u${i}`,
+    }));
     const res = await stack.gql(SEND, { t: 'tpl-1', m: msgs });
     expect(res.errors).toBeUndefined();
     const { accepted, rejected } = res.data!.sendSms;
@@ -54,11 +77,17 @@ describe('SMS send', () => {
 
   it('sends the national form of a "+86 …" number', async () => {
     const since = await stack.api.lastSeq();
-    const res = await stack.gql(SEND, { t: 'tpl-1', m: [{ phone: '+86 133-0000-0002', userData: 'u2' }, { phone: '0086 (133) 0000 0003' }] });
+    const res = await stack.gql(SEND, {
+      t: 'tpl-1',
+      m: [{ phone: '+86 133-0000-0002', userData: 'u2' }, { phone: '0086 (133) 0000 0003' }],
+    });
     expect(res.errors).toBeUndefined();
     const [call] = await stack.api.requests('sms.send', since);
     expect(call.body.msgs).toEqual([{ phone: '13300000002', userData: 'u2' }, { phone: '13300000003' }]);
-    expect(res.data!.sendSms.accepted.map((a: { index: number; phone: string }) => [a.index, a.phone])).toEqual([[0, '13300000002'], [1, '13300000003']]);
+    expect(res.data!.sendSms.accepted.map((a: { index: number; phone: string }) => [a.index, a.phone])).toEqual([
+      [0, '13300000002'],
+      [1, '13300000003'],
+    ]);
   });
 
   it('refuses a message whose phone is not a phone number with BAD_USER_INPUT naming it, before any platform call', async () => {
@@ -75,7 +104,18 @@ describe('SMS send', () => {
     for (const [m, field] of [
       [[], 'messages'],
       [[{ phone: '13300000001', userData: 'x'.repeat(101) }], 'messages[0].userData'],
-      [[{ phone: '13300000001', params: [{ name: 'a', value: '1' }, { name: 'a', value: '2' }] }], 'messages[0].params[1].name'],
+      [
+        [
+          {
+            phone: '13300000001',
+            params: [
+              { name: 'a', value: '1' },
+              { name: 'a', value: '2' },
+            ],
+          },
+        ],
+        'messages[0].params[1].name',
+      ],
     ] as const) {
       const res = await stack.gql(SEND, { t: 'tpl-1', m });
       expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
@@ -105,13 +145,25 @@ describe('SMS templates', () => {
   it('lists with a GET on the open host, token and filters in the query: name, creation range as epoch ms, status and type numbers', async () => {
     const since = await stack.api.lastSeq();
     const res = await stack.gql(TEMPLATES, {
-      f: { name: '无锡', createdFrom: '2022-06-30T16:00:00.000Z', createdTo: '2022-07-01T15:59:59.000Z', status: 'APPROVED', messageType: 'NOTIFICATION' },
+      f: {
+        name: '无锡',
+        createdFrom: '2022-06-30T16:00:00.000Z',
+        createdTo: '2022-07-01T15:59:59.000Z',
+        status: 'APPROVED',
+        messageType: 'NOTIFICATION',
+      },
       p: 1,
       s: 10,
     });
     expect(res.errors).toBeUndefined();
     const [call] = await stack.api.requests('sms.template.list', since);
-    expect(call).toMatchObject({ host: 'open', method: 'GET', path: '/openapi/message/sms/template/list', contentType: 'none', tokenIn: 'query' });
+    expect(call).toMatchObject({
+      host: 'open',
+      method: 'GET',
+      path: '/openapi/message/sms/template/list',
+      contentType: 'none',
+      tokenIn: 'query',
+    });
     expect(stack.sandbox.tokens.cc.isValid(call.query.token as string)).toBe(true);
     // The source example: 1656604800000 = 2022-07-01 00:00:00 +08:00, 1656691199000 = 23:59:59 that day.
     expect(call.query).toEqual({
@@ -155,7 +207,12 @@ describe('SMS templates', () => {
     expect(res.data!.smsTemplates).toMatchObject({ page: 3, pageSize: 50, total: 105, pages: 3 });
     expect(res.data!.smsTemplates.items).toHaveLength(5);
 
-    const all = (await stack.gql(TEMPLATES, { s: 6 })).data!.smsTemplates.items as { name: string; status: string; messageType: string; placeholders: string[] }[];
+    const all = (await stack.gql(TEMPLATES, { s: 6 })).data!.smsTemplates.items as {
+      name: string;
+      status: string;
+      messageType: string;
+      placeholders: string[];
+    }[];
     expect(all.map((t) => [t.name, t.status, t.messageType, t.placeholders])).toEqual([
       ['无锡xxxx', 'APPROVED', 'NOTIFICATION', ['userName', 'verifyCode']],
       ['物流取件通知', 'APPROVED', 'NOTIFICATION', ['orderNo', 'station', 'pickupCode']],
@@ -202,9 +259,22 @@ describe('SMS template parameters are checked before sending', () => {
   });
 
   it.each([
-    ['a missing placeholder', [{ phone: '13300000001', params: verify('张三', '1') }, { phone: '13300000002', params: [{ name: 'userName', value: '李四' }] }], 'messages[1].params', /\$\{verifyCode\}/],
+    [
+      'a missing placeholder',
+      [
+        { phone: '13300000001', params: verify('张三', '1') },
+        { phone: '13300000002', params: [{ name: 'userName', value: '李四' }] },
+      ],
+      'messages[1].params',
+      /\$\{verifyCode\}/,
+    ],
     ['no params at all', [{ phone: '13300000001' }], 'messages[0].params', /\$\{userName\}/],
-    ['an unknown param', [{ phone: '13300000001', params: [...verify('张三', '1'), { name: 'verifyCod', value: '2' }] }], 'messages[0].params[2].name', /"verifyCod" is not a placeholder.*\$\{userName\}, \$\{verifyCode\}/],
+    [
+      'an unknown param',
+      [{ phone: '13300000001', params: [...verify('张三', '1'), { name: 'verifyCod', value: '2' }] }],
+      'messages[0].params[2].name',
+      /"verifyCod" is not a placeholder.*\$\{userName\}, \$\{verifyCode\}/,
+    ],
   ])('refuses %s, naming the message and the placeholder, with no send request', async (_case, m, field, message) => {
     const since = await stack.api.lastSeq();
     const res = await stack.gql(SEND, { t: EXAMPLE_TEMPLATE_ID, m });
@@ -215,7 +285,10 @@ describe('SMS template parameters are checked before sending', () => {
 
   it('a template without placeholders takes no params', async () => {
     const since = await stack.api.lastSeq();
-    const res = await stack.gql(SEND, { t: byName('节日问候').templateId, m: [{ phone: '13300000001', params: [{ name: 'userName', value: '张三' }] }] });
+    const res = await stack.gql(SEND, {
+      t: byName('节日问候').templateId,
+      m: [{ phone: '13300000001', params: [{ name: 'userName', value: '张三' }] }],
+    });
     expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'messages[0].params[0].name' });
     expect(res.errors![0].message).toMatch(/placeholders: none/);
     expect(await stack.api.requests('sms.send', since)).toHaveLength(0);
@@ -289,11 +362,28 @@ describe('SMS delivery reports, replies and the sent list', () => {
     const pushes = await waitForCallbacks(stack, (p) => p.body.taskId === taskId, 4);
     const reports = pushes.filter((p) => p.kind === 'sms');
     expect(reports).toHaveLength(3);
-    for (const p of reports) expect(Object.keys(p.body)).toEqual(['msgId', 'msgType', 'phone', 'status', 'userData', 'sendTime', 'taskId', 'event']);
-    expect(reports.find((p) => p.body.phone === '13300000011')!.body).toMatchObject({ msgId: msgId('13300000011'), msgType: 1, status: 1, userData: 'u11', event: 'sms' });
+    for (const p of reports)
+      expect(Object.keys(p.body)).toEqual(['msgId', 'msgType', 'phone', 'status', 'userData', 'sendTime', 'taskId', 'event']);
+    expect(reports.find((p) => p.body.phone === '13300000011')!.body).toMatchObject({
+      msgId: msgId('13300000011'),
+      msgType: 1,
+      status: 1,
+      userData: 'u11',
+      event: 'sms',
+    });
     expect(reports.find((p) => p.body.phone === '13300000019')!.body).toMatchObject({ msgType: 1, status: 2, userData: 'u19' });
     const [uplink] = pushes.filter((p) => p.kind === 'smsUplink');
-    expect(Object.keys(uplink.body)).toEqual(['msgId', 'msgType', 'phone', 'status', 'userData', 'replyContent', 'replyTime', 'taskId', 'event']);
+    expect(Object.keys(uplink.body)).toEqual([
+      'msgId',
+      'msgType',
+      'phone',
+      'status',
+      'userData',
+      'replyContent',
+      'replyTime',
+      'taskId',
+      'event',
+    ]);
     expect(uplink.body).toMatchObject({ msgId: msgId('13300000018'), msgType: 2, phone: '13300000018', status: 1, event: 'sms' });
 
     // What subscribers see.
@@ -301,11 +391,25 @@ describe('SMS delivery reports, replies and the sent list', () => {
     const events = sub.events.filter((e) => e.taskId === taskId);
     sub.stop();
     const report = (phone: string) => events.find((e) => e.phone === phone && !e.reply)!;
-    expect(report('13300000011')).toMatchObject({ msgId: msgId('13300000011'), delivered: true, userData: 'u11', reply: false, replyContent: null, repliedAt: null });
+    expect(report('13300000011')).toMatchObject({
+      msgId: msgId('13300000011'),
+      delivered: true,
+      userData: 'u11',
+      reply: false,
+      replyContent: null,
+      repliedAt: null,
+    });
     expect(Date.parse(report('13300000011').sentAt)).toBeGreaterThanOrEqual(before - 1000);
     expect(report('13300000019')).toMatchObject({ delivered: false, userData: 'u19' });
     expect(report('13300000018')).toMatchObject({ delivered: true, userData: null });
-    expect(events.find((e) => e.reply)).toMatchObject({ msgId: msgId('13300000018'), phone: '13300000018', reply: true, delivered: null, replyContent: '收到，谢谢', repliedAt: expect.any(String) });
+    expect(events.find((e) => e.reply)).toMatchObject({
+      msgId: msgId('13300000018'),
+      phone: '13300000018',
+      reply: true,
+      delivered: null,
+      replyContent: '收到，谢谢',
+      repliedAt: expect.any(String),
+    });
   });
 
   it('lists what was sent, filled in, with its final state; filters go to the query', async () => {
@@ -340,7 +444,13 @@ describe('SMS delivery reports, replies and the sent list', () => {
     const sentAt = new Date(items[0].sentAt as string).getTime();
     const since2 = await stack.api.lastSeq();
     const failed = await stack.gql(SENT, {
-      f: { sentFrom: new Date(sentAt - 1000).toISOString(), sentTo: new Date(sentAt + 1000).toISOString(), status: 'FAILED', messageType: 'PROMOTIONAL', phone: '+86 134 0000 0009' },
+      f: {
+        sentFrom: new Date(sentAt - 1000).toISOString(),
+        sentTo: new Date(sentAt + 1000).toISOString(),
+        status: 'FAILED',
+        messageType: 'PROMOTIONAL',
+        phone: '+86 134 0000 0009',
+      },
       p: 1,
       s: 5,
     });

@@ -61,7 +61,11 @@ describe.each([
     expect(Number(b1)).toBeLessThan(Number(a2));
     expect(await store.lastEventId()).toBe(a2);
     const all = await store.readEvents(['s:a', 's:b'], '0', 10);
-    expect(all.map((e) => [e.stream, e.fields.v])).toEqual([['s:a', 'a1'], ['s:b', 'b1'], ['s:a', 'a2']]);
+    expect(all.map((e) => [e.stream, e.fields.v])).toEqual([
+      ['s:a', 'a1'],
+      ['s:b', 'b1'],
+      ['s:a', 'a2'],
+    ]);
     expect((await store.readEvents(['s:a', 's:b'], a1!, 10)).map((e) => e.fields.v)).toEqual(['b1', 'a2']);
     expect((await store.readEvents(['s:a', 's:b'], '0', 2)).map((e) => e.fields.v)).toEqual(['a1', 'b1']);
   });

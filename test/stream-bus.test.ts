@@ -5,7 +5,11 @@ import { StreamEventBus } from '../src/subscriptions/stream-bus';
 
 describe('the event log keeps event data as it was published', () => {
   it('round-trips dates at any depth, numbers, nulls and look-alikes', async () => {
-    const bus = new StreamEventBus(new MemoryStore(), createLogger('silent'), { kinds: EVENT_KIND_VALUES, maxLenPerKind: 100, dedupeTtlMs: 60_000 });
+    const bus = new StreamEventBus(new MemoryStore(), createLogger('silent'), {
+      kinds: EVENT_KIND_VALUES,
+      maxLenPerKind: 100,
+      dedupeTtlMs: 60_000,
+    });
     const data = {
       startedAt: new Date(1_700_000_000_123),
       legs: [{ at: new Date(5), n: 1 }, null, 'x'],

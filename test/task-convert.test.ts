@@ -1,4 +1,13 @@
-import { fromAnyPlatformTime, fromEpochMs, fromPlatformTime, startOfPlatformDay, toInt, toNumber, toOptionalString, toPlatformTime } from '../src/upstream/convert';
+import {
+  fromAnyPlatformTime,
+  fromEpochMs,
+  fromPlatformTime,
+  startOfPlatformDay,
+  toInt,
+  toNumber,
+  toOptionalString,
+  toPlatformTime,
+} from '../src/upstream/convert';
 import { hangupCause, toCallRecord } from '../src/datasources/task';
 
 describe('platform value conversions (src/upstream/convert.ts)', () => {
@@ -60,8 +69,20 @@ describe('call records (toCallRecord, shared by the call log and CallEnd events)
       'task-1',
     );
     expect(r).toMatchObject({ id: 'c-1', callId: 'c-1', taskSn: 'task-1', durationMs: 50000, answeredAt: undefined });
-    expect([r.startedAt, r.ringingAt, r.endedAt].map((d) => d!.toISOString())).toEqual(['2019-06-15T02:41:00.000Z', '2019-06-15T02:41:01.000Z', '2019-06-15T02:42:00.000Z']);
-    expect(r.turns[0]).toEqual({ speaker: 'agent', platformSpeaker: undefined, content: 'Hi', spokenAt: new Date(1560566468000), durationMs: 3000, recordingUrl: undefined, label: undefined });
+    expect([r.startedAt, r.ringingAt, r.endedAt].map((d) => d!.toISOString())).toEqual([
+      '2019-06-15T02:41:00.000Z',
+      '2019-06-15T02:41:01.000Z',
+      '2019-06-15T02:42:00.000Z',
+    ]);
+    expect(r.turns[0]).toEqual({
+      speaker: 'agent',
+      platformSpeaker: undefined,
+      content: 'Hi',
+      spokenAt: new Date(1560566468000),
+      durationMs: 3000,
+      recordingUrl: undefined,
+      label: undefined,
+    });
   });
 
   it('keeps a talker the spec does not list readable: UNKNOWN with the raw value', () => {
@@ -75,7 +96,12 @@ describe('call records (toCallRecord, shared by the call log and CallEnd events)
 
 describe('hang-up causes (codes.json hangupCauses)', () => {
   it('maps a code given as a number or a string', () => {
-    expect(hangupCause(0, '正常结束')).toEqual({ code: 0, platformName: '正常结束', name: 'Normal end', meaning: expect.stringContaining('Answered') });
+    expect(hangupCause(0, '正常结束')).toEqual({
+      code: 0,
+      platformName: '正常结束',
+      name: 'Normal end',
+      meaning: expect.stringContaining('Answered'),
+    });
     expect(hangupCause('1017', '用户忙')).toMatchObject({ code: 1017, name: 'User busy' });
   });
   it('keeps both meanings of 2102, listed twice in the table', () => {

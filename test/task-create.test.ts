@@ -26,10 +26,7 @@ describe('createTask', () => {
         type: 'ROBOT',
         flowId: 'flow-123',
         caller: '10010',
-        contacts: [
-          { phone: '13800000001', params: { name: 'Zhang San', age: '18' }, userData: 'crm-1' },
-          { phone: '13800000002' },
-        ],
+        contacts: [{ phone: '13800000001', params: { name: 'Zhang San', age: '18' }, userData: 'crm-1' }, { phone: '13800000002' }],
         dialingStartsAt: new Date(start).toISOString(),
         dialingEndsAt: new Date(end).toISOString(),
         dialingWindows: [
@@ -43,7 +40,12 @@ describe('createTask', () => {
       },
     });
     expect(res.errors).toBeUndefined();
-    expect(res.data!.createTask).toEqual({ id: expect.stringMatching(/^[0-9a-f]{32}$/), taskSn: expect.stringMatching(/^[0-9a-f]{32}$/), type: 'ROBOT', contactCount: 2 });
+    expect(res.data!.createTask).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      taskSn: expect.stringMatching(/^[0-9a-f]{32}$/),
+      type: 'ROBOT',
+      contactCount: 2,
+    });
     expect(res.data!.createTask.id).toBe(res.data!.createTask.taskSn);
     const [call] = await stack.api.requests('task.create', since);
     expect(call).toMatchObject({ host: 'cc', method: 'POST', path: '/task/create', contentType: 'json', tokenIn: 'body' });
@@ -54,10 +56,7 @@ describe('createTask', () => {
       taskType: 'flow',
       groupId: 'flow-123',
       caller: '10010',
-      contactsList: [
-        { phone: '13800000001', params: { name: 'Zhang San', age: '18' }, userData: 'crm-1' },
-        { phone: '13800000002' },
-      ],
+      contactsList: [{ phone: '13800000001', params: { name: 'Zhang San', age: '18' }, userData: 'crm-1' }, { phone: '13800000002' }],
       callStartDate: start,
       callEndDate: end,
       dispatch: [
@@ -110,14 +109,23 @@ describe('createTask', () => {
       ['a template on a robot task', { templateSn: 'x' }, 'templateSn'],
       ['a notice task without template', { type: 'NOTICE', flowId: undefined }, 'templateSn'],
       ['an IVR task without IVR id', { type: 'IVR', flowId: undefined }, 'ivrId'],
-      ['end date before start date', { dialingStartsAt: new Date(cstMidnight(2)).toISOString(), dialingEndsAt: new Date(cstMidnight(1)).toISOString() }, 'dialingEndsAt'],
+      [
+        'end date before start date',
+        { dialingStartsAt: new Date(cstMidnight(2)).toISOString(), dialingEndsAt: new Date(cstMidnight(1)).toISOString() },
+        'dialingEndsAt',
+      ],
       ['a window not HH:mm', { dialingWindows: [{ start: '9:00', end: '12:00' }] }, 'dialingWindows[0].start'],
       ['a window hour 24', { dialingWindows: [{ start: '08:00', end: '24:00' }] }, 'dialingWindows[0].end'],
       ['a window ending before it starts', { dialingWindows: [{ start: '12:00', end: '09:00' }] }, 'dialingWindows[0].end'],
       ['an empty window', { dialingWindows: [{ start: '12:00', end: '12:00' }] }, 'dialingWindows[0].end'],
       [
         'overlapping windows',
-        { dialingWindows: [{ start: '13:00', end: '18:00' }, { start: '09:00', end: '13:30' }] },
+        {
+          dialingWindows: [
+            { start: '13:00', end: '18:00' },
+            { start: '09:00', end: '13:30' },
+          ],
+        },
         'dialingWindows[0]',
       ],
       ['a negative recall delay', { recallStrategy: [{ delaySeconds: -1, attempt: 1 }] }, 'recallStrategy[0].delaySeconds'],
@@ -147,7 +155,11 @@ describe('createTask', () => {
     it('sends the platform the national form of every phone', async () => {
       const since = await stack.api.lastSeq();
       const res = await stack.gql(CREATE, {
-        input: { ...base, caller: '10010', contacts: [{ phone: '+86 139-0013-9000' }, { phone: '0086 138 0000 0002' }, { phone: '(010) 6234-5678' }] },
+        input: {
+          ...base,
+          caller: '10010',
+          contacts: [{ phone: '+86 139-0013-9000' }, { phone: '0086 138 0000 0002' }, { phone: '(010) 6234-5678' }],
+        },
       });
       expect(res.errors).toBeUndefined();
       const [call] = await stack.api.requests('task.create', since);
@@ -157,7 +169,13 @@ describe('createTask', () => {
 
     it('accepts adjacent windows', async () => {
       const res = await stack.gql(CREATE, {
-        input: { ...base, dialingWindows: [{ start: '13:00', end: '18:00' }, { start: '09:00', end: '13:00' }] },
+        input: {
+          ...base,
+          dialingWindows: [
+            { start: '13:00', end: '18:00' },
+            { start: '09:00', end: '13:00' },
+          ],
+        },
       });
       expect(res.errors).toBeUndefined();
     });
@@ -173,7 +191,12 @@ describe('createTask', () => {
     async function expectUpstream(input: Record<string, unknown>, code: string, msg: string, meaning: string) {
       const res = await stack.gql(CREATE, { input: { ...base, ...input } });
       expect(res.data).toBeNull();
-      expect(res.errors![0].extensions).toMatchObject({ code: 'UPSTREAM_ERROR', endpoint: 'task.create', upstreamCode: code, upstreamMessage: msg });
+      expect(res.errors![0].extensions).toMatchObject({
+        code: 'UPSTREAM_ERROR',
+        endpoint: 'task.create',
+        upstreamCode: code,
+        upstreamMessage: msg,
+      });
       expect(res.errors![0].message).toBe(`${meaning}.`);
     }
 
@@ -181,7 +204,12 @@ describe('createTask', () => {
       expectUpstream({ caller: '95888' }, '1004006', '未绑定的主叫号码', 'Calling number is not bound'));
 
     it('1004007: the caller number has no display number', () =>
-      expectUpstream({ caller: '95009' }, '1004007', '当前主叫号未绑定外显号码', 'Current calling number is not bound to a display number'));
+      expectUpstream(
+        { caller: '95009' },
+        '1004007',
+        '当前主叫号未绑定外显号码',
+        'Current calling number is not bound to a display number',
+      ));
 
     it('1003022: the end date is already past (platform clock)', () =>
       expectUpstream(
@@ -248,7 +276,9 @@ describe('createTask', () => {
     const res = await stack.gql(CREATE, { input: { name: 'big', type: 'ROBOT', flowId: 'f', contacts } });
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
-    console.log(`100,000-contact task: peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB (before ${(rssBefore / 2 ** 20).toFixed(0)} MiB; gateway and sandbox in this process)`);
+    console.log(
+      `100,000-contact task: peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB (before ${(rssBefore / 2 ** 20).toFixed(0)} MiB; gateway and sandbox in this process)`,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data!.createTask.contactCount).toBe(n);
     const calls = await stack.api.requests('task.create', since);

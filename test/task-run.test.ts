@@ -79,7 +79,9 @@ describe('a task created and started', () => {
       { taskType: 'flow', pageNo: '1', pageSize: '3', taskSn, token: 'string' },
       { taskType: 'flow', pageNo: '2', pageSize: '3', taskSn, token: 'string' },
     ]);
-    expect(calls.every((c) => c.host === 'cc' && c.method === 'GET' && c.path === '/obc/api/task/open/log/page' && c.tokenIn === 'query')).toBe(true);
+    expect(
+      calls.every((c) => c.host === 'cc' && c.method === 'GET' && c.path === '/obc/api/task/open/log/page' && c.tokenIn === 'query'),
+    ).toBe(true);
 
     const records = pages.flatMap((p) => p.records);
     expect(records.map((r: { called: string }) => r.called)).toEqual(phones);
@@ -102,7 +104,12 @@ describe('a task created and started', () => {
         recordingUrl: cb.recordPath || null,
       });
       expect(r.hangup).toMatchObject({ code: cb.hangupGcode, platformName: cb.hangupGname });
-      expect(r.turns.map((t: { speaker: string; content: string }) => ({ talker: t.speaker === 'BOT' ? 'agent' : 'customer', content: t.content }))).toEqual(cb.turnInfos);
+      expect(
+        r.turns.map((t: { speaker: string; content: string }) => ({
+          talker: t.speaker === 'BOT' ? 'agent' : 'customer',
+          content: t.content,
+        })),
+      ).toEqual(cb.turnInfos);
     });
     expect(records.map((r: Record<string, any>) => r.hangup.code)).toEqual([0, 1017, 2102, 2114, 0]);
     expect(records[0].hangup).toMatchObject({ platformName: '正常结束', name: 'Normal end' });
@@ -128,7 +135,9 @@ describe('a task created and started', () => {
       `subscription($sn: ID) { callEnded(taskSn: $sn) { cursor id callId taskSn called durationMs answeredAt hangup { code meaning } } }`,
       { sn: taskSn },
     );
-    const changes = await collect(stack.ws(viewer), `subscription($sn: ID) { taskStatusChanged(taskSn: $sn) { taskSn status } }`, { sn: taskSn });
+    const changes = await collect(stack.ws(viewer), `subscription($sn: ID) { taskStatusChanged(taskSn: $sn) { taskSn status } }`, {
+      sn: taskSn,
+    });
     await stack.gql(`mutation($sn: ID!) { setTaskStatus(taskSn: $sn, action: START) { status } }`, { sn: taskSn });
     await ends.waitFor(phones.length);
     await changes.waitFor(2);
@@ -136,7 +145,15 @@ describe('a task created and started', () => {
     const logs = await stack.gql(LOGS, { sn: taskSn, type: 'ROBOT', page: 1, size: 10 });
     const records = logs.data!.taskCallLogs.records as Record<string, any>[];
     expect(ends.events.map(({ cursor: _c, ...e }) => e)).toEqual(
-      records.map((r) => ({ id: r.callId, callId: r.callId, taskSn, called: r.called, durationMs: r.durationMs, answeredAt: r.answeredAt, hangup: { code: r.hangup.code, meaning: r.hangup.meaning } })),
+      records.map((r) => ({
+        id: r.callId,
+        callId: r.callId,
+        taskSn,
+        called: r.called,
+        durationMs: r.durationMs,
+        answeredAt: r.answeredAt,
+        hangup: { code: r.hangup.code, meaning: r.hangup.meaning },
+      })),
     );
   });
 
@@ -146,7 +163,11 @@ describe('a task created and started', () => {
       input: { name: 'info', type: 'ROBOT', flowId: 'flow-1', caller: '95002', contacts: phones.map((phone) => ({ phone })) },
     });
     const taskSn = created.data!.createTask.taskSn as string;
-    const ends = await collect(stack.ws(), `subscription($sn: ID) { callEnded(taskSn: $sn) { called calledInfo { number location { province } } } }`, { sn: taskSn });
+    const ends = await collect(
+      stack.ws(),
+      `subscription($sn: ID) { callEnded(taskSn: $sn) { called calledInfo { number location { province } } } }`,
+      { sn: taskSn },
+    );
     await stack.gql(`mutation($sn: ID!) { setTaskStatus(taskSn: $sn, action: START) { status } }`, { sn: taskSn });
     await ends.waitFor(phones.length);
     expect(ends.events.map((e) => e.calledInfo.number)).toEqual(phones);
@@ -156,7 +177,10 @@ describe('a task created and started', () => {
     const query = `query($sn: ID!) { taskCallLogs(taskSn: $sn, type: ROBOT, page: 1, pageSize: 10) { records { called calledInfo { number location { province } } } } }`;
     const first = await stack.gql(query, { sn: taskSn });
     expect(first.errors).toBeUndefined();
-    const records = first.data!.taskCallLogs.records as { called: string; calledInfo: { number: string; location: { province: string } } }[];
+    const records = first.data!.taskCallLogs.records as {
+      called: string;
+      calledInfo: { number: string; location: { province: string } };
+    }[];
     expect(records.map((r) => r.calledInfo.number)).toEqual(phones);
     expect(records.every((r) => typeof r.calledInfo.location.province === 'string')).toBe(true);
     // The subscription already looked the numbers up: the page needs no lookup at all.
@@ -167,7 +191,12 @@ describe('a task created and started', () => {
   it('pauses, resumes and cancels with taskStatus pushes in the callback numbering', async () => {
     await fastPlatform(stack, 50);
     const created = await stack.gql(CREATE, {
-      input: { name: 'ctl', type: 'IVR', ivrId: 'ivr-1', contacts: Array.from({ length: 50 }, (_, i) => ({ phone: `1370000${String(i).padStart(4, '0')}` })) },
+      input: {
+        name: 'ctl',
+        type: 'IVR',
+        ivrId: 'ivr-1',
+        contacts: Array.from({ length: 50 }, (_, i) => ({ phone: `1370000${String(i).padStart(4, '0')}` })),
+      },
     });
     const taskSn = created.data!.createTask.taskSn as string;
     for (const action of ['START', 'PAUSE', 'START', 'CANCEL']) {
@@ -190,7 +219,11 @@ describe('a task created and started', () => {
 
   it('validates the page arguments before any platform call', async () => {
     const before = await stack.api.count('task.logPage');
-    for (const [page, size, field] of [[0, 10, 'page'], [1, 0, 'pageSize'], [1, 1001, 'pageSize']] as const) {
+    for (const [page, size, field] of [
+      [0, 10, 'page'],
+      [1, 0, 'pageSize'],
+      [1, 1001, 'pageSize'],
+    ] as const) {
       const res = await stack.gql(LOGS, { sn: 'x', type: 'ROBOT', page, size });
       expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     }

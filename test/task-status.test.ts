@@ -10,9 +10,19 @@ describe('task status through GraphQL (the first platform read)', () => {
   it('answers the status of a task with the exact upstream request', async () => {
     const { taskSn } = await stack.api.post<{ taskSn: string }>('/tasks', { taskType: 'notice', status: 1 });
     const since = await stack.api.lastSeq();
-    const res = await stack.gql(`query($sn: ID!) { task(taskSn: $sn, type: NOTICE) { id taskSn type status platformStatus platformDescription } }`, { sn: taskSn });
+    const res = await stack.gql(
+      `query($sn: ID!) { task(taskSn: $sn, type: NOTICE) { id taskSn type status platformStatus platformDescription } }`,
+      { sn: taskSn },
+    );
     expect(res.errors).toBeUndefined();
-    expect(res.data!.task).toEqual({ id: taskSn, taskSn, type: 'NOTICE', status: 'RUNNING', platformStatus: null, platformDescription: '任务进行中' });
+    expect(res.data!.task).toEqual({
+      id: taskSn,
+      taskSn,
+      type: 'NOTICE',
+      status: 'RUNNING',
+      platformStatus: null,
+      platformDescription: '任务进行中',
+    });
     const [call] = await stack.api.requests('task.status', since);
     expect(call).toMatchObject({ host: 'cc', method: 'GET', path: '/obc/api/task/open/status', tokenIn: 'query' });
     expect(call.query).toMatchObject({ taskSn, taskType: 'notice' });
@@ -27,7 +37,10 @@ describe('task status through GraphQL (the first platform read)', () => {
 
   it('maps a platform error to UPSTREAM_ERROR with the code and message; the root field is null, the others still answer', async () => {
     const { taskSn } = await stack.api.post<{ taskSn: string }>('/tasks', { taskType: 'flow', status: 1 });
-    const res = await stack.gql(`query($sn: ID!) { missing: task(taskSn: "nope", type: ROBOT) { status } found: task(taskSn: $sn, type: ROBOT) { status } }`, { sn: taskSn });
+    const res = await stack.gql(
+      `query($sn: ID!) { missing: task(taskSn: "nope", type: ROBOT) { status } found: task(taskSn: $sn, type: ROBOT) { status } }`,
+      { sn: taskSn },
+    );
     expect(res.errors![0].extensions).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamCode: '-1', upstreamMessage: '任务不存在' });
     expect(res.errors![0].path).toEqual(['missing']);
     expect(res.data).toEqual({ missing: null, found: { status: 'RUNNING' } });
@@ -36,8 +49,14 @@ describe('task status through GraphQL (the first platform read)', () => {
   it('starts, pauses and cancels a task', async () => {
     const { taskSn } = await stack.api.post<{ taskSn: string }>('/tasks', { taskType: 'flow', status: 0 });
     const since = await stack.api.lastSeq();
-    for (const [action, status] of [['START', 'RUNNING'], ['PAUSE', 'PAUSED'], ['CANCEL', 'CANCELLED']]) {
-      const res = await stack.gql(`mutation($sn: ID!) { setTaskStatus(taskSn: $sn, action: ${action}) { id taskSn status } }`, { sn: taskSn });
+    for (const [action, status] of [
+      ['START', 'RUNNING'],
+      ['PAUSE', 'PAUSED'],
+      ['CANCEL', 'CANCELLED'],
+    ]) {
+      const res = await stack.gql(`mutation($sn: ID!) { setTaskStatus(taskSn: $sn, action: ${action}) { id taskSn status } }`, {
+        sn: taskSn,
+      });
       expect(res.data!.setTaskStatus).toEqual({ id: taskSn, taskSn, status });
     }
     const calls = await stack.api.requests('task.updateStatus', since);

@@ -38,7 +38,14 @@ describe('voice-notice templates v2 (main host)', () => {
     expect(status).toBe('PENDING_REVIEW');
     expect(id).toBe(templateSn);
     const [call] = await stack.api.requests('template.createText', since);
-    expect(call).toMatchObject({ host: 'cc', method: 'POST', path: '/api/template_text', contentType: 'multipart', tokenIn: 'form', files: [] });
+    expect(call).toMatchObject({
+      host: 'cc',
+      method: 'POST',
+      path: '/api/template_text',
+      contentType: 'multipart',
+      tokenIn: 'form',
+      files: [],
+    });
     const { token, ...fields } = call.body;
     expect(typeof token).toBe('string');
     expect(fields).toEqual({
@@ -91,7 +98,12 @@ describe('voice-notice templates v2 (main host)', () => {
   it('creates a file template from an uploaded WAV, sent as the voicefile part', async () => {
     const wav = wavBytes(0.2);
     const since = await stack.api.lastSeq();
-    const res = await uploadGql(stack, FILE, { input: { name: 'Recorded', caller: '95001' } }, { file: { data: wav, filename: 'greeting.wav' } });
+    const res = await uploadGql(
+      stack,
+      FILE,
+      { input: { name: 'Recorded', caller: '95001' } },
+      { file: { data: wav, filename: 'greeting.wav' } },
+    );
     expect(res.status).toBe(200);
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data!.createFileTemplate.status).toBe('PENDING_REVIEW');
@@ -108,7 +120,11 @@ describe('voice-notice templates v2 (main host)', () => {
     const res = await stack.gql(LIST, { page: 2, size: 1 });
     expect(res.errors).toBeUndefined();
     expect(res.data!.voiceTemplates).toMatchObject({ page: 2, pageSize: 1, total: 2, pages: 2 });
-    expect(res.data!.voiceTemplates.items[0]).toMatchObject({ name: 'Recorded', content: null, audioPath: expect.stringMatching(/^conv\/\d{8}\/.+\.wav$/) });
+    expect(res.data!.voiceTemplates.items[0]).toMatchObject({
+      name: 'Recorded',
+      content: null,
+      audioPath: expect.stringMatching(/^conv\/\d{8}\/.+\.wav$/),
+    });
     const [call] = await stack.api.requests('template.list', since);
     expect(call).toMatchObject({ host: 'cc', method: 'GET', path: '/api/template/list', tokenIn: 'query' });
     expect(call.query).toEqual({ pageNo: '2', pageSize: '1', token: expect.any(String) });
@@ -122,12 +138,24 @@ describe('voice-notice templates v2 (main host)', () => {
     const [review] = await waitForCallbacks(stack, (p) => p.kind === 'TemplateReviewEvent' && p.body.template_sn === sn, 1);
     expect(review.body).toMatchObject({ status: '4', desc: '内容违规' });
     const list = await stack.gql(LIST, { page: 1, size: 50 });
-    expect(list.data!.voiceTemplates.items.find((t: { templateSn: string }) => t.templateSn === sn)).toMatchObject({ status: 'REJECTED', statusDescription: '内容违规' });
+    expect(list.data!.voiceTemplates.items.find((t: { templateSn: string }) => t.templateSn === sn)).toMatchObject({
+      status: 'REJECTED',
+      statusDescription: '内容违规',
+    });
     await fastPlatform(stack);
   });
 
   it('keeps a status the spec does not list readable instead of failing the page', () => {
-    const page = templatePage({ list: [{ template_sn: 'a', name: 'A', status: 9 }, { templateSn: 'b', name: 'B', status: '3' }] }, 1, 10);
+    const page = templatePage(
+      {
+        list: [
+          { template_sn: 'a', name: 'A', status: 9 },
+          { templateSn: 'b', name: 'B', status: '3' },
+        ],
+      },
+      1,
+      10,
+    );
     expect(page.items.map((t) => [t.id, t.templateSn, t.status, t.platformStatus])).toEqual([
       ['a', 'a', undefined, '9'],
       ['b', 'b', 3, undefined],
@@ -148,7 +176,13 @@ describe('voice-notice templates v2 (main host)', () => {
       ['speed -501', { speed: -501 }, 'speed'],
       [
         'a repeated parameter index',
-        { content: 'Hi {a} {b}', params: [{ index: 1, name: 'A', variable: '{a}' }, { index: 1, name: 'B', variable: '{b}' }] },
+        {
+          content: 'Hi {a} {b}',
+          params: [
+            { index: 1, name: 'A', variable: '{a}' },
+            { index: 1, name: 'B', variable: '{b}' },
+          ],
+        },
         'params[1].index',
       ],
       ['a variable missing from the content', { params: [{ index: 1, name: 'B', variable: '{b}' }] }, 'params[0].variable'],
@@ -175,7 +209,12 @@ describe('voice-notice templates v2 (main host)', () => {
 
     it('file: refuses a bad caller as BAD_USER_INPUT before any platform call', async () => {
       const before = await stack.api.count('template.createFile');
-      const res = await uploadGql(stack, FILE, { input: { name: 'n', caller: 'not-a-number' } }, { file: { data: wavBytes(), filename: 'a.wav' } });
+      const res = await uploadGql(
+        stack,
+        FILE,
+        { input: { name: 'n', caller: 'not-a-number' } },
+        { file: { data: wavBytes(), filename: 'a.wav' } },
+      );
       expect(res.body.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
       expect(res.body.errors![0].message).toContain('"not-a-number"');
       expect(await stack.api.count('template.createFile')).toBe(before);
@@ -183,7 +222,9 @@ describe('voice-notice templates v2 (main host)', () => {
 
     it('sends the national form of the caller', async () => {
       const since = await stack.api.lastSeq();
-      const res = await stack.gql(TEXT, { input: { ...base, caller: '+86 10-6234-5678', params: [{ index: 1, name: 'A', variable: '{a}' }] } });
+      const res = await stack.gql(TEXT, {
+        input: { ...base, caller: '+86 10-6234-5678', params: [{ index: 1, name: 'A', variable: '{a}' }] },
+      });
       expect(res.errors).toBeUndefined();
       const [call] = await stack.api.requests('template.createText', since);
       expect(call.body.caller).toBe('01062345678');
@@ -198,7 +239,9 @@ describe('voice-notice templates v2 (main host)', () => {
     });
 
     it('accepts the range limits', async () => {
-      const res = await stack.gql(TEXT, { input: { ...base, volume: 0, pitch: -500, speed: 500, params: [{ index: 0, name: 'A', variable: '{a}' }] } });
+      const res = await stack.gql(TEXT, {
+        input: { ...base, volume: 0, pitch: -500, speed: 500, params: [{ index: 0, name: 'A', variable: '{a}' }] },
+      });
       expect(res.errors).toBeUndefined();
     });
   });
@@ -219,7 +262,12 @@ describe('voice-notice templates v2 (main host)', () => {
 
     it.each(['模板标题不能为空', '录音文件不能为空', '格式异常,只能上传wav'])('template.createFile: %s', async (msg) => {
       await stack.api.fault({ endpoint: 'template.createFile', kind: 'envelope', code: -1, msg });
-      const res = await uploadGql(stack, FILE, { input: { name: 'n', caller: '95001' } }, { file: { data: wavBytes(), filename: 'a.wav' } });
+      const res = await uploadGql(
+        stack,
+        FILE,
+        { input: { name: 'n', caller: '95001' } },
+        { file: { data: wavBytes(), filename: 'a.wav' } },
+      );
       expect(res.body.errors![0].extensions).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamCode: '-1', upstreamMessage: msg });
     });
 

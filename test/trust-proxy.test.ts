@@ -6,7 +6,10 @@ import { startStack, type Stack } from './support/stack';
 
 /** A request as the resolver sees it: the socket's peer and the X-Forwarded-For header. */
 const req = (remoteAddress: string | undefined, forwardedFor?: string) =>
-  ({ socket: { remoteAddress }, headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } }) as unknown as IncomingMessage;
+  ({
+    socket: { remoteAddress },
+    headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
+  }) as unknown as IncomingMessage;
 
 describe('clientAddressResolver', () => {
   it('with 0 (the default) answers the socket peer and ignores X-Forwarded-For', () => {
@@ -87,7 +90,15 @@ describe('clientAddressResolver', () => {
 
 async function post(url: string, forwardedFor?: string) {
   const taskSn = randomUUID();
-  const body = JSON.stringify({ event: 'CallEnd', callId: `c-${taskSn}`, taskSn, called: '13800000000', caller: '95001', hangupGcode: 0, duration: 1000 });
+  const body = JSON.stringify({
+    event: 'CallEnd',
+    callId: `c-${taskSn}`,
+    taskSn,
+    called: '13800000000',
+    caller: '95001',
+    hangupGcode: 0,
+    duration: 1000,
+  });
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (forwardedFor !== undefined) headers['x-forwarded-for'] = forwardedFor;
   const res = await request(url, { method: 'POST', headers, body });

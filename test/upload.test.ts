@@ -28,7 +28,13 @@ describe('GraphQL multipart uploads', () => {
   });
 
   it('accepts x-apollo-operation-name as the preflight header', async () => {
-    const res = await uploadGql(stack, FILE, { input }, { file: { data: wavBytes(), filename: 'a.wav' } }, { headers: { 'x-apollo-operation-name': 'CreateFileTemplate' } });
+    const res = await uploadGql(
+      stack,
+      FILE,
+      { input },
+      { file: { data: wavBytes(), filename: 'a.wav' } },
+      { headers: { 'x-apollo-operation-name': 'CreateFileTemplate' } },
+    );
     expect(res.status).toBe(200);
     expect(res.body.data!.createFileTemplate.status).toBe('PENDING_REVIEW');
   });

@@ -55,7 +55,12 @@ describe('upstream client behaviour', () => {
     await stack.api.fault({ endpoint: 'task.status', kind: 'envelope', code: '1005009', msg: '坐席不存在' });
     const res = await stack.gql(STATUS, { sn: taskSn });
     const error = res.errors![0];
-    expect(error.extensions).toEqual({ code: 'UPSTREAM_ERROR', endpoint: 'task.status', upstreamCode: '1005009', upstreamMessage: '坐席不存在' });
+    expect(error.extensions).toEqual({
+      code: 'UPSTREAM_ERROR',
+      endpoint: 'task.status',
+      upstreamCode: '1005009',
+      upstreamMessage: '坐席不存在',
+    });
     expect(JSON.stringify(res)).not.toMatch(/stacktrace|at .*\.ts:\d+/i);
   });
 });

@@ -20,22 +20,36 @@ describe.each([
   });
 
   it('writes a part only when its version is newer, per part, and logs each change under a new revision', async () => {
-    const first = await store.liveApply('c', 'agent:1', { state: { version: '002', fields: { activity: 'IDLE', since: '2' } }, call: { version: '002', fields: { peer: 'x' } } }, 100);
+    const first = await store.liveApply(
+      'c',
+      'agent:1',
+      { state: { version: '002', fields: { activity: 'IDLE', since: '2' } }, call: { version: '002', fields: { peer: 'x' } } },
+      100,
+    );
     expect(first).toEqual({ rev: 1, member: 'agent:1', fields: { activity: 'IDLE', since: '2', peer: 'x' } });
     // Older state, newer call: only the call part changes; an empty value deletes the field.
-    const second = await store.liveApply('c', 'agent:1', { state: { version: '001', fields: { activity: 'BUSY' } }, call: { version: '003', fields: { peer: '' } } }, 100);
+    const second = await store.liveApply(
+      'c',
+      'agent:1',
+      { state: { version: '001', fields: { activity: 'BUSY' } }, call: { version: '003', fields: { peer: '' } } },
+      100,
+    );
     expect(second).toEqual({ rev: 2, member: 'agent:1', fields: { activity: 'IDLE', since: '2' } });
     // The same versions again: nothing newer, no revision.
     expect(await store.liveApply('c', 'agent:1', { state: { version: '002', fields: { activity: 'IDLE' } } }, 100)).toBeNull();
     await store.liveApply('c', 'agent:2', { state: { version: '001', fields: { activity: 'TALKING' } } }, 100);
-    expect(await store.liveSnapshot('c')).toEqual({ rev: 3, members: { 'agent:1': { activity: 'IDLE', since: '2' }, 'agent:2': { activity: 'TALKING' } } });
+    expect(await store.liveSnapshot('c')).toEqual({
+      rev: 3,
+      members: { 'agent:1': { activity: 'IDLE', since: '2' }, 'agent:2': { activity: 'TALKING' } },
+    });
     expect((await store.liveChanges('c', 1, 10)).map((ch) => ch.rev)).toEqual([2, 3]);
     expect(await store.liveChanges('c', 3, 10)).toEqual([]);
     expect(await store.liveSnapshot('other')).toEqual({ rev: 0, members: {} });
   });
 
   it('caps the change log (the oldest revisions go)', async () => {
-    for (let i = 1; i <= 5; i++) await store.liveApply('c', 'agent:1', { state: { version: String(i).padStart(3, '0'), fields: { n: String(i) } } }, 3);
+    for (let i = 1; i <= 5; i++)
+      await store.liveApply('c', 'agent:1', { state: { version: String(i).padStart(3, '0'), fields: { n: String(i) } } }, 3);
     expect((await store.liveChanges('c', 0, 10)).map((ch) => ch.rev)).toEqual([3, 4, 5]);
   });
 

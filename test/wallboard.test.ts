@@ -54,7 +54,9 @@ describe('live state from the sandbox toolbar flows', () => {
     const t2 = await a.token(['agent'], '1002');
     const t3 = await a.token(['agent'], '1011');
     for (const t of [t1, t2, t3]) {
-      expect((await a.gql(`mutation { agentLogin(password: "123456", loginType: SIP_PHONE, waitForEvent: true) { request } }`, {}, t)).errors).toBeUndefined();
+      expect(
+        (await a.gql(`mutation { agentLogin(password: "123456", loginType: SIP_PHONE, waitForEvent: true) { request } }`, {}, t)).errors,
+      ).toBeUndefined();
     }
     await a.gql(`mutation { agentIdle(waitForEvent: true) { request } }`, {}, t1);
     await a.gql(`mutation { agentBusy(platformBusyType: "training", waitForEvent: true) { request } }`, {}, t2);
@@ -117,8 +119,23 @@ function script(): AgentEventData[] {
   const base = 1_700_000_000_000;
   let t = base;
   const ev = (agentNumber: string, event: string, sequence: number, data?: Record<string, unknown>) =>
-    normalizeAgentEvent({ type: 'event', event, agentNumber, agentId: `id-${agentNumber}`, companyId: '10001', nowState: event, eventTime: (t += 7), sequence, ...(data ? { data } : {}) });
-  const call = (n: string, dir: string, peer: string) => ({ callDirection: dir, caller: dir === '0' ? peer : n, called: dir === '0' ? n : peer, occCallId: `call-${n}-${t}` });
+    normalizeAgentEvent({
+      type: 'event',
+      event,
+      agentNumber,
+      agentId: `id-${agentNumber}`,
+      companyId: '10001',
+      nowState: event,
+      eventTime: (t += 7),
+      sequence,
+      ...(data ? { data } : {}),
+    });
+  const call = (n: string, dir: string, peer: string) => ({
+    callDirection: dir,
+    caller: dir === '0' ? peer : n,
+    called: dir === '0' ? n : peer,
+    occCallId: `call-${n}-${t}`,
+  });
   return [
     ev('2001', 'Login', 1, { groupIdList: ['7'] }),
     ev('2002', 'Login', 2, { groupIdList: ['7', '8'] }),
@@ -134,7 +151,14 @@ function script(): AgentEventData[] {
     ev('2002', 'Conversation', 6, call('2002', '1', '13900000002')),
     ev('2001', 'After', 0, { cause: 0 }),
     ev('2001', 'Idle', 0),
-    normalizeAgentEvent({ type: 'event', event: 'QueueInfo', agentNumber: '2001', eventTime: (t += 7), sequence: 0, data: { groupId: '7', waiting: 2, longestWaitSince: base } }),
+    normalizeAgentEvent({
+      type: 'event',
+      event: 'QueueInfo',
+      agentNumber: '2001',
+      eventTime: (t += 7),
+      sequence: 0,
+      data: { groupId: '7', waiting: 2, longestWaitSince: base },
+    }),
   ];
 }
 
@@ -157,7 +181,10 @@ describe('order and duplicates', () => {
       for (const e of script()) await ordered.gateway.services.events.publish('agentEvent', agentEventKey(e), e);
       const events = script();
       // Every event twice, once under another key (a redelivery the bus could not recognise), in a shuffled order.
-      const twice = shuffle([...events.map((e) => ({ e, key: agentEventKey(e) })), ...events.map((e) => ({ e, key: `${agentEventKey(e)}:again` }))], 42);
+      const twice = shuffle(
+        [...events.map((e) => ({ e, key: agentEventKey(e) })), ...events.map((e) => ({ e, key: `${agentEventKey(e)}:again` }))],
+        42,
+      );
       for (const { e, key } of twice) await shuffled.gateway.services.events.publish('agentEvent', key, e);
       await liveStateOf(ordered.gateway.services).settled();
       await liveStateOf(shuffled.gateway.services).settled();
@@ -165,10 +192,22 @@ describe('order and duplicates', () => {
       expect(withoutCursor(await board(shuffled))).toEqual(withoutCursor(want));
       expect(want.agents).toEqual([
         expect.objectContaining({ agentNumber: '2001', activity: 'IDLE', callDirection: null, groupIds: ['7'] }),
-        expect.objectContaining({ agentNumber: '2002', activity: 'TALKING', callDirection: 'OUTBOUND', peerNumber: '13900000002', platformBusyType: 'meeting', groupIds: ['7', '8'] }),
+        expect.objectContaining({
+          agentNumber: '2002',
+          activity: 'TALKING',
+          callDirection: 'OUTBOUND',
+          peerNumber: '13900000002',
+          platformBusyType: 'meeting',
+          groupIds: ['7', '8'],
+        }),
       ]);
       const g7 = want.groups.find((g: { groupId: string }) => g.groupId === '7');
-      expect(g7).toMatchObject({ loggedIn: 2, callsInProgress: 1, callsWaiting: 2, longestWaitSince: new Date(1_700_000_000_000).toISOString() });
+      expect(g7).toMatchObject({
+        loggedIn: 2,
+        callsInProgress: 1,
+        callsWaiting: 2,
+        longestWaitSince: new Date(1_700_000_000_000).toISOString(),
+      });
     } finally {
       await ordered.close();
       await shuffled.close();

@@ -26,7 +26,8 @@ export function registerAgent(ctx: SandboxContext): void {
   const extras = new WeakMap<SimAgent, AgentExtras>();
   const extra = (a: SimAgent) => {
     let e = extras.get(a);
-    if (!e) extras.set(a, (e = { level: 1, workingOffline: 0, agentAutoIdleTime: null, displayCaller: null, offlineCallType: 0, callMode: 0 }));
+    if (!e)
+      extras.set(a, (e = { level: 1, workingOffline: 0, agentAutoIdleTime: null, displayCaller: null, offlineCallType: 0, callMode: 0 }));
     return e;
   };
   const applyCommon = (a: SimAgent, input: Record<string, unknown>) => {
@@ -135,5 +136,4 @@ export function registerAgent(ctx: SandboxContext): void {
     a.password = randomBytes(6).toString('base64url');
     return a.password;
   });
-
 }

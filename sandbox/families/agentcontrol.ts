@@ -86,7 +86,11 @@ export function registerAgentControl(ctx: SandboxContext): void {
         if (!['1', '2', '3'].includes(loginType)) throw new PlatformFault('-1', 'loginType错误');
         const first = !agent.loggedIn;
         agent.loggedIn = true;
-        push(first ? [{ event: 'Login', state: 'Login', data: loginData(p, agent, loginType) }] : [{ event: 'Reconnect', state: agent.state, data: loginData(p, agent, loginType) }]);
+        push(
+          first
+            ? [{ event: 'Login', state: 'Login', data: loginData(p, agent, loginType) }]
+            : [{ event: 'Reconnect', state: agent.state, data: loginData(p, agent, loginType) }],
+        );
         break;
       }
       case 'reconnect':
@@ -167,7 +171,8 @@ export function registerAgentControl(ctx: SandboxContext): void {
         talking();
         const consultType = String(body.consultType);
         const consultId = String(body.consultId);
-        if (consultType === '1' && p.agents.get(consultId)?.state !== 'Idle') push([{ event: 'ConsultCall' }, { event: 'ConsultCallFail' }]);
+        if (consultType === '1' && p.agents.get(consultId)?.state !== 'Idle')
+          push([{ event: 'ConsultCall' }, { event: 'ConsultCallFail' }]);
         else push([{ event: 'ConsultCall' }, { event: 'ConsultCalling' }]);
         break;
       }

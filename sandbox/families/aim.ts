@@ -52,7 +52,8 @@ export function registerAim(ctx: SandboxContext): void {
   });
   ctx.route('aim.summary.daylist', (req) => {
     const byDay = new Map<string, number>();
-    for (const r of records(req.query)) byDay.set(String(r.parsingDate), (byDay.get(String(r.parsingDate)) ?? 0) + Number(r.pullSuccessNum));
+    for (const r of records(req.query))
+      byDay.set(String(r.parsingDate), (byDay.get(String(r.parsingDate)) ?? 0) + Number(r.pullSuccessNum));
     return [...byDay].map(([parsingDate, pullSuccessNum]) => ({ parsingDate, pullSuccessNum })).reverse();
   });
 }

@@ -62,7 +62,16 @@ export function registerDirectCall(ctx: SandboxContext, delayMs = PUSH_DELAY_MS)
         sipPort: '5060',
         wsAddress: 'wss://120.30.40.50:8443',
         domain: '120.30.40.50:5060',
-        serviceParams: { openStun: false, openIce: true, tcp: false, stunService: '120.30.40.50', codeC: 'OPUS', sendLog: false, uploadLog: true, uploadLogUrl: 'http://120.30.40.50:8084' },
+        serviceParams: {
+          openStun: false,
+          openIce: true,
+          tcp: false,
+          stunService: '120.30.40.50',
+          codeC: 'OPUS',
+          sendLog: false,
+          uploadLog: true,
+          uploadLogUrl: 'http://120.30.40.50:8084',
+        },
         autoSwitch: 0,
       };
       if (!known) return data;
@@ -89,10 +98,17 @@ export function registerDirectCall(ctx: SandboxContext, delayMs = PUSH_DELAY_MS)
     { checkRequired: false },
   );
 
-  ctx.control('get', '/directcall/bindings', (_req, res) => res.json([...bindings.keys()].filter((k) => live(k)).map((k) => bindings.get(k))));
+  ctx.control('get', '/directcall/bindings', (_req, res) =>
+    res.json([...bindings.keys()].filter((k) => live(k)).map((k) => bindings.get(k))),
+  );
 
   ctx.control('post', '/directcall/call', (req) => {
-    const { telA, orderId, from = 'telA', source = 'sdk' } = (req.body ?? {}) as { telA?: string; orderId?: string; from?: string; source?: string };
+    const {
+      telA,
+      orderId,
+      from = 'telA',
+      source = 'sdk',
+    } = (req.body ?? {}) as { telA?: string; orderId?: string; from?: string; source?: string };
     if (from !== 'telA' && from !== 'telB') throw new Error('from must be telA or telB');
     const binding = live(`${telA}:${orderId}`);
     if (!binding) throw new Error(`no binding of ${String(telA)} with order ${String(orderId)}`);

@@ -28,7 +28,9 @@ function startIvrTraffic(ctx: SandboxContext, perMinute: number): void {
     if (!ctx.callbacks.options.hookUrl) return;
     n++;
     const caller = `13${String(800000000 + ((n * 7919) % 100000000)).padStart(9, '0')}`;
-    void askIvr(ctx, { occCallId: randomUUID(), caller, called: LINES[n % LINES.length], dtmf: KEYS[n % KEYS.length] }).catch(() => undefined);
+    void askIvr(ctx, { occCallId: randomUUID(), caller, called: LINES[n % LINES.length], dtmf: KEYS[n % KEYS.length] }).catch(
+      () => undefined,
+    );
   }, 60_000 / perMinute);
   timer.unref();
   ctx.onClose(() => clearInterval(timer));

@@ -18,7 +18,32 @@ const UNKNOWN = '未知';
 const PORTED_TO: Record<string, number> = { [CHINA_MOBILE]: 1, [CHINA_UNICOM]: 2, [CHINA_TELECOM]: 3 };
 
 const PREFIXES: Record<string, string[]> = {
-  [CHINA_MOBILE]: ['134', '135', '136', '137', '138', '139', '147', '148', '150', '151', '152', '157', '158', '159', '172', '178', '182', '183', '184', '187', '188', '195', '197', '198'],
+  [CHINA_MOBILE]: [
+    '134',
+    '135',
+    '136',
+    '137',
+    '138',
+    '139',
+    '147',
+    '148',
+    '150',
+    '151',
+    '152',
+    '157',
+    '158',
+    '159',
+    '172',
+    '178',
+    '182',
+    '183',
+    '184',
+    '187',
+    '188',
+    '195',
+    '197',
+    '198',
+  ],
   [CHINA_UNICOM]: ['130', '131', '132', '145', '146', '155', '156', '166', '167', '171', '175', '176', '185', '186', '196'],
   [CHINA_TELECOM]: ['133', '149', '153', '173', '174', '177', '180', '181', '189', '190', '191', '193', '199'],
 };
@@ -72,7 +97,14 @@ function carriers(n: string): { original: string; current: string } {
 function location(n: string) {
   if (!isMobile(n)) {
     const area = AREAS.find(([code]) => n.startsWith(code));
-    return { areaCode: area?.[0] ?? '', province: area?.[1] ?? '', areaName: area?.[2] ?? '', memo: UNKNOWN, currentMemo: UNKNOWN, status: 0 };
+    return {
+      areaCode: area?.[0] ?? '',
+      province: area?.[1] ?? '',
+      areaName: area?.[2] ?? '',
+      memo: UNKNOWN,
+      currentMemo: UNKNOWN,
+      status: 0,
+    };
   }
   const [areaCode, province, areaName] = AREAS[bytesOf(n)[0] % AREAS.length];
   const { original, current } = carriers(n);
@@ -164,7 +196,8 @@ export function registerLookup(ctx: SandboxContext): void {
   // Test control: {number, lookup: "phonestate", data: {state: 5}} replaces one answer; no data restores it.
   ctx.control('post', '/lookups/override', (req) => {
     const { number, lookup, data } = (req.body ?? {}) as { number?: string; lookup?: LookupName; data?: unknown };
-    if (typeof number !== 'string' || !lookup || !LOOKUPS.includes(lookup)) throw new Error(`give number and lookup (${LOOKUPS.join('|')})`);
+    if (typeof number !== 'string' || !lookup || !LOOKUPS.includes(lookup))
+      throw new Error(`give number and lookup (${LOOKUPS.join('|')})`);
     const entry = overrides.get(number) ?? {};
     if (data === undefined) delete entry[lookup];
     else entry[lookup] = data;

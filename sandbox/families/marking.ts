@@ -115,7 +115,11 @@ export function registerMarking(ctx: SandboxContext): void {
     companies.set(MARKING_SEED.company, { name: MARKING_SEED.company });
     companies.set(MARKING_SEED.expiredCompany, { name: MARKING_SEED.expiredCompany, expiresAt: 0 });
     orders.set(MARKING_SEED.order, { orderId: MARKING_SEED.order, corporation: MARKING_SEED.company, orderType: 2 });
-    orders.set(MARKING_SEED.expiredCompanyOrder, { orderId: MARKING_SEED.expiredCompanyOrder, corporation: MARKING_SEED.expiredCompany, orderType: 1 });
+    orders.set(MARKING_SEED.expiredCompanyOrder, {
+      orderId: MARKING_SEED.expiredCompanyOrder,
+      corporation: MARKING_SEED.expiredCompany,
+      orderType: 1,
+    });
     nextOrder = 1001000003;
   };
   seed();
@@ -200,7 +204,13 @@ export function registerMarking(ctx: SandboxContext): void {
 
   ctx.route('marking.status', ({ input }: SandboxRequest) => {
     const marked = markedNumber(input);
-    return { corporation: marked.corporation, orderId: marked.orderId, markNumber: marked.markNumber, status: marked.status, remark: marked.remark };
+    return {
+      corporation: marked.corporation,
+      orderId: marked.orderId,
+      markNumber: marked.markNumber,
+      status: marked.status,
+      remark: marked.remark,
+    };
   });
 
   // Tests move a number through the providers' intermediate states by hand.

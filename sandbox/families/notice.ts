@@ -57,7 +57,11 @@ export function registerNotice(ctx: SandboxContext): void {
     store: () => platform.noticeTemplates,
     reviewPath: '/notice/templates/review',
     pushReview: (t, reviewTime) =>
-      ctx.callbacks.push('template', { event: 'template', template_sn: t.templateSn, status: String(t.status), desc: t.descr, review_time: reviewTime }, 'form'),
+      ctx.callbacks.push(
+        'template',
+        { event: 'template', template_sn: t.templateSn, status: String(t.status), desc: t.descr, review_time: reviewTime },
+        'form',
+      ),
   });
 
   const dialNext = (task: NoticeTask) => {

@@ -179,15 +179,33 @@ function registerFamily(ctx: SandboxContext, family: Family, later: Later, delay
     r.status = delivered ? 2 : 3;
     const status = delivered ? 1 : 2;
     if (family === 'flash') {
-      ctx.callbacks.push('flash', { msgId: r.msgId, phone: r.phone, status, userData: r.userData, sendTime: r.sendTime, taskId: r.taskId, event: 'flash' }, 'json');
+      ctx.callbacks.push(
+        'flash',
+        { msgId: r.msgId, phone: r.phone, status, userData: r.userData, sendTime: r.sendTime, taskId: r.taskId, event: 'flash' },
+        'json',
+      );
       return;
     }
-    ctx.callbacks.push('sms', { msgId: r.msgId, msgType: 1, phone: r.phone, status, userData: r.userData, sendTime: r.sendTime, taskId: r.taskId, event: 'sms' }, 'json');
+    ctx.callbacks.push(
+      'sms',
+      { msgId: r.msgId, msgType: 1, phone: r.phone, status, userData: r.userData, sendTime: r.sendTime, taskId: r.taskId, event: 'sms' },
+      'json',
+    );
     if (!r.phone.endsWith('8')) return;
     later(delayMs, () =>
       ctx.callbacks.push(
         'smsUplink',
-        { msgId: r.msgId, msgType: 2, phone: r.phone, status: 1, userData: r.userData, replyContent: '收到，谢谢', replyTime: ctx.clock.now(), taskId: r.taskId, event: 'sms' },
+        {
+          msgId: r.msgId,
+          msgType: 2,
+          phone: r.phone,
+          status: 1,
+          userData: r.userData,
+          replyContent: '收到，谢谢',
+          replyTime: ctx.clock.now(),
+          taskId: r.taskId,
+          event: 'sms',
+        },
         'json',
       ),
     );

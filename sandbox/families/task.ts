@@ -173,8 +173,22 @@ export function registerTask(ctx: SandboxContext): void {
     const robot = task.taskType === 'flow' && answered;
     const turns = robot
       ? [
-          { talker: 'agent', content: '您好，我是xxx公司的客服人员，请问你是xxx吗？', talkAt: start + 8000, talkDuration: 3000, recordName: '', labelName: '开场白' },
-          { talker: 'customer', content: '嗯，我是', talkAt: start + 11_500, talkDuration: 1200, recordName: `http://sandbox.v-call.local/turn/${callId}-1.wav`, labelName: '肯定' },
+          {
+            talker: 'agent',
+            content: '您好，我是xxx公司的客服人员，请问你是xxx吗？',
+            talkAt: start + 8000,
+            talkDuration: 3000,
+            recordName: '',
+            labelName: '开场白',
+          },
+          {
+            talker: 'customer',
+            content: '嗯，我是',
+            talkAt: start + 11_500,
+            talkDuration: 1200,
+            recordName: `http://sandbox.v-call.local/turn/${callId}-1.wav`,
+            labelName: '肯定',
+          },
         ]
       : [];
     const common = {
@@ -193,7 +207,15 @@ export function registerTask(ctx: SandboxContext): void {
     };
     const output = answered ? { ...(contact.params ?? {}), reached: 'yes' } : {};
     const recordPath = answered ? `http://sandbox.v-call.local/record/${callId}.wav` : '';
-    task.log.push({ ...common, callID: callId, ...(userData === undefined ? {} : { userData }), ...times, output, recordPath, turnInfos: turns });
+    task.log.push({
+      ...common,
+      callID: callId,
+      ...(userData === undefined ? {} : { userData }),
+      ...times,
+      output,
+      recordPath,
+      turnInfos: turns,
+    });
     ctx.callbacks.push('CallEnd', {
       event: 'CallEnd',
       ...common,

@@ -201,7 +201,14 @@ export function registerTemplate(ctx: SandboxContext): void {
     pushReview: (t, reviewTime) =>
       ctx.callbacks.push(
         'TemplateReviewEvent',
-        { event: 'TemplateReviewEvent', template_sn: t.templateSn, name: t.name, status: String(t.status), desc: t.descr, review_time: reviewTime },
+        {
+          event: 'TemplateReviewEvent',
+          template_sn: t.templateSn,
+          name: t.name,
+          status: String(t.status),
+          desc: t.descr,
+          review_time: reviewTime,
+        },
         'json',
       ),
   });

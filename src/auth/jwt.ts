@@ -47,7 +47,9 @@ export class JwtVerifier {
     if (typeof payload.exp !== 'number') throw new UnauthenticatedError('Bearer token rejected: it has no exp (expiry) claim');
     const lifetime = payload.exp - (typeof payload.iat === 'number' ? payload.iat : Math.floor(Date.now() / 1000));
     if (lifetime > this.maxLifetimeS) {
-      throw new UnauthenticatedError(`Bearer token rejected: its lifetime is over the maximum of ${this.maxLifetimeS} s (AUTH_MAX_TOKEN_LIFETIME)`);
+      throw new UnauthenticatedError(
+        `Bearer token rejected: its lifetime is over the maximum of ${this.maxLifetimeS} s (AUTH_MAX_TOKEN_LIFETIME)`,
+      );
     }
     return toPrincipal(payload);
   }

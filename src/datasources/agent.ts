@@ -23,7 +23,8 @@ const nonBlank = (field: string, v: string) => {
 function updateBody(input: AgentUpdateInput): Record<string, unknown> {
   // phone and displayNumber arrive as Phones (validated and normalised by the scalar).
   // The spec: agentAutoIdleTime is seconds, -1 = auto-idle disabled; nothing below -1 means anything.
-  if (input.autoIdleSeconds !== undefined && input.autoIdleSeconds < -1) throw new BadInputError('input.autoIdleSeconds', 'must be -1 (off) or more');
+  if (input.autoIdleSeconds !== undefined && input.autoIdleSeconds < -1)
+    throw new BadInputError('input.autoIdleSeconds', 'must be -1 (off) or more');
   const body: Record<string, unknown> = {
     agentNumber: nonBlank('input.agentNumber', input.agentNumber),
     groupSn: nonBlank('input.groupSn', input.groupSn),
@@ -111,7 +112,11 @@ export class AgentDataSource extends DataSource {
     return String(data);
   }
 
-  async call(agentNumber: string, called: string, options: { userData?: string; displayNumber?: string; answerMode?: AnswerMode }): Promise<AgentCallStarted> {
+  async call(
+    agentNumber: string,
+    called: string,
+    options: { userData?: string; displayNumber?: string; answerMode?: AnswerMode },
+  ): Promise<AgentCallStarted> {
     // called and displayNumber arrive as Phones: validated and normalised by the scalar.
     const body: Record<string, unknown> = { agentNum: nonBlank('agentNumber', agentNumber), called };
     if (options.userData !== undefined) body.userData = options.userData;

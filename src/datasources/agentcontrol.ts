@@ -37,7 +37,15 @@ const CAUSES_BY_NAME: ReadonlyMap<string, { cause: number; meaning: string }> = 
 const EVENT_NAMES: ReadonlySet<string> = new Set(Object.values(AgentEventName).filter((v) => v !== AgentEventName.OTHER));
 const CALL_TYPES: ReadonlySet<string> = new Set(Object.values(AgentCallType).filter((v) => v !== AgentCallType.OTHER));
 /** Events whose data is a call (the spec's call-data tables, and After). */
-const CALL_EVENTS: ReadonlySet<string> = new Set(['AgentOriginate', 'AgentRinging', 'AgentAnswer', 'CalledRinging', 'CalledAnswer', 'Conversation', 'After']);
+const CALL_EVENTS: ReadonlySet<string> = new Set([
+  'AgentOriginate',
+  'AgentRinging',
+  'AgentAnswer',
+  'CalledRinging',
+  'CalledAnswer',
+  'Conversation',
+  'After',
+]);
 const AGENT_TYPES: ReadonlyMap<number, ToolbarAgentType> = new Map([
   [0, ToolbarAgentType.AGENT],
   [1, ToolbarAgentType.SUPERVISOR],
@@ -220,7 +228,12 @@ export class AgentControlDataSource extends DataSource {
    * Sends one toolbar request. `params` are the request's own fields (already platform-typed);
    * `targets` are the agents whose events may answer it (the acting agent, or the monitored agent).
    */
-  async send(request: ToolbarRequest, args: ToolbarArgs, params: Record<string, unknown> = {}, beAgentNumber?: string): Promise<ToolbarAck> {
+  async send(
+    request: ToolbarRequest,
+    args: ToolbarArgs,
+    params: Record<string, unknown> = {},
+    beAgentNumber?: string,
+  ): Promise<ToolbarAck> {
     const def = REQUESTS.get(request);
     if (!def) throw new Error(`unknown toolbar request ${request}`);
     if (def.supervisor && !hasAnyRole(this.ctx.principal, ['supervisor'])) {

@@ -58,7 +58,10 @@ export class AimDataSource extends DataSource {
     if (page < 1) throw new BadInputError('page', 'must be at least 1');
     if (pageSize < 1 || pageSize > 1000) throw new BadInputError('pageSize', 'must be between 1 and 1000');
     const query = { ...rangeQuery(filter), pageNo: page, pageSize };
-    const { data } = await this.ctx.call<{ current?: unknown; pages?: unknown; total?: unknown; records?: Record<string, unknown>[] }>('aim.summary.page', { query });
+    const { data } = await this.ctx.call<{ current?: unknown; pages?: unknown; total?: unknown; records?: Record<string, unknown>[] }>(
+      'aim.summary.page',
+      { query },
+    );
     const total = count(data?.total);
     return {
       page: toInt(data?.current) ?? page,

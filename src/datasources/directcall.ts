@@ -1,5 +1,11 @@
 import { BadInputError, UpstreamUnavailableError } from '../errors';
-import type { DirectCallBinding, DirectCallBindInput, DirectCallUnbinding, DirectCallUnbindInput, SdkServiceParams } from '../schema/directcall';
+import type {
+  DirectCallBinding,
+  DirectCallBindInput,
+  DirectCallUnbinding,
+  DirectCallUnbindInput,
+  SdkServiceParams,
+} from '../schema/directcall';
 import { toInt, toOptionalString } from '../upstream/convert';
 import { DataSource } from './datasource';
 
@@ -12,7 +18,8 @@ function checkTerminalInfo(text: string): void {
   } catch {
     throw new BadInputError('terminalInfo', 'must be a JSON object text as the SDK returns it');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadInputError('terminalInfo', 'must be a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new BadInputError('terminalInfo', 'must be a JSON object');
 }
 
 function checkOrderId(orderId: string): void {
@@ -26,7 +33,8 @@ function checkOrderId(orderId: string): void {
 function areaCodeNumber(areaCode: string): number {
   const digits = areaCode.trim();
   const n = Number(digits);
-  if (!/^\d+$/.test(digits) || n === 0 || !Number.isSafeInteger(n)) throw new BadInputError('areaCode', `"${areaCode}" is not an area code (digits, e.g. "0755")`);
+  if (!/^\d+$/.test(digits) || n === 0 || !Number.isSafeInteger(n))
+    throw new BadInputError('areaCode', `"${areaCode}" is not an area code (digits, e.g. "0755")`);
   return n;
 }
 

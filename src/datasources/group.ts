@@ -13,9 +13,11 @@ const bit = (b: boolean | undefined) => (b === undefined ? undefined : b ? 1 : 0
 
 /** The body of group.create / group.update: only the given fields (the name is required by the create input's type). */
 function groupBody(input: SkillGroupCreateInput | SkillGroupUpdateInput): Record<string, unknown> {
-  if (input.name !== undefined && input.name !== null && input.name.trim() === '') throw new BadInputError('input.name', 'must not be empty');
+  if (input.name !== undefined && input.name !== null && input.name.trim() === '')
+    throw new BadInputError('input.name', 'must not be empty');
   // A number of seconds (agentAutoIdleTime): never negative.
-  if (input.autoIdleSeconds !== undefined && input.autoIdleSeconds < 0) throw new BadInputError('input.autoIdleSeconds', 'must be 0 or more');
+  if (input.autoIdleSeconds !== undefined && input.autoIdleSeconds < 0)
+    throw new BadInputError('input.autoIdleSeconds', 'must be 0 or more');
   const body: Record<string, unknown> = {
     name: input.name?.trim(),
     policy: input.policy,

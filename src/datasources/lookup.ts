@@ -62,12 +62,14 @@ export const decode = {
   },
   portability(data: unknown): Portability {
     const n = toInt(data);
-    if (n === undefined || !PORTABILITY.has(n)) throw new UpstreamUnavailableError('lookup.portability', `unknown portability result ${JSON.stringify(data)}`);
+    if (n === undefined || !PORTABILITY.has(n))
+      throw new UpstreamUnavailableError('lookup.portability', `unknown portability result ${JSON.stringify(data)}`);
     return n as Portability;
   },
   state(data: unknown): PhoneState {
     const n = toInt((data as { state?: unknown } | null)?.state);
-    if (n === undefined || !PHONE_STATES.has(n)) throw new UpstreamUnavailableError('lookup.phonestate', `unknown phone state ${JSON.stringify(data)}`);
+    if (n === undefined || !PHONE_STATES.has(n))
+      throw new UpstreamUnavailableError('lookup.phonestate', `unknown phone state ${JSON.stringify(data)}`);
     return n as PhoneState;
   },
   marks(data: unknown): PhoneMarks {

@@ -44,7 +44,9 @@ const PLATFORM_FIELD = {
 } as const;
 
 /** Platform field → gateway field. */
-const GATEWAY_FIELD: ReadonlyMap<string, string> = new Map(Object.entries(PLATFORM_FIELD).map(([gateway, platform]) => [platform, gateway]));
+const GATEWAY_FIELD: ReadonlyMap<string, string> = new Map(
+  Object.entries(PLATFORM_FIELD).map(([gateway, platform]) => [platform, gateway]),
+);
 
 /**
  * English meanings of the marking return codes (codes.json `markingResultCode`), without the
@@ -59,7 +61,8 @@ function missingFieldMeaning(msg: string): string | undefined {
 }
 
 function englishError(err: UpstreamError): UpstreamError {
-  const meaning = (err.upstreamCode === '-1' ? missingFieldMeaning(err.upstreamMessage) : undefined) ?? MEANINGS.get(err.upstreamCode) ?? err.meaning;
+  const meaning =
+    (err.upstreamCode === '-1' ? missingFieldMeaning(err.upstreamMessage) : undefined) ?? MEANINGS.get(err.upstreamCode) ?? err.meaning;
   return new UpstreamError(err.endpoint, err.upstreamCode, err.upstreamMessage, err.httpStatus, meaning);
 }
 
@@ -87,7 +90,8 @@ function amount(field: string, value: number | null | undefined): number | undef
 
 function timestamp(field: string, value: Date): number {
   const ms = value.getTime();
-  if (!(ms >= MIN_13_DIGIT_MS && ms <= MAX_13_DIGIT_MS)) throw new BadInputError(field, 'must be between 2001-09-09 and 2286-11-20 (a 13-digit epoch-millisecond time)');
+  if (!(ms >= MIN_13_DIGIT_MS && ms <= MAX_13_DIGIT_MS))
+    throw new BadInputError(field, 'must be between 2001-09-09 and 2286-11-20 (a 13-digit epoch-millisecond time)');
   return ms;
 }
 
@@ -165,7 +169,9 @@ export class MarkingDataSource extends DataSource {
 
   async status(company: string, number: string): Promise<NumberMarkingStatus> {
     nonEmpty('company', company);
-    const { data } = await this.call<Record<string, unknown> | undefined>('marking.status', { body: { [PLATFORM_FIELD.company]: company, [PLATFORM_FIELD.number]: number } });
+    const { data } = await this.call<Record<string, unknown> | undefined>('marking.status', {
+      body: { [PLATFORM_FIELD.company]: company, [PLATFORM_FIELD.number]: number },
+    });
     const platformStatus = toOptionalString(data?.status);
     const code = toInt(data?.status);
     const known = code !== undefined && code !== NumberMarkingState.UNKNOWN && code in NumberMarkingState;

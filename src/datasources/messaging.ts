@@ -78,7 +78,8 @@ function epochRange(fromField: string, from: Date | undefined, toField: string, 
   const range: Record<string, number> = {};
   if (from) range.startTime = from.getTime();
   if (to) range.endTime = to.getTime();
-  if (from && to && to.getTime() < from.getTime()) throw new BadInputError(toField, `must not be before ${fromField} (${from.toISOString()})`);
+  if (from && to && to.getTime() < from.getTime())
+    throw new BadInputError(toField, `must not be before ${fromField} (${from.toISOString()})`);
   return range;
 }
 
@@ -178,12 +179,16 @@ function checkParams(template: SmsTemplate, msgs: OutgoingMessageInput[]): void 
     const given = m.params ?? [];
     given.forEach((p, k) => {
       if (!expected.has(p.name)) {
-        throw new BadInputError(`messages[${i}].params[${k}].name`, `"${p.name}" is not a placeholder of template ${template.templateId} (placeholders: ${listed})`);
+        throw new BadInputError(
+          `messages[${i}].params[${k}].name`,
+          `"${p.name}" is not a placeholder of template ${template.templateId} (placeholders: ${listed})`,
+        );
       }
     });
     const names = new Set(given.map((p) => p.name));
     const missing = template.placeholders.find((p) => !names.has(p));
-    if (missing !== undefined) throw new BadInputError(`messages[${i}].params`, `gives no value for \${${missing}} of template ${template.templateId}`);
+    if (missing !== undefined)
+      throw new BadInputError(`messages[${i}].params`, `gives no value for \${${missing}} of template ${template.templateId}`);
   });
 }
 
@@ -256,7 +261,10 @@ export abstract class MessagingOperations extends DataSource {
       }
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err;
-      this.ctx.services.logger.warn({ endpoint: this.endpoints.templates, templateId, reason: err.message }, 'template lookup failed: sending without the parameter check');
+      this.ctx.services.logger.warn(
+        { endpoint: this.endpoints.templates, templateId, reason: err.message },
+        'template lookup failed: sending without the parameter check',
+      );
       return undefined;
     }
   }
@@ -295,13 +303,25 @@ export abstract class MessagingOperations extends DataSource {
     const take = (phone: string, userData: string | undefined) => {
       const list = positions.get(phone);
       if (!list?.length) return -1;
-      const k = userData === undefined ? 0 : Math.max(0, list.findIndex((p) => msgs[p - offset].userData === userData));
+      const k =
+        userData === undefined
+          ? 0
+          : Math.max(
+              0,
+              list.findIndex((p) => msgs[p - offset].userData === userData),
+            );
       return list.splice(k, 1)[0];
     };
     const accepted: AcceptedMessage[] = (data?.successes ?? []).map((s) => {
       const phone = String(s.phone ?? '');
       const index = take(phone, toOptionalString(s.userData));
-      return { index, msgId: String(s.msgId ?? ''), phone, userData: toOptionalString(s.userData) ?? msgs[index - offset]?.userData, taskId };
+      return {
+        index,
+        msgId: String(s.msgId ?? ''),
+        phone,
+        userData: toOptionalString(s.userData) ?? msgs[index - offset]?.userData,
+        taskId,
+      };
     });
     const rejected: RejectedMessage[] = (data?.errors ?? []).map((e) => {
       const phone = String(e.phone ?? '');

@@ -16,7 +16,8 @@ import { TemplateOperations, type TemplateEndpoints } from './template';
 const SEPARATORS = /[,|@]/;
 
 function checkValue(field: string, value: string): void {
-  if (SEPARATORS.test(value)) throw new BadInputError(field, `must not contain "," "|" or "@" (they separate contacts, parameters and the order id): "${value}"`);
+  if (SEPARATORS.test(value))
+    throw new BadInputError(field, `must not contain "," "|" or "@" (they separate contacts, parameters and the order id): "${value}"`);
 }
 
 /** One contact → `phone|p1|p2@orderId`, refusing values that hold a separator (the phone is a normalised Phone). */
@@ -64,7 +65,11 @@ function checkTemplateSn(sn: string): void {
 
 /** Legacy voice notice v1 on the `notice` host, with its own token (family `notice`). */
 export class NoticeDataSource extends TemplateOperations {
-  protected readonly endpoints: TemplateEndpoints = { text: 'notice.template.text', file: 'notice.template.file', list: 'notice.template.list' };
+  protected readonly endpoints: TemplateEndpoints = {
+    text: 'notice.template.text',
+    file: 'notice.template.file',
+    list: 'notice.template.list',
+  };
 
   async send(input: SendVoiceNoticeInput): Promise<SentVoiceNotice> {
     checkTemplateSn(input.templateSn);

@@ -40,7 +40,8 @@ export class PnsDataSource extends DataSource {
     if (input.telX !== undefined && input.telX !== null) body.telX = input.telX;
     if (input.areaCode !== undefined && input.areaCode !== null) {
       // spec: areaCode is a string of at most 5 characters ("010" in the examples).
-      if (!/^\d{1,5}$/.test(input.areaCode)) throw new BadInputError('areaCode', `"${input.areaCode}" is not an area code (digits, at most 5)`);
+      if (!/^\d{1,5}$/.test(input.areaCode))
+        throw new BadInputError('areaCode', `"${input.areaCode}" is not an area code (digits, at most 5)`);
       body.areaCode = input.areaCode;
     }
     if (input.expiresInSeconds !== undefined && input.expiresInSeconds !== null) {

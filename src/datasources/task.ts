@@ -39,7 +39,9 @@ function toTaskStatus(value: unknown): { status: TaskStatus; platformStatus?: st
 const HANGUP_CAUSES: ReadonlyMap<number, { name: string; meaning: string }> = (() => {
   const map = new Map<number, { name: string; meaning: string }>();
   for (const row of codes.hangupCauses) {
-    for (const part of String(row.code).split(/[、,，\s]+/).filter(Boolean)) {
+    for (const part of String(row.code)
+      .split(/[、,，\s]+/)
+      .filter(Boolean)) {
       const code = Number(part);
       const known = map.get(code);
       if (known) known.meaning = `${known.meaning} / ${row.meaning}`;
@@ -119,7 +121,14 @@ export interface PlatformRecord {
   userData?: unknown;
   output?: unknown;
   recordPath?: unknown;
-  turnInfos?: { talker?: unknown; content?: unknown; talkAt?: unknown; talkDuration?: unknown; recordName?: unknown; labelName?: unknown }[];
+  turnInfos?: {
+    talker?: unknown;
+    content?: unknown;
+    talkAt?: unknown;
+    talkDuration?: unknown;
+    recordName?: unknown;
+    labelName?: unknown;
+  }[];
 }
 
 const SPEAKERS = new Set<string>([DialogueSpeaker.CUSTOMER, DialogueSpeaker.BOT]);

@@ -45,7 +45,8 @@ export function textTemplateFields(input: CreateTextTemplateInput): Record<strin
     indexes.add(p.index);
     if (!p.name.trim()) throw new BadInputError(`params[${i}].name`, 'must not be empty');
     if (!p.variable.trim()) throw new BadInputError(`params[${i}].variable`, 'must not be empty');
-    if (!input.content.includes(p.variable)) throw new BadInputError(`params[${i}].variable`, `"${p.variable}" does not appear in the content`);
+    if (!input.content.includes(p.variable))
+      throw new BadInputError(`params[${i}].variable`, `"${p.variable}" does not appear in the content`);
   });
   const fields: Record<string, unknown> = { name: input.name, caller: input.caller, content: input.content, playNum: input.playCount };
   if (input.volume !== undefined && input.volume !== null) fields.volume = input.volume;

@@ -77,7 +77,10 @@ export interface GatewayKind<D extends object = object> extends KindCommon {
 const pushed = <const N extends string, D extends object>(kind: CallbackKind<D> & { name: N }) => kind;
 const own =
   <D extends object>() =>
-  <const N extends string>(kind: Omit<GatewayKind<D>, 'publishes'> & { name: N }): GatewayKind<D> & { name: N } => ({ ...kind, publishes: (data) => data });
+  <const N extends string>(kind: Omit<GatewayKind<D>, 'publishes'> & { name: N }): GatewayKind<D> & { name: N } => ({
+    ...kind,
+    publishes: (data) => data,
+  });
 
 /** The idFields of a callback of spec/callbacks.json (by its `event`, and `family` where two share one). */
 function specIdFields(event: string, family?: string): readonly string[] {

@@ -3,7 +3,13 @@ import cors from 'cors';
 import type { Config } from '../config';
 
 /** What a browser frontend may send: the token, JSON, Apollo's CSRF header and a request id. */
-export const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name', 'x-request-id'];
+export const CORS_ALLOWED_HEADERS = [
+  'authorization',
+  'content-type',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'x-request-id',
+];
 
 /**
  * CORS for browser frontends on other origins (CORS_ORIGINS: exact origins, or `*` without
@@ -27,7 +33,9 @@ export function corsMiddleware(settings: Config['cors']): RequestHandler {
   return (req, res, next) => {
     const origin = req.headers.origin;
     if (req.method === 'OPTIONS' && !isAllowed(origin)) {
-      res.status(403).json({ errors: [{ message: `Origin ${origin ?? '(none)'} is not allowed by CORS_ORIGINS`, extensions: { code: 'FORBIDDEN' } }] });
+      res
+        .status(403)
+        .json({ errors: [{ message: `Origin ${origin ?? '(none)'} is not allowed by CORS_ORIGINS`, extensions: { code: 'FORBIDDEN' } }] });
       return;
     }
     handler(req, res, next);

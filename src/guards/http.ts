@@ -25,29 +25,36 @@ function wantsLandingPage(req: Parameters<RequestHandler>[0]): boolean {
  * answered 401 at once and its connection closed, so an unauthenticated client cannot make the
  * gateway read, buffer or parse a large body.
  */
-export function authenticateFirst(jwt: JwtVerifier, rateLimits: RateLimits, clientAddress: (req: IncomingMessage) => string): RequestHandler {
+export function authenticateFirst(
+  jwt: JwtVerifier,
+  rateLimits: RateLimits,
+  clientAddress: (req: IncomingMessage) => string,
+): RequestHandler {
   return (req, res, next) => {
     if (wantsLandingPage(req)) return next();
-    jwt.verify(req.headers.authorization).then(
-      (principal) => {
-        res.locals.principal = principal;
-        next();
-      },
-      async (err: unknown) => {
-        // The unread body is not drained: the connection ends with this answer.
-        res.setHeader('connection', 'close');
-        try {
-          await rateLimits.authFailure(clientAddress(req));
-        } catch (limited) {
-          if (!(limited instanceof RateLimitedError)) throw limited;
-          res.setHeader('retry-after', String(limited.retryAfterSeconds));
-          return sendErrors(res, 429, limited.message, { code: limited.code, ...limited.extensions() });
-        }
-        const message = err instanceof GatewayError ? err.message : 'A valid bearer token is required';
-        res.setHeader('www-authenticate', 'Bearer');
-        sendErrors(res, 401, message, { code: 'UNAUTHENTICATED' });
-      },
-    ).catch(next);
+    jwt
+      .verify(req.headers.authorization)
+      .then(
+        (principal) => {
+          res.locals.principal = principal;
+          next();
+        },
+        async (err: unknown) => {
+          // The unread body is not drained: the connection ends with this answer.
+          res.setHeader('connection', 'close');
+          try {
+            await rateLimits.authFailure(clientAddress(req));
+          } catch (limited) {
+            if (!(limited instanceof RateLimitedError)) throw limited;
+            res.setHeader('retry-after', String(limited.retryAfterSeconds));
+            return sendErrors(res, 429, limited.message, { code: limited.code, ...limited.extensions() });
+          }
+          const message = err instanceof GatewayError ? err.message : 'A valid bearer token is required';
+          res.setHeader('www-authenticate', 'Bearer');
+          sendErrors(res, 401, message, { code: 'UNAUTHENTICATED' });
+        },
+      )
+      .catch(next);
   };
 }
 

@@ -79,7 +79,13 @@ function costEstimator(schema: GraphQLSchema): ComplexityEstimator {
   return ({ type, field, args, childComplexity }) => {
     const declared = field.extensions?.complexity;
     const own =
-      typeof declared === 'number' ? declared : roots.has(type as never) ? PLATFORM_FIELD_COST : isLeafType(getNamedType(field.type)) ? 0 : 1;
+      typeof declared === 'number'
+        ? declared
+        : roots.has(type as never)
+          ? PLATFORM_FIELD_COST
+          : isLeafType(getNamedType(field.type))
+            ? 0
+            : 1;
     return own + multiplier(args) * childComplexity;
   };
 }
@@ -90,7 +96,11 @@ const FOUND = /found (\d+)/;
 function armorRule(
   limit: string,
   maximum: number,
-  make: (options: { n: number; propagateOnRejection: false; onReject: ((ctx: ValidationContext | null, err: GraphQLError) => void)[] }) => ValidationRule,
+  make: (options: {
+    n: number;
+    propagateOnRejection: false;
+    onReject: ((ctx: ValidationContext | null, err: GraphQLError) => void)[];
+  }) => ValidationRule,
 ): ValidationRule {
   return make({
     n: maximum,
@@ -98,14 +108,19 @@ function armorRule(
     onReject: [
       (ctx, err) => {
         const value = Number(FOUND.exec(err.message)?.[1] ?? maximum + 1);
-        const refusal = new OperationLimitError(limit, value, maximum, `Operation refused: ${limit} ${value} is over the maximum of ${maximum}`);
+        const refusal = new OperationLimitError(
+          limit,
+          value,
+          maximum,
+          `Operation refused: ${limit} ${value} is over the maximum of ${maximum}`,
+        );
         ctx?.reportError(new GraphQLError(refusal.message, { originalError: refusal }));
       },
     ],
   });
 }
 
-const CONDITIONAL_SUBSCRIPTION_ROOT = 'A subscription\'s root field cannot carry @skip or @include';
+const CONDITIONAL_SUBSCRIPTION_ROOT = "A subscription's root field cannot carry @skip or @include";
 
 /**
  * Whether graphql-js's single-root-field rule throws on the document instead of reporting an error
@@ -127,7 +142,9 @@ export function withoutSubscriptionSelections(document: DocumentNode): DocumentN
   return {
     ...document,
     definitions: document.definitions.map((d) =>
-      d.kind === Kind.OPERATION_DEFINITION && d.operation === 'subscription' ? { ...d, selectionSet: { kind: Kind.SELECTION_SET, selections: [typename] } } : d,
+      d.kind === Kind.OPERATION_DEFINITION && d.operation === 'subscription'
+        ? { ...d, selectionSet: { kind: Kind.SELECTION_SET, selections: [typename] } }
+        : d,
     ),
   };
 }
@@ -171,7 +188,11 @@ export class OperationGuard {
   private readonly costs = new WeakMap<DocumentNode, Map<string, number>>();
 
   /** The cost of an operation with its variables (see costEstimator); undefined when its variables are invalid (execution reports them). */
-  cost(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined): number | undefined {
+  cost(
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown> | undefined,
+  ): number | undefined {
     const shape = `${operationName ?? ''}\n${variables ? shapeOf(variables) : ''}`;
     let byShape = this.costs.get(document);
     const known = byShape?.get(shape);
@@ -186,7 +207,11 @@ export class OperationGuard {
     return cost;
   }
 
-  private computeCost(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined): number | undefined {
+  private computeCost(
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown> | undefined,
+  ): number | undefined {
     // graphql-query-complexity coerces the variables without an error limit (a list of 5,000 bad
     // items builds 5,000 errors): stop at the first; execution then reports them, up to its own limit.
     const operation = getOperationAST(document, operationName);
@@ -194,7 +219,13 @@ export class OperationGuard {
     const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 1 });
     if ('errors' in coerced) return undefined;
     try {
-      return getComplexity({ schema: this.schema, query: document, operationName: operationName ?? undefined, variables, estimators: this.estimators });
+      return getComplexity({
+        schema: this.schema,
+        query: document,
+        operationName: operationName ?? undefined,
+        variables,
+        estimators: this.estimators,
+      });
     } catch (err) {
       // More nodes than graphql-query-complexity evaluates (fragment bombs): over any cost limit.
       if (/nodes/i.test((err as Error).message)) return Number.MAX_SAFE_INTEGER;
@@ -247,5 +278,7 @@ function tokenLimitError(error: { message: string }): GraphQLError | undefined {
 /** Drops "Did you mean …?" (the schema's names) from an error, as Apollo's hideSchemaDetailsFromClientErrors does. */
 export function withoutSuggestions(error: GraphQLError): GraphQLError {
   const message = error.message.replace(/ ?Did you mean(.+?)\?$/, '');
-  return message === error.message ? error : new GraphQLError(message, { nodes: error.nodes, originalError: error.originalError, extensions: error.extensions });
+  return message === error.message
+    ? error
+    : new GraphQLError(message, { nodes: error.nodes, originalError: error.originalError, extensions: error.extensions });
 }

@@ -40,7 +40,9 @@ export class RateLimits {
       if (points <= 0) return;
       const options = { keyPrefix: `rl:${name}`, points, duration: WINDOW_SECONDS };
       this.limiters[name] =
-        store instanceof RedisStore ? new RateLimiterRedis({ ...options, storeClient: store.client, rejectIfRedisNotReady: true }) : new RateLimiterMemory(options);
+        store instanceof RedisStore
+          ? new RateLimiterRedis({ ...options, storeClient: store.client, rejectIfRedisNotReady: true })
+          : new RateLimiterMemory(options);
     };
     make('operations', settings.operationsPerMinute);
     make('billedCalls', settings.billedPerMinute);

@@ -116,7 +116,9 @@ function usableBody(body: Body): Body {
   const turns = array(out.turnInfos);
   if (turns === undefined) return out;
   // Dialogue turns: objects only (a null turn has no talker to read), their fields convertible.
-  const usable = turns.filter((t): t is Body => !!t && typeof t === 'object' && !Array.isArray(t)).map((t) => convertible(t, new Set(), ['talkDuration']));
+  const usable = turns
+    .filter((t): t is Body => !!t && typeof t === 'object' && !Array.isArray(t))
+    .map((t) => convertible(t, new Set(), ['talkDuration']));
   return { ...out, turnInfos: usable };
 }
 
@@ -147,7 +149,12 @@ function array(v: unknown): unknown[] | undefined {
 }
 
 /** taskStatus callback numbering (1 resumed, 2 paused, 3 completed, 4 cancelled) → TaskStatus. */
-const CALLBACK_TASK_STATUS: Record<string, TaskStatus> = { 1: TaskStatus.RUNNING, 2: TaskStatus.PAUSED, 3: TaskStatus.FINISHED, 4: TaskStatus.CANCELLED };
+const CALLBACK_TASK_STATUS: Record<string, TaskStatus> = {
+  1: TaskStatus.RUNNING,
+  2: TaskStatus.PAUSED,
+  3: TaskStatus.FINISHED,
+  4: TaskStatus.CANCELLED,
+};
 
 /** Template review results: 3 approved, 4 rejected (no other value is a review result). */
 const REVIEW_STATUS: Record<string, TemplateStatus> = { 3: TemplateStatus.APPROVED, 4: TemplateStatus.REJECTED };
@@ -170,7 +177,12 @@ const AGENT_CALL_HUNG_UP_BY: Record<string, CallParty> = { 0: CallParty.PLATFORM
 /** BidirectionalCallEnd hangupDirection (挂机方): 1 A路, 2 B路. */
 const BIDIRECTIONAL_HUNG_UP_BY: Record<string, CallParty> = { 1: CallParty.TEL_A, 2: CallParty.TEL_B };
 /** PnsCallEnd with bindId, releaseDir (释放方向): 0 未知, 1 主叫结束, 2 被叫结束, 3 平台结束. */
-const PRIVACY_HUNG_UP_BY: Record<string, CallParty> = { 0: CallParty.UNKNOWN, 1: CallParty.CALLER, 2: CallParty.CALLEE, 3: CallParty.PLATFORM };
+const PRIVACY_HUNG_UP_BY: Record<string, CallParty> = {
+  0: CallParty.UNKNOWN,
+  1: CallParty.CALLER,
+  2: CallParty.CALLEE,
+  3: CallParty.PLATFORM,
+};
 /** PnsCallEnd with bindId, callingRole (主叫角色, AXB only): 0 未知, 1 telA, 2 telB. */
 const PRIVACY_CALLING_ROLE: Record<string, CallParty> = { 0: CallParty.UNKNOWN, 1: CallParty.TEL_A, 2: CallParty.TEL_B };
 /** PnsCallEnd without bindId (direct call): type, callingType and hangupDirection are telA or telB. */
@@ -184,7 +196,10 @@ export function normalizeTaskStatus(b: Body) {
 
 export function normalizeCallEnd(b: Body) {
   return {
-    ...toCallRecord({ ...b, output: object(b.output) ?? undefined, turnInfos: array(b.turnInfos) } as PlatformRecord, String(b.taskSn ?? '')),
+    ...toCallRecord(
+      { ...b, output: object(b.output) ?? undefined, turnInfos: array(b.turnInfos) } as PlatformRecord,
+      String(b.taskSn ?? ''),
+    ),
     keys: str(b.keys),
     pressKey: str(b.pressKey),
   };
@@ -344,7 +359,14 @@ export function normalizeMessageReport(b: Body) {
 function templateReview(b: Body, legacy: boolean) {
   const code = String(int(b.status));
   if (!Object.hasOwn(REVIEW_STATUS, code)) throw new UnusableCallback(`template review with unknown status ${String(b.status)}`);
-  return { templateSn: String(b.template_sn), name: str(b.name), legacy, status: REVIEW_STATUS[code], remark: str(b.desc), reviewedAt: time(b.review_time) };
+  return {
+    templateSn: String(b.template_sn),
+    name: str(b.name),
+    legacy,
+    status: REVIEW_STATUS[code],
+    remark: str(b.desc),
+    reviewedAt: time(b.review_time),
+  };
 }
 
 /** The fields the agent-call, privacy-number and direct-call records share (CallDetailRecord). */

@@ -45,7 +45,9 @@ export function normalizeCallback(parsed: Body): NormalizedEvent {
   if (kind === undefined) {
     const event = body.event;
     throw new UnusableCallback(
-      typeof event === 'string' && event !== '' ? `unknown callback event "${event}"` : 'no event, type or msgType field to recognise the callback by',
+      typeof event === 'string' && event !== ''
+        ? `unknown callback event "${event}"`
+        : 'no event, type or msgType field to recognise the callback by',
     );
   }
   return normalizeAs(kind, body);

@@ -108,10 +108,10 @@ export class HookRoutes {
     const given = decodeSegment(slash === -1 ? path : path.slice(0, slash));
     let rest = slash === -1 ? '' : path.slice(slash);
     if (rest.endsWith('/')) rest = rest.slice(0, -1);
-    if (!this.secret || given === undefined || !secretMatches(given, this.secret)) return notFound(res), true;
-    if (this.allowed && !sourceAllowed(this.allowed, this.clientAddress(req))) return notFound(res), true;
+    if (!this.secret || given === undefined || !secretMatches(given, this.secret)) return (notFound(res), true);
+    if (this.allowed && !sourceAllowed(this.allowed, this.clientAddress(req))) return (notFound(res), true);
     const route = this.routes.get(rest.toLowerCase());
-    if (!route || req.method !== 'POST') return notFound(res), true;
+    if (!route || req.method !== 'POST') return (notFound(res), true);
     void this.serve(route, req, res);
     return true;
   }

@@ -3,7 +3,17 @@ import { checkMaxLength, isPhoneNumber } from '../upstream/convert';
 import { BadInputError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
 import type { Store } from '../store/store';
-import { canonicalDtmf, canonicalNumber, IvrOutcome, IvrRuleSet, type IvrBlock, type IvrDecision, type IvrQuery, type IvrRoute, type IvrRule } from './rules';
+import {
+  canonicalDtmf,
+  canonicalNumber,
+  IvrOutcome,
+  IvrRuleSet,
+  type IvrBlock,
+  type IvrDecision,
+  type IvrQuery,
+  type IvrRoute,
+  type IvrRule,
+} from './rules';
 
 /** Every rule, one hash field per rule id (JSON). */
 const RULES_KEY = 'ivr:rules';
@@ -144,7 +154,10 @@ export class IvrRouting {
 
   async createRoute(input: RouteInput): Promise<IvrRoute> {
     const now = Date.now();
-    const route = this.route({ type: 'route', id: randomUUID(), priority: DEFAULT_PRIORITY, enabled: true, createdAt: now, updatedAt: now }, input);
+    const route = this.route(
+      { type: 'route', id: randomUUID(), priority: DEFAULT_PRIORITY, enabled: true, createdAt: now, updatedAt: now },
+      input,
+    );
     return this.save(route);
   }
 
@@ -191,7 +204,8 @@ export class IvrRouting {
 
   private route(base: IvrRoute, input: RouteInput): IvrRoute {
     const priority = input.priority ?? base.priority;
-    if (!Number.isInteger(priority) || priority < 0 || priority > 1_000_000) throw new BadInputError('priority', 'must be an integer from 0 to 1000000');
+    if (!Number.isInteger(priority) || priority < 0 || priority > 1_000_000)
+      throw new BadInputError('priority', 'must be an integer from 0 to 1000000');
     return {
       ...base,
       name: text('name', patched(input.name, base.name), 100),
@@ -214,9 +228,11 @@ export class IvrRouting {
     const rules = await this.latest();
     if (rule.type === 'route') {
       const twin = rules.find((r): r is IvrRoute => r.type === 'route' && r.id !== rule.id && sameConditions(r, rule));
-      if (twin) throw new BadInputError('priority', `route ${twin.id} has the same conditions and priority, so one of them could never apply`);
+      if (twin)
+        throw new BadInputError('priority', `route ${twin.id} has the same conditions and priority, so one of them could never apply`);
     }
-    if (!rules.some((r) => r.id === rule.id) && rules.length >= MAX_RULES) throw new BadInputError('rules', `at most ${MAX_RULES} IVR rules`);
+    if (!rules.some((r) => r.id === rule.id) && rules.length >= MAX_RULES)
+      throw new BadInputError('rules', `at most ${MAX_RULES} IVR rules`);
     await this.store.hset(RULES_KEY, { [rule.id]: JSON.stringify(rule) });
     await this.changed();
     return rule;

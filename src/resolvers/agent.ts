@@ -26,7 +26,11 @@ export class AgentResolver {
 
   @Authorized('admin')
   @Mutation(() => ID, { description: 'Edit an agent account (name, password and SIP cannot change here); returns its sn' })
-  updateAgent(@Arg('sn', () => ID) sn: string, @Arg('input', () => AgentUpdateInput) input: AgentUpdateInput, @Ctx() ctx: GatewayContext): Promise<string> {
+  updateAgent(
+    @Arg('sn', () => ID) sn: string,
+    @Arg('input', () => AgentUpdateInput) input: AgentUpdateInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<string> {
     return ctx.dataSource(AgentDataSource).update(sn, input);
   }
 
@@ -49,7 +53,10 @@ export class AgentResolver {
     @Arg('called', () => PhoneScalar, { description: "The customer's number" }) called: string,
     @Ctx() ctx: GatewayContext,
     @Arg('userData', { nullable: true, description: 'Returned in the AgentCallEnd callback' }) userData?: string,
-    @Arg('displayNumber', () => PhoneScalar, { nullable: true, description: 'Number shown to the customer (one allocated to the enterprise; the platform\'s callnum)' })
+    @Arg('displayNumber', () => PhoneScalar, {
+      nullable: true,
+      description: "Number shown to the customer (one allocated to the enterprise; the platform's callnum)",
+    })
     displayNumber?: string,
     @Arg('answerMode', () => AnswerMode, { nullable: true, description: 'Which phone of the agent rings' }) answerMode?: AnswerMode,
   ): Promise<AgentCallStarted> {

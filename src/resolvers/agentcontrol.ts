@@ -75,7 +75,10 @@ export class AgentControlResolver {
   agentBusy(
     @Args(() => ToolbarArgs) args: ToolbarArgs,
     @Ctx() ctx: GatewayContext,
-    @Arg('platformBusyType', { nullable: true, description: "One of the busy types the enterprise configures on the platform (the platform's busyType)" })
+    @Arg('platformBusyType', {
+      nullable: true,
+      description: "One of the busy types the enterprise configures on the platform (the platform's busyType)",
+    })
     platformBusyType?: string,
   ) {
     return this.send(ctx, ToolbarRequest.BUSY, args, platformBusyType === undefined ? {} : { busyType: platformBusyType });
@@ -89,10 +92,15 @@ export class AgentControlResolver {
   agentMakeCall(
     @Args(() => ToolbarArgs) args: ToolbarArgs,
     @Ctx() ctx: GatewayContext,
-    @Arg('called', () => PhoneScalar, { nullable: true, description: 'The phone number to call (the platform\'s called, "called type 2")' }) called?: string,
-    @Arg('calledAgentNumber', () => ID, { nullable: true, description: 'The agent to call instead of a phone (the platform\'s called, "called type 1")' })
+    @Arg('called', () => PhoneScalar, { nullable: true, description: 'The phone number to call (the platform\'s called, "called type 2")' })
+    called?: string,
+    @Arg('calledAgentNumber', () => ID, {
+      nullable: true,
+      description: 'The agent to call instead of a phone (the platform\'s called, "called type 1")',
+    })
     calledAgentNumber?: string,
-    @Arg('displayNumber', () => PhoneScalar, { nullable: true, description: 'Number shown to the called party (the platform\'s caller)' }) displayNumber?: string,
+    @Arg('displayNumber', () => PhoneScalar, { nullable: true, description: "Number shown to the called party (the platform's caller)" })
+    displayNumber?: string,
     @Arg('callId', { nullable: true, description: 'Your own unique call id (passed through)' }) callId?: string,
     @Arg('answerMode', () => AnswerMode, { nullable: true, description: 'Which phone of the agent rings' }) answerMode?: AnswerMode,
   ) {
@@ -125,7 +133,9 @@ export class AgentControlResolver {
   }
 
   @Authorized('agent')
-  @Mutation(() => ToolbarAck, { description: 'Consult a third party while the customer waits (ConsultCall, then ConsultCalling or ConsultCallFail)' })
+  @Mutation(() => ToolbarAck, {
+    description: 'Consult a third party while the customer waits (ConsultCall, then ConsultCalling or ConsultCallFail)',
+  })
   agentConsult(
     @Arg('targetType', () => CallTargetType) targetType: CallTargetType,
     @Arg('targetId') targetId: string,
@@ -148,7 +158,9 @@ export class AgentControlResolver {
   }
 
   @Authorized('agent')
-  @Mutation(() => ToolbarAck, { description: 'Transfer the call, blind or after consulting (TransferCall, then TransferCalling / ConsultTransfer / TransferCallFail)' })
+  @Mutation(() => ToolbarAck, {
+    description: 'Transfer the call, blind or after consulting (TransferCall, then TransferCalling / ConsultTransfer / TransferCallFail)',
+  })
   agentTransfer(
     @Arg('targetType', () => CallTargetType) targetType: CallTargetType,
     @Arg('targetId') targetId: string,
@@ -198,11 +210,15 @@ export class AgentControlResolver {
     @Ctx() ctx: GatewayContext,
     @Arg('groupId', () => ID, { nullable: true }) groupId?: string,
     @Arg('agentName', { nullable: true }) agentName?: string,
-    @Arg('platformState', { nullable: true, description: "Only agents in this platform state (its own state names, e.g. Idle; the spec lists none): the platform's agentState" })
+    @Arg('platformState', {
+      nullable: true,
+      description: "Only agents in this platform state (its own state names, e.g. Idle; the spec lists none): the platform's agentState",
+    })
     platformState?: string,
     @Arg('callDirection', () => CallDirection, { nullable: true }) callDirection?: CallDirection,
   ) {
-    if (callDirection === CallDirection.OTHER) throw new BadInputError('callDirection', 'OTHER is not a filter value: use INBOUND or OUTBOUND');
+    if (callDirection === CallDirection.OTHER)
+      throw new BadInputError('callDirection', 'OTHER is not a filter value: use INBOUND or OUTBOUND');
     const params: Record<string, unknown> = {};
     if (groupId !== undefined) params.groupId = groupId;
     if (agentName !== undefined) params.agentName = agentName;
@@ -213,37 +229,61 @@ export class AgentControlResolver {
 
   @Authorized('supervisor')
   @Mutation(() => ToolbarAck, { description: 'Force an agent idle (Idle event of that agent)' })
-  supervisorForceIdle(@Arg('targetAgentNumber', () => ID) target: string, @Args(() => ToolbarArgs) args: ToolbarArgs, @Ctx() ctx: GatewayContext) {
+  supervisorForceIdle(
+    @Arg('targetAgentNumber', () => ID) target: string,
+    @Args(() => ToolbarArgs) args: ToolbarArgs,
+    @Ctx() ctx: GatewayContext,
+  ) {
     return this.send(ctx, ToolbarRequest.FORCE_IDLE, args, {}, nonBlank('targetAgentNumber', target));
   }
 
   @Authorized('supervisor')
   @Mutation(() => ToolbarAck, { description: 'Force an agent to log out (Kick and Logout events of that agent)' })
-  supervisorForceLogout(@Arg('targetAgentNumber', () => ID) target: string, @Args(() => ToolbarArgs) args: ToolbarArgs, @Ctx() ctx: GatewayContext) {
+  supervisorForceLogout(
+    @Arg('targetAgentNumber', () => ID) target: string,
+    @Args(() => ToolbarArgs) args: ToolbarArgs,
+    @Ctx() ctx: GatewayContext,
+  ) {
     return this.send(ctx, ToolbarRequest.FORCE_LOGOUT, args, {}, nonBlank('targetAgentNumber', target));
   }
 
   @Authorized('supervisor')
   @Mutation(() => ToolbarAck, { description: "Listen to an agent's call (Listen, then Listening or ListenFail)" })
-  supervisorListen(@Arg('targetAgentNumber', () => ID) target: string, @Args(() => ToolbarArgs) args: ToolbarArgs, @Ctx() ctx: GatewayContext) {
+  supervisorListen(
+    @Arg('targetAgentNumber', () => ID) target: string,
+    @Args(() => ToolbarArgs) args: ToolbarArgs,
+    @Ctx() ctx: GatewayContext,
+  ) {
     return this.send(ctx, ToolbarRequest.LISTEN, args, {}, nonBlank('targetAgentNumber', target));
   }
 
   @Authorized('supervisor')
   @Mutation(() => ToolbarAck, { description: "Force-break an agent's call (ForceBreak)" })
-  supervisorForceBreak(@Arg('targetAgentNumber', () => ID) target: string, @Args(() => ToolbarArgs) args: ToolbarArgs, @Ctx() ctx: GatewayContext) {
+  supervisorForceBreak(
+    @Arg('targetAgentNumber', () => ID) target: string,
+    @Args(() => ToolbarArgs) args: ToolbarArgs,
+    @Ctx() ctx: GatewayContext,
+  ) {
     return this.send(ctx, ToolbarRequest.FORCE_BREAK, args, {}, nonBlank('targetAgentNumber', target));
   }
 
   @Authorized('supervisor')
   @Mutation(() => ToolbarAck, { description: "Barge in on an agent's call (ForceInsert, then ForceInserting or ForceInsertFail)" })
-  supervisorBargeIn(@Arg('targetAgentNumber', () => ID) target: string, @Args(() => ToolbarArgs) args: ToolbarArgs, @Ctx() ctx: GatewayContext) {
+  supervisorBargeIn(
+    @Arg('targetAgentNumber', () => ID) target: string,
+    @Args(() => ToolbarArgs) args: ToolbarArgs,
+    @Ctx() ctx: GatewayContext,
+  ) {
     return this.send(ctx, ToolbarRequest.FORCE_INSERT, args, {}, nonBlank('targetAgentNumber', target));
   }
 
   @Authorized('supervisor')
   @Mutation(() => ToolbarAck, { description: "Take over an agent's call (Intercept, then Intercepting or InterceptFail)" })
-  supervisorIntercept(@Arg('targetAgentNumber', () => ID) target: string, @Args(() => ToolbarArgs) args: ToolbarArgs, @Ctx() ctx: GatewayContext) {
+  supervisorIntercept(
+    @Arg('targetAgentNumber', () => ID) target: string,
+    @Args(() => ToolbarArgs) args: ToolbarArgs,
+    @Ctx() ctx: GatewayContext,
+  ) {
     return this.send(ctx, ToolbarRequest.INTERCEPT, args, {}, nonBlank('targetAgentNumber', target));
   }
 }

@@ -19,7 +19,10 @@ export class AimResolver {
 
   @Authorized('viewer')
   @Query(() => [AimDayCount], { nullable: true, description: 'Successful AIM parses per day (chart data)' })
-  aimDailyParses(@Arg('filter', () => AimStatisticsFilter) filter: AimStatisticsFilter, @Ctx() ctx: GatewayContext): Promise<AimDayCount[] | null> {
+  aimDailyParses(
+    @Arg('filter', () => AimStatisticsFilter) filter: AimStatisticsFilter,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<AimDayCount[] | null> {
     return ctx.dataSource(AimDataSource).days(filter);
   }
 }

@@ -50,12 +50,13 @@ interface ArgFilter<D> {
 }
 type Filters<K extends EventKind> = Record<string, ArgFilter<EventData<K>>>;
 
-const field = <D,>(read: (data: D) => unknown): ArgFilter<D> => ({ read });
-const phone = <D,>(read: (data: D) => unknown): ArgFilter<D> => ({ read, phone: true });
+const field = <D>(read: (data: D) => unknown): ArgFilter<D> => ({ read });
+const phone = <D>(read: (data: D) => unknown): ArgFilter<D> => ({ read, phone: true });
 
 /** Who may subscribe: viewers and above; agents too (they then see only their own events). */
 function subscriber(ctx: GatewayContext): GatewayContext {
-  if (!ctx.principal || !hasAnyRole(ctx.principal, ['viewer', 'agent'])) throw new ForbiddenError('Subscribing needs the viewer or agent role');
+  if (!ctx.principal || !hasAnyRole(ctx.principal, ['viewer', 'agent']))
+    throw new ForbiddenError('Subscribing needs the viewer or agent role');
   return ctx;
 }
 
@@ -171,7 +172,10 @@ export class EventsResolver {
   agentEvent(
     @Root() event: EventRoot<'agentEvent'>,
     @Arg('agentNumber', () => ID, { nullable: true }) _agentNumber?: string,
-    @Arg('events', () => [AgentEventName], { nullable: true, description: 'Event names, e.g. [LOGIN, IDLE]; OTHER for names the spec does not list' })
+    @Arg('events', () => [AgentEventName], {
+      nullable: true,
+      description: 'Event names, e.g. [LOGIN, IDLE]; OTHER for names the spec does not list',
+    })
     _events?: AgentEventName[],
     @Arg('after', () => ID, afterArg) _after?: string,
   ): Delivers<'agentEvent', AgentToolbarEvent> {
@@ -224,7 +228,10 @@ export class EventsResolver {
   }
 
   @Subscription(() => RecordPackageReadyEvent, { subscribe: stream(['recordpackage']) })
-  recordPackageReady(@Root() event: EventRoot<'recordpackage'>, @Arg('after', () => ID, afterArg) _after?: string): Delivers<'recordpackage', RecordPackageReadyEvent> {
+  recordPackageReady(
+    @Root() event: EventRoot<'recordpackage'>,
+    @Arg('after', () => ID, afterArg) _after?: string,
+  ): Delivers<'recordpackage', RecordPackageReadyEvent> {
     return payloadOrEnd(event);
   }
 
@@ -282,7 +289,8 @@ export class EventsResolver {
   async deadLetters(
     @Ctx() ctx: GatewayContext,
     @Arg('after', () => ID, { nullable: true }) after?: string,
-    @Arg('limit', () => Int, { defaultValue: 100, description: 'At most 1000 (a page of the gateway’s own log, not a platform limit)' }) limit = 100,
+    @Arg('limit', () => Int, { defaultValue: 100, description: 'At most 1000 (a page of the gateway’s own log, not a platform limit)' })
+    limit = 100,
   ): Promise<DeadLetter[]> {
     if (limit < 1 || limit > 1000) throw new BadInputError('limit', 'must be between 1 and 1000');
     checkCursor('after', after);

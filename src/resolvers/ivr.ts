@@ -28,11 +28,17 @@ export class IvrResolver {
   @Query(() => [IvrBlacklistEntry], { nullable: true, description: 'Blacklisted callers, newest first' })
   async ivrBlacklist(@Ctx() ctx: GatewayContext): Promise<IvrBlacklistEntry[]> {
     const rules = await ctx.services.ivr.latest();
-    return rules.filter((r): r is IvrBlock => r.type === 'block').sort((a, b) => b.createdAt - a.createdAt).map(entry);
+    return rules
+      .filter((r): r is IvrBlock => r.type === 'block')
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map(entry);
   }
 
   @Authorized('supervisor')
-  @Query(() => IvrDecisionResult, { nullable: true, description: 'What the IVR endpoint answers for this call right now (no event is published)' })
+  @Query(() => IvrDecisionResult, {
+    nullable: true,
+    description: 'What the IVR endpoint answers for this call right now (no event is published)',
+  })
   async ivrRoutingPreview(
     @Arg('caller', () => PhoneScalar) caller: string,
     @Arg('called', () => PhoneScalar) called: string,
@@ -68,7 +74,10 @@ export class IvrResolver {
 
   @Authorized('admin')
   @Mutation(() => IvrBlacklistEntry, { description: 'Blacklists a caller (or a caller prefix) for the IVR transfer' })
-  async addIvrBlacklistEntry(@Arg('input', () => IvrBlacklistInput) input: IvrBlacklistInput, @Ctx() ctx: GatewayContext): Promise<IvrBlacklistEntry> {
+  async addIvrBlacklistEntry(
+    @Arg('input', () => IvrBlacklistInput) input: IvrBlacklistInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<IvrBlacklistEntry> {
     return entry(await ctx.services.ivr.createBlock(input));
   }
 

@@ -9,11 +9,15 @@ import { UploadScalar, type FileUpload } from '../schema/upload';
 @Resolver()
 export class MarkingResolver {
   @Authorized('admin')
-  @Mutation(() => NumberMarkingChange, { description: 'Submit a number and its mark to go online (multipart request when files are attached)' })
+  @Mutation(() => NumberMarkingChange, {
+    description: 'Submit a number and its mark to go online (multipart request when files are attached)',
+  })
   markNumberOnline(
     @Arg('input', () => MarkNumberOnlineInput, { description: 'The number, its mark and the order' }) input: MarkNumberOnlineInput,
-    @Arg('logo', () => UploadScalar, { nullable: true, description: 'Logo image (PNG, JPEG, GIF, WebP or BMP)' }) logo: Promise<FileUpload> | undefined,
-    @Arg('attachments', () => [UploadScalar], { nullable: true, description: 'Material-list files, any type' }) attachments: Promise<FileUpload>[] | undefined,
+    @Arg('logo', () => UploadScalar, { nullable: true, description: 'Logo image (PNG, JPEG, GIF, WebP or BMP)' })
+    logo: Promise<FileUpload> | undefined,
+    @Arg('attachments', () => [UploadScalar], { nullable: true, description: 'Material-list files, any type' })
+    attachments: Promise<FileUpload>[] | undefined,
     @Ctx() ctx: GatewayContext,
   ): Promise<NumberMarkingChange> {
     return ctx.dataSource(MarkingDataSource).online(input, { logo, attachments });
@@ -21,7 +25,10 @@ export class MarkingResolver {
 
   @Authorized('admin')
   @Mutation(() => NumberMarkingChange, { description: 'Take the mark of an online number offline' })
-  markNumberOffline(@Arg('input', () => MarkNumberOfflineInput, { description: 'The marked number and why it goes offline' }) input: MarkNumberOfflineInput, @Ctx() ctx: GatewayContext): Promise<NumberMarkingChange> {
+  markNumberOffline(
+    @Arg('input', () => MarkNumberOfflineInput, { description: 'The marked number and why it goes offline' }) input: MarkNumberOfflineInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<NumberMarkingChange> {
     return ctx.dataSource(MarkingDataSource).offline(input);
   }
 

@@ -24,7 +24,11 @@ export function MessagingResolver(family: MessagingFamily) {
   @Resolver()
   abstract class FamilyResolver {
     @Authorized('viewer')
-    @Query(() => family.TemplatePage, { name: names.templates, nullable: true, description: `${label} templates, page by page, with their placeholders` })
+    @Query(() => family.TemplatePage, {
+      name: names.templates,
+      nullable: true,
+      description: `${label} templates, page by page, with their placeholders`,
+    })
     templates(
       @Arg('filter', () => family.TemplateFilter, { nullable: true }) filter: MessageTemplateFilter | undefined,
       @Arg('page', () => Int, { defaultValue: 1 }) page: number,
@@ -35,7 +39,11 @@ export function MessagingResolver(family: MessagingFamily) {
     }
 
     @Authorized('viewer')
-    @Query(() => family.SentPage, { name: names.sent, nullable: true, description: `Sent ${inSentence} and their send state, page by page` })
+    @Query(() => family.SentPage, {
+      name: names.sent,
+      nullable: true,
+      description: `Sent ${inSentence} and their send state, page by page`,
+    })
     sent(
       @Arg('filter', () => family.SentFilter, { nullable: true }) filter: SentMessageFilter | undefined,
       @Arg('page', () => Int, { defaultValue: 1 }) page: number,

@@ -1,7 +1,13 @@
 import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../context';
 import { NoticeDataSource } from '../datasources/notice';
-import { SendVoiceNoticeBatchInput, SendVoiceNoticeInput, SentVoiceNotice, SentVoiceNoticeBatch, UploadedVoiceFile } from '../schema/notice';
+import {
+  SendVoiceNoticeBatchInput,
+  SendVoiceNoticeInput,
+  SentVoiceNotice,
+  SentVoiceNoticeBatch,
+  UploadedVoiceFile,
+} from '../schema/notice';
 import { CreatedTemplate, CreateFileTemplateInput, CreateTextTemplateInput, VoiceTemplatePage } from '../schema/template';
 import { readWavUpload, UploadScalar, type FileUpload } from '../schema/upload';
 
@@ -10,7 +16,10 @@ import { readWavUpload, UploadScalar, type FileUpload } from '../schema/upload';
 export class NoticeResolver {
   @Authorized('supervisor')
   @Mutation(() => CreatedTemplate, { description: 'Create a text-to-speech template on the legacy voice-notice platform (v1)' })
-  createLegacyTextTemplate(@Arg('input', () => CreateTextTemplateInput) input: CreateTextTemplateInput, @Ctx() ctx: GatewayContext): Promise<CreatedTemplate> {
+  createLegacyTextTemplate(
+    @Arg('input', () => CreateTextTemplateInput) input: CreateTextTemplateInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<CreatedTemplate> {
     return ctx.dataSource(NoticeDataSource).createText(input);
   }
 
@@ -37,7 +46,10 @@ export class NoticeResolver {
 
   @Authorized('supervisor')
   @Mutation(() => SentVoiceNotice, { description: 'Place a legacy voice notice to one number (task_one)' })
-  sendVoiceNotice(@Arg('input', () => SendVoiceNoticeInput) input: SendVoiceNoticeInput, @Ctx() ctx: GatewayContext): Promise<SentVoiceNotice> {
+  sendVoiceNotice(
+    @Arg('input', () => SendVoiceNoticeInput) input: SendVoiceNoticeInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<SentVoiceNotice> {
     return ctx.dataSource(NoticeDataSource).send(input);
   }
 

@@ -7,7 +7,9 @@ import { PrivacyBinding, PrivacyBindingInput, PrivacyBindingModel, PrivacyUnbind
 @Resolver()
 export class PnsResolver {
   @Authorized('supervisor')
-  @Mutation(() => PrivacyBinding, { description: 'Bind numbers behind a privacy (X) number. AXB/AXG need telB; identity fields are AX only' })
+  @Mutation(() => PrivacyBinding, {
+    description: 'Bind numbers behind a privacy (X) number. AXB/AXG need telB; identity fields are AX only',
+  })
   bindPrivacyNumber(
     @Arg('model', () => PrivacyBindingModel) model: PrivacyBindingModel,
     @Arg('input', () => PrivacyBindingInput) input: PrivacyBindingInput,
@@ -21,7 +23,8 @@ export class PnsResolver {
   unbindPrivacyNumber(
     @Arg('model', () => PrivacyBindingModel) model: PrivacyBindingModel,
     @Arg('bindId', () => ID) bindId: string,
-    @Arg('requestId', () => String, { nullable: true, description: 'Idempotency key; generated when omitted' }) requestId: string | undefined,
+    @Arg('requestId', () => String, { nullable: true, description: 'Idempotency key; generated when omitted' })
+    requestId: string | undefined,
     @Ctx() ctx: GatewayContext,
   ): Promise<PrivacyUnbinding> {
     return ctx.dataSource(PnsDataSource).unbind(model, bindId, requestId);

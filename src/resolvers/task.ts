@@ -28,7 +28,9 @@ export class TaskResolver {
   }
 
   @Authorized('supervisor')
-  @Mutation(() => CreatedTask, { description: 'Create an outbound task (robot, voice notice, IVR or preview); start it with setTaskStatus' })
+  @Mutation(() => CreatedTask, {
+    description: 'Create an outbound task (robot, voice notice, IVR or preview); start it with setTaskStatus',
+  })
   createTask(@Arg('input', () => CreateTaskInput) input: CreateTaskInput, @Ctx() ctx: GatewayContext): Promise<CreatedTask> {
     return ctx.dataSource(TaskDataSource).create(input);
   }

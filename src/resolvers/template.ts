@@ -8,7 +8,10 @@ import { readWavUpload, UploadScalar, type FileUpload } from '../schema/upload';
 export class TemplateResolver {
   @Authorized('supervisor')
   @Mutation(() => CreatedTemplate, { description: 'Create a text-to-speech voice-notice template (v2); it waits for review' })
-  createTextTemplate(@Arg('input', () => CreateTextTemplateInput) input: CreateTextTemplateInput, @Ctx() ctx: GatewayContext): Promise<CreatedTemplate> {
+  createTextTemplate(
+    @Arg('input', () => CreateTextTemplateInput) input: CreateTextTemplateInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<CreatedTemplate> {
     return ctx.dataSource(TemplateDataSource).createText(input);
   }
 

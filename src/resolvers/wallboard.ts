@@ -11,11 +11,11 @@ import { parseCursor, wallboardUpdates } from '../subscriptions/wallboard-stream
 @Resolver()
 export class WallboardResolver {
   @Authorized('viewer')
-  @Query(() => Wallboard, { nullable: true, description: 'A consistent snapshot of agents and skill groups (all when no group is given), with a cursor for wallboardUpdates' })
-  async wallboard(
-    @Ctx() ctx: GatewayContext,
-    @Arg('groupIds', () => [ID], { nullable: true }) groupIds?: string[],
-  ): Promise<Wallboard> {
+  @Query(() => Wallboard, {
+    nullable: true,
+    description: 'A consistent snapshot of agents and skill groups (all when no group is given), with a cursor for wallboardUpdates',
+  })
+  async wallboard(@Ctx() ctx: GatewayContext, @Arg('groupIds', () => [ID], { nullable: true }) groupIds?: string[]): Promise<Wallboard> {
     return buildWallboard(await ctx.services.store.liveSnapshot(LIVE_COLLECTION), groupIds);
   }
 

@@ -36,8 +36,10 @@ export class AgentUpdateInput {
   @Field(() => AgentType, { nullable: true }) type?: AgentType;
   @Field(() => Int, { nullable: true, description: 'Priority' }) level?: number;
   @Field({ nullable: true, description: 'May work offline' }) workingOffline?: boolean;
-  @Field(() => Int, { nullable: true, description: 'Seconds before the automatic idle after a call; -1 disables it' }) autoIdleSeconds?: number;
-  @Field(() => PhoneScalar, { nullable: true, description: "Number shown to the agent's called parties (the platform's displayCaller)" }) displayNumber?: string;
+  @Field(() => Int, { nullable: true, description: 'Seconds before the automatic idle after a call; -1 disables it' })
+  autoIdleSeconds?: number;
+  @Field(() => PhoneScalar, { nullable: true, description: "Number shown to the agent's called parties (the platform's displayCaller)" })
+  displayNumber?: string;
   @Field(() => OfflineCallType, { nullable: true }) offlineCallType?: OfflineCallType;
   @Field(() => CallMode, { nullable: true }) callMode?: CallMode;
 }
@@ -75,9 +77,12 @@ export class AgentAccount {
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Custom fields (paramsData)' }) customFields?: Record<string, unknown>;
   @Field(() => Int, { nullable: true, description: 'Priority' }) level?: number;
   @Field({ nullable: true, description: 'May work offline' }) workingOffline?: boolean;
-  @Field(() => Int, { nullable: true, description: 'Seconds before the automatic idle after a call; -1 when disabled' }) autoIdleSeconds?: number;
-  @Field({ nullable: true, description: "Number shown to the agent's called parties (the platform's displayCaller)" }) displayNumber?: string;
-  @Field(() => OfflineCallType, { nullable: true, description: 'Which phone an offline agent answers on first' }) offlineCallType?: OfflineCallType;
+  @Field(() => Int, { nullable: true, description: 'Seconds before the automatic idle after a call; -1 when disabled' })
+  autoIdleSeconds?: number;
+  @Field({ nullable: true, description: "Number shown to the agent's called parties (the platform's displayCaller)" })
+  displayNumber?: string;
+  @Field(() => OfflineCallType, { nullable: true, description: 'Which phone an offline agent answers on first' })
+  offlineCallType?: OfflineCallType;
 }
 
 @ObjectType({ description: 'One page of agents' })

@@ -15,7 +15,9 @@ registerEnumType(AgentActivity, {
     RINGING: { description: 'An inbound call is ringing' },
     TALKING: { description: 'In conversation' },
     AFTER_CALL: { description: 'Wrap-up after a call' },
-    OTHER: { description: 'A platform state the gateway does not map to an activity: platformState has it (never a live agent\'s activity)' },
+    OTHER: {
+      description: "A platform state the gateway does not map to an activity: platformState has it (never a live agent's activity)",
+    },
   },
 });
 
@@ -89,7 +91,10 @@ registerEnumType(CallDirection, {
   valuesConfig: {
     INBOUND: { description: 'Inbound (platform 0)' },
     OUTBOUND: { description: 'Outbound (platform 1)' },
-    OTHER: { description: 'A value the HTTP tables do not list (the SDK documents 1 inbound / 2 outbound): platformDirection has it. Not a filter value' },
+    OTHER: {
+      description:
+        'A value the HTTP tables do not list (the SDK documents 1 inbound / 2 outbound): platformDirection has it. Not a filter value',
+    },
   },
 });
 
@@ -320,7 +325,10 @@ export class ToolbarArgs {
   @Field({ defaultValue: false, description: 'Wait for the pushed event that answers the request and return it' })
   waitForEvent!: boolean;
 
-  @Field(() => Int, { defaultValue: 5000, description: 'How long to wait for the event, in ms (100–30000: a bound of the gateway, not of the platform)' })
+  @Field(() => Int, {
+    defaultValue: 5000,
+    description: 'How long to wait for the event, in ms (100–30000: a bound of the gateway, not of the platform)',
+  })
   timeoutMs!: number;
 
   @Field({ nullable: true, description: 'Call-scoped user data, echoed back in the events' })
@@ -339,7 +347,8 @@ export class AgentRegistration {
   @Field({ description: 'Whether the agent may make outbound calls' }) canMakeCalls!: boolean;
   @Field(() => ToolbarAgentType, { nullable: true, description: 'Agent, supervisor or extension' }) agentType?: ToolbarAgentType;
   @Field(() => Int, { nullable: true, description: "The platform's agentType when agentType is OTHER" }) platformAgentType?: number;
-  @Field(() => LoginType, { nullable: true, description: 'How the agent logged in (in the Login example, not in its table)' }) loginType?: LoginType;
+  @Field(() => LoginType, { nullable: true, description: 'How the agent logged in (in the Login example, not in its table)' })
+  loginType?: LoginType;
   @Field(() => [ID], { description: 'Skill groups of the agent' }) groupIds!: string[];
   @Field({ nullable: true, description: 'CCS session token (null for anyone but the agent itself)' }) token?: string;
 }
@@ -368,7 +377,8 @@ export class AgentCallData {
   hungUpBy?: CallParty;
   @Field({ nullable: true, description: "The platform's hangupDirection as sent" }) platformHungUpBy?: string;
   @Field({ nullable: true, description: 'Recording file (After recordPath)' }) recordingUrl?: string;
-  @Field(() => Int, { nullable: true, description: 'Seconds before the automatic idle (After agentAutoIdleTime)' }) autoIdleSeconds?: number;
+  @Field(() => Int, { nullable: true, description: 'Seconds before the automatic idle (After agentAutoIdleTime)' })
+  autoIdleSeconds?: number;
 }
 
 /**
@@ -383,21 +393,31 @@ export class AgentEvent {
   @Field(() => ID) agentNumber!: string;
   @Field(() => ID, { nullable: true }) agentId?: string;
   @Field({ nullable: true }) companyId?: string;
-  @Field(() => AgentActivity, { nullable: true, description: "The agent's state in the platform after the event, as an activity (OTHER when it maps to none)" })
+  @Field(() => AgentActivity, {
+    nullable: true,
+    description: "The agent's state in the platform after the event, as an activity (OTHER when it maps to none)",
+  })
   nowState?: AgentActivity;
   @Field({ nullable: true, description: "The platform's own state name (nowState) as sent" }) platformState?: string;
   @Field(() => Date, { description: 'When the platform pushed the event (eventTime)' }) occurredAt!: Date;
   @Field(() => ID, { description: 'The request sequence the event answers ("0" when none)' }) sequence!: string;
   @Field({ nullable: true }) userData?: string;
-  @Field({ nullable: true, description: 'IVR parameters (a JSON string; AgentRinging, AgentAnswer, Conversation, After)' }) ivrParam?: string;
+  @Field({ nullable: true, description: 'IVR parameters (a JSON string; AgentRinging, AgentAnswer, Conversation, After)' })
+  ivrParam?: string;
   @Field(() => AgentCallData, { nullable: true, description: 'The call (call events and After)' }) call?: AgentCallData;
-  @Field(() => AgentRegistration, { nullable: true, description: 'Registration data (Login and Reconnect only)' }) registration?: AgentRegistration;
+  @Field(() => AgentRegistration, { nullable: true, description: 'Registration data (Login and Reconnect only)' })
+  registration?: AgentRegistration;
   @Field(() => Int, { nullable: true, description: 'After-call / failure cause code (After, MakeCallFail)' }) cause?: number;
   @Field({ nullable: true, description: 'Name of the cause (e.g. NORMAL_CLEARING, USER_BUSY)' }) causeName?: string;
   @Field({ nullable: true, description: 'Meaning of the cause (the after-call cause code table)' }) causeMeaning?: string;
-  @Field({ nullable: true, description: "The busy type the agent is in (Busy, Login, Reconnect: currentBusyType): one its enterprise configures on the platform, so the platform's free text" })
+  @Field({
+    nullable: true,
+    description:
+      "The busy type the agent is in (Busy, Login, Reconnect: currentBusyType): one its enterprise configures on the platform, so the platform's free text",
+  })
   platformBusyType?: string;
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The event data as pushed (credentials only for the agent itself)' }) rawData?: Record<string, unknown>;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'The event data as pushed (credentials only for the agent itself)' })
+  rawData?: Record<string, unknown>;
 }
 
 @ObjectType({ description: 'The platform accepted a toolbar request; its outcome comes as pushed events' })

@@ -45,7 +45,10 @@ export class AimSummaryRecord {
   @Field({ nullable: true })
   placementId?: string;
 
-  @Field(() => PhoneVendor, { nullable: true, description: 'Null when the platform names no vendor or one the spec does not list (see platformVendor)' })
+  @Field(() => PhoneVendor, {
+    nullable: true,
+    description: 'Null when the platform names no vendor or one the spec does not list (see platformVendor)',
+  })
   vendor?: PhoneVendor;
 
   @Field({ nullable: true, description: 'The vendor (`firm`) as the platform sent it, when it is not one the spec lists' })

@@ -12,7 +12,10 @@ export class DirectCallBindInput {
   @Field({ description: 'Serial number, usually up to 4 digits: with several B numbers, A dials it to choose B' })
   orderId!: string;
 
-  @Field(() => PhoneScalar, { nullable: true, description: "Number shown to the called party; the enterprise's default calling number when omitted" })
+  @Field(() => PhoneScalar, {
+    nullable: true,
+    description: "Number shown to the called party; the enterprise's default calling number when omitted",
+  })
   displayNumber?: string;
 
   @Field(() => Int, { nullable: true, description: 'Validity in seconds; permanent when omitted' })
@@ -24,7 +27,10 @@ export class DirectCallBindInput {
   @Field({ nullable: true, description: 'Order source' })
   source?: string;
 
-  @Field({ nullable: true, description: 'Area code of the region where the order was created, with its 0 ("0755"); the platform takes it as an integer (755)' })
+  @Field({
+    nullable: true,
+    description: 'Area code of the region where the order was created, with its 0 ("0755"); the platform takes it as an integer (755)',
+  })
   areaCode?: string;
 
   @Field({ nullable: true, description: 'Terminal details as the SDK returns them (a JSON object text, e.g. VXManager.getClientInfo())' })

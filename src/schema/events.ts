@@ -79,7 +79,10 @@ export class CallEndedEvent extends TaskCallRecord implements PlatformEvent {
   pressKey?: string;
 }
 
-@ObjectType({ implements: PlatformEvent, description: 'A voice-notice template was reviewed (v2 TemplateReviewEvent or legacy `template`)' })
+@ObjectType({
+  implements: PlatformEvent,
+  description: 'A voice-notice template was reviewed (v2 TemplateReviewEvent or legacy `template`)',
+})
 export class TemplateReviewedEvent extends PlatformEvent {
   @Field(() => ID)
   templateSn!: string;
@@ -114,7 +117,10 @@ export class AgentToolbarEvent extends PlatformEvent {
   agentId?: string;
   @Field({ nullable: true })
   companyId?: string;
-  @Field(() => AgentActivity, { nullable: true, description: "The agent's state in the platform after the event, as an activity (OTHER when it maps to none)" })
+  @Field(() => AgentActivity, {
+    nullable: true,
+    description: "The agent's state in the platform after the event, as an activity (OTHER when it maps to none)",
+  })
   nowState?: AgentActivity;
   @Field({ nullable: true, description: "The platform's own state name (nowState) as sent" })
   platformState?: string;
@@ -128,7 +134,10 @@ export class AgentToolbarEvent extends PlatformEvent {
   ivrParam?: string;
   @Field(() => AgentCallData, { nullable: true, description: 'The call (call events and After)' })
   call?: AgentCallData;
-  @Field(() => AgentRegistration, { nullable: true, description: 'Registration data (Login and Reconnect only); credentials only for the agent itself' })
+  @Field(() => AgentRegistration, {
+    nullable: true,
+    description: 'Registration data (Login and Reconnect only); credentials only for the agent itself',
+  })
   registration?: AgentRegistration;
   @Field(() => Int, { nullable: true, description: 'After-call / failure cause code (After, MakeCallFail)' })
   cause?: number;
@@ -136,7 +145,11 @@ export class AgentToolbarEvent extends PlatformEvent {
   causeName?: string;
   @Field({ nullable: true, description: 'Meaning of the cause (the after-call cause code table)' })
   causeMeaning?: string;
-  @Field({ nullable: true, description: "The busy type the agent is in (Busy, Login, Reconnect: currentBusyType): one its enterprise configures on the platform, so the platform's free text" })
+  @Field({
+    nullable: true,
+    description:
+      "The busy type the agent is in (Busy, Login, Reconnect: currentBusyType): one its enterprise configures on the platform, so the platform's free text",
+  })
   platformBusyType?: string;
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'The event data as pushed (credentials only for the agent itself)' })
   rawData?: Record<string, unknown>;
@@ -146,7 +159,10 @@ export class AgentToolbarEvent extends PlatformEvent {
 export class BidirectionalCallEndedEvent extends PlatformEvent {
   @Field(() => ID)
   callId!: string;
-  @Field(() => CallbackMode, { nullable: true, description: 'Callback mode (type); null when absent or a value the spec does not list (see platformMode)' })
+  @Field(() => CallbackMode, {
+    nullable: true,
+    description: 'Callback mode (type); null when absent or a value the spec does not list (see platformMode)',
+  })
   mode?: CallbackMode;
   @Field({ nullable: true, description: "The platform's type value as sent" })
   platformMode?: string;
@@ -174,7 +190,10 @@ export class BidirectionalCallEndedEvent extends PlatformEvent {
   bHungUpAt?: Date;
   @Field(() => HangupCause, { nullable: true })
   hangup?: HangupCause;
-  @Field(() => Int, { nullable: true, description: 'Talk duration in milliseconds (the table gives no unit; its example, 21539 for a 22 s talk, is in ms)' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Talk duration in milliseconds (the table gives no unit; its example, 21539 for a 22 s talk, is in ms)',
+  })
   durationMs?: number;
   @Field(() => CallParty, { nullable: true, description: 'The leg that hung up: TEL_A or TEL_B (hangupDirection 1 or 2)' })
   hungUpBy?: CallParty;
@@ -235,12 +254,16 @@ export class AgentCallEndedEvent extends CallDetailRecord {
 
 @ObjectType({
   implements: [PlatformEvent, CallDetailRecord],
-  description: 'A privacy-number (AXB/AX/AXG) call ended (PnsCallEnd with bindId); hungUpBy is CALLER, CALLEE, PLATFORM or UNKNOWN (releaseDir)',
+  description:
+    'A privacy-number (AXB/AX/AXG) call ended (PnsCallEnd with bindId); hungUpBy is CALLER, CALLEE, PLATFORM or UNKNOWN (releaseDir)',
 })
 export class PrivacyCallEndedEvent extends CallDetailRecord {
   @Field(() => ID)
   bindId!: string;
-  @Field(() => PrivacyBindingModel, { nullable: true, description: 'The binding model (bindType: ax or axb); null for a value the spec does not list' })
+  @Field(() => PrivacyBindingModel, {
+    nullable: true,
+    description: 'The binding model (bindType: ax or axb); null for a value the spec does not list',
+  })
   bindType?: PrivacyBindingModel;
   @Field({ nullable: true, description: "The platform's bindType as sent" })
   platformBindType?: string;
@@ -315,7 +338,10 @@ export class SipCallEndedEvent extends PlatformEvent {
   recordingUrl?: string;
 }
 
-@ObjectType({ implements: PlatformEvent, description: "The legacy voice-notice platform's daily recording package is ready (recordpackage)" })
+@ObjectType({
+  implements: PlatformEvent,
+  description: "The legacy voice-notice platform's daily recording package is ready (recordpackage)",
+})
 export class RecordPackageReadyEvent extends PlatformEvent {
   @Field(() => [String])
   downloadUrls!: string[];

@@ -27,7 +27,8 @@ abstract class SkillGroupFields {
   @Field(() => RoutingPolicy, { nullable: true }) policy?: RoutingPolicy;
   @Field(() => [ID], { nullable: true, description: 'Agent sns of the members' }) agentSns?: string[];
   @Field({ nullable: true, description: 'Screen-pop URL' }) popupWindowUrl?: string;
-  @Field(() => PhoneScalar, { nullable: true, description: "Default number shown to the group's called parties (the platform's caller)" }) displayNumber?: string;
+  @Field(() => PhoneScalar, { nullable: true, description: "Default number shown to the group's called parties (the platform's caller)" })
+  displayNumber?: string;
   @Field({ nullable: true, description: 'Set agents idle automatically after a call' }) autoIdle?: boolean;
   @Field(() => Int, { nullable: true, description: 'Seconds after a call before the automatic idle' }) autoIdleSeconds?: number;
   @Field({ nullable: true, description: 'Transfers only to this skill group' }) onlyTransferToCurrent?: boolean;
@@ -40,7 +41,9 @@ export class SkillGroupCreateInput extends SkillGroupFields {
   @Field({ description: 'Name' }) name!: string;
 }
 
-@InputType({ description: 'Changes to a skill group: every field is optional (group.update requires none) and only the given ones are sent' })
+@InputType({
+  description: 'Changes to a skill group: every field is optional (group.update requires none) and only the given ones are sent',
+})
 export class SkillGroupUpdateInput extends SkillGroupFields {
   @Field({ nullable: true, description: 'New name' }) name?: string;
 }
@@ -51,11 +54,16 @@ export class SkillGroup {
   @Field(() => ID, { description: 'Skill group sn (32 hex characters)' }) sn!: string;
   @Field({ description: 'Name' }) name!: string;
   @Field({ nullable: true, description: 'Department' }) departmentName?: string;
-  @Field(() => RoutingPolicy, { nullable: true, description: 'Routing policy (the list endpoint documents other meanings for the same numbers; the create/edit meanings are used)' }) policy?: RoutingPolicy;
+  @Field(() => RoutingPolicy, {
+    nullable: true,
+    description: 'Routing policy (the list endpoint documents other meanings for the same numbers; the create/edit meanings are used)',
+  })
+  policy?: RoutingPolicy;
   @Field(() => [ID], { description: 'Agent sns of the members' }) agentSns!: string[];
   @Field(() => Int, { description: 'Number of member agents' }) agentTotal!: number;
   @Field({ nullable: true, description: 'Screen-pop URL' }) popupWindowUrl?: string;
-  @Field({ nullable: true, description: "Default number shown to the group's called parties (the platform's caller)" }) displayNumber?: string;
+  @Field({ nullable: true, description: "Default number shown to the group's called parties (the platform's caller)" })
+  displayNumber?: string;
   @Field({ description: 'Agents are set idle automatically after a call' }) autoIdle!: boolean;
   @Field(() => Int, { nullable: true, description: 'Seconds after a call before the automatic idle' }) autoIdleSeconds?: number;
   @Field({ description: 'Agents may make outbound calls' }) agentsCanCall!: boolean;

@@ -36,7 +36,10 @@ export class IvrRoute {
   @Field({ nullable: true, description: 'Leading digits of the caller number; any when null' })
   callerPrefix?: string;
 
-  @Field(() => PhoneScalar, { nullable: true, description: "Number to transfer to; null sends the caller to the platform's default routing" })
+  @Field(() => PhoneScalar, {
+    nullable: true,
+    description: "Number to transfer to; null sends the caller to the platform's default routing",
+  })
   transferTo?: string;
 
   @Field(() => Int, { description: 'Tie-break between equally specific routes: lower first' })
@@ -52,7 +55,10 @@ export class IvrRoute {
   updatedAt!: Date;
 }
 
-@ObjectType({ description: 'A blacklisted caller (or caller prefix): the IVR answers 403 and the platform refuses the transfer. Checked before any route.' })
+@ObjectType({
+  description:
+    'A blacklisted caller (or caller prefix): the IVR answers 403 and the platform refuses the transfer. Checked before any route.',
+})
 export class IvrBlacklistEntry {
   @Field(() => ID)
   id!: string;
@@ -78,7 +84,10 @@ export class IvrRouteInput {
   @Field({ nullable: true })
   name?: string;
 
-  @Field(() => PhoneScalar, { nullable: true, description: 'Called number: the line the caller dialled (mobile, fixed line or service number)' })
+  @Field(() => PhoneScalar, {
+    nullable: true,
+    description: 'Called number: the line the caller dialled (mobile, fixed line or service number)',
+  })
   called?: string;
 
   @Field({ nullable: true, description: 'Key sequence: one or more of 0-9, * and #' })
@@ -87,7 +96,10 @@ export class IvrRouteInput {
   @Field({ nullable: true, description: 'Leading digits of the caller number (a prefix, not a phone number)' })
   callerPrefix?: string;
 
-  @Field(() => PhoneScalar, { nullable: true, description: "Where to transfer; omit for the platform's default routing (an exception to a broader route)" })
+  @Field(() => PhoneScalar, {
+    nullable: true,
+    description: "Where to transfer; omit for the platform's default routing (an exception to a broader route)",
+  })
   transferTo?: string;
 
   @Field(() => Int, { nullable: true, description: 'Tie-break between equally specific routes, lower first (0–1000000, default 100)' })
@@ -100,7 +112,9 @@ export class IvrRouteInput {
 @InputType({ description: 'Changes to a route: omitted fields stay, null clears a condition' })
 export class IvrRoutePatch extends IvrRouteInput {}
 
-@InputType({ description: 'A blacklist entry: give exactly one of `caller` (one number) and `callerPrefix` (every number starting with it)' })
+@InputType({
+  description: 'A blacklist entry: give exactly one of `caller` (one number) and `callerPrefix` (every number starting with it)',
+})
 export class IvrBlacklistInput {
   @Field(() => PhoneScalar, { nullable: true, description: 'The caller number to block' })
   caller?: string;

@@ -184,7 +184,10 @@ export class PhoneMarkReport {
  * through the per-request LookupDataSource (batched, cached), and only the fields a query selects
  * cause lookups. Build it with `phoneInfo(number)`.
  */
-@ObjectType({ description: 'What is known about a phone number: location, carrier, portability, live state and marks', simpleResolvers: true })
+@ObjectType({
+  description: 'What is known about a phone number: location, carrier, portability, live state and marks',
+  simpleResolvers: true,
+})
 export class PhoneInfo {
   @Field(() => PhoneScalar, { description: 'The number, normalised' })
   number!: string;

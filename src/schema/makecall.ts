@@ -25,7 +25,10 @@ export class PlaceCallbackInput {
   @Field(() => PhoneScalar, { description: "Leg B, the customer's number, rung after leg A answers" })
   called!: string;
 
-  @Field(() => PhoneScalar, { nullable: true, description: 'Display number shown to both parties (platform `callnum`); must be a calling number allocated to the enterprise' })
+  @Field(() => PhoneScalar, {
+    nullable: true,
+    description: 'Display number shown to both parties (platform `callnum`); must be a calling number allocated to the enterprise',
+  })
   displayNumber?: string;
 
   @Field(() => CallbackMode, { nullable: true, description: 'Callback mode; the platform default when omitted' })

@@ -117,13 +117,22 @@ export class MarkNumberOnlineInput {
   @Field(() => Float, { description: 'Cost of the number (not negative)' })
   numberCost!: number;
 
-  @Field(() => Float, { nullable: true, description: 'Brand fee (not negative); required by the platform when the company does not exist there yet (platform code 1004)' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Brand fee (not negative); required by the platform when the company does not exist there yet (platform code 1004)',
+  })
   brandFee?: number;
 
-  @Field(() => Float, { nullable: true, description: 'Brand fee cost (not negative); required by the platform when the company does not exist there yet (platform code 1004)' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Brand fee cost (not negative); required by the platform when the company does not exist there yet (platform code 1004)',
+  })
   brandFeeCost?: number;
 
-  @Field(() => Date, { nullable: true, description: 'Start of the project period; required for PROJECT orders, given together with projectEndsAt' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Start of the project period; required for PROJECT orders, given together with projectEndsAt',
+  })
   projectStartsAt?: Date;
 
   @Field(() => Date, { nullable: true, description: 'End of the project period (not before projectStartsAt); required for PROJECT orders' })
@@ -168,7 +177,10 @@ export class NumberMarkingStatus {
   @Field({ description: 'The marked number' })
   number!: string;
 
-  @Field(() => NumberMarkingState, { nullable: true, description: 'State of the mark; UNKNOWN for a state the spec does not list (see platformStatus), null when the platform answered none' })
+  @Field(() => NumberMarkingState, {
+    nullable: true,
+    description: 'State of the mark; UNKNOWN for a state the spec does not list (see platformStatus), null when the platform answered none',
+  })
   status?: NumberMarkingState;
 
   @Field({ nullable: true, description: "The platform's status value as answered" })

@@ -21,7 +21,10 @@ export class SendVoiceNoticeInput {
   @Field(() => NoticeContactInput)
   contact!: NoticeContactInput;
 
-  @Field(() => [String], { nullable: true, description: 'Uploaded voice files (uploadLegacyVoiceFile) to play after the call connects, in order' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Uploaded voice files (uploadLegacyVoiceFile) to play after the call connects, in order',
+  })
   voiceFiles?: string[];
 }
 
@@ -36,7 +39,10 @@ export class SendVoiceNoticeBatchInput {
   @Field(() => [String], { nullable: true, description: 'Uploaded voice files to play after the call connects, in order' })
   voiceFiles?: string[];
 
-  @Field(() => Int, { nullable: true, description: 'Redials after a failed call (platform `call_num`; 0 or more, the spec states no maximum)' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Redials after a failed call (platform `call_num`; 0 or more, the spec states no maximum)',
+  })
   redialCount?: number;
 }
 

@@ -32,13 +32,20 @@ registerEnumType(CallerDisplay, {
 
 @InputType({ description: 'Fields common to every privacy-number binding' })
 export class PrivacyBindingInput {
-  @Field({ nullable: true, description: 'Idempotency key (max 50 chars): retrying with the same id never creates a second binding; the gateway generates one when omitted' })
+  @Field({
+    nullable: true,
+    description:
+      'Idempotency key (max 50 chars): retrying with the same id never creates a second binding; the gateway generates one when omitted',
+  })
   requestId?: string;
 
   @Field(() => PhoneScalar, { description: 'Number A' })
   telA!: string;
 
-  @Field(() => PhoneScalar, { nullable: true, description: 'Number B (AXB) or group number (AXG); required by AXB and AXG, not used by AX' })
+  @Field(() => PhoneScalar, {
+    nullable: true,
+    description: 'Number B (AXB) or group number (AXG); required by AXB and AXG, not used by AX',
+  })
   telB?: string;
 
   @Field(() => PhoneScalar, { nullable: true, description: 'X number to use; the platform allocates one when omitted' })
@@ -80,7 +87,10 @@ export class PrivacyBinding {
   @Field({ description: 'The request id sent (yours, or the one the gateway generated): retry with it' })
   requestId!: string;
 
-  @Field({ description: 'True when the platform answered 0001: an existing binding of the same numbers was overwritten (AXB/AXG) or already existed (AX)' })
+  @Field({
+    description:
+      'True when the platform answered 0001: an existing binding of the same numbers was overwritten (AXB/AXG) or already existed (AX)',
+  })
   overwritten!: boolean;
 }
 

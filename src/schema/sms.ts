@@ -143,7 +143,9 @@ export class MessageTemplate {
   @Field({ description: 'Template text; placeholders are written ${name}' })
   content!: string;
 
-  @Field(() => [String], { description: 'Names of the ${…} placeholders in the content, in order of first use: every message of a send gives exactly these params' })
+  @Field(() => [String], {
+    description: 'Names of the ${…} placeholders in the content, in order of first use: every message of a send gives exactly these params',
+  })
   placeholders!: string[];
 
   @Field(() => Date, { nullable: true })
@@ -152,7 +154,10 @@ export class MessageTemplate {
   @Field(() => Date, { nullable: true })
   updatedAt?: Date;
 
-  @Field(() => TemplateStatus, { nullable: true, description: 'Review state; null when the platform sent none, or a value the spec does not list (see platformStatus)' })
+  @Field(() => TemplateStatus, {
+    nullable: true,
+    description: 'Review state; null when the platform sent none, or a value the spec does not list (see platformStatus)',
+  })
   status?: TemplateStatus;
 
   @Field({ nullable: true, description: "The platform's status value as answered" })
@@ -209,7 +214,10 @@ export class SentMessage {
   @Field({ nullable: true, description: 'The final text: the template with the params filled in' })
   content?: string;
 
-  @Field(() => MessageSendStatus, { nullable: true, description: 'Send state; UNKNOWN for a value the spec does not list (see platformStatus), null when the platform sent none' })
+  @Field(() => MessageSendStatus, {
+    nullable: true,
+    description: 'Send state; UNKNOWN for a value the spec does not list (see platformStatus), null when the platform sent none',
+  })
   status?: MessageSendStatus;
 
   @Field({ nullable: true, description: "The platform's status value as answered" })

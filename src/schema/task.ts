@@ -260,7 +260,10 @@ export class TaskCallRecord {
   @Field({ description: 'Called number' })
   called!: string;
 
-  @Field(() => PhoneInfo, { nullable: true, description: 'What is known about the called number (looked up on demand, batched and cached)' })
+  @Field(() => PhoneInfo, {
+    nullable: true,
+    description: 'What is known about the called number (looked up on demand, batched and cached)',
+  })
   calledInfo?: PhoneInfo | null;
 
   @Field({ description: 'Calling number (主叫号码), as the platform reports it' })

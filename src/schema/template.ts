@@ -34,7 +34,10 @@ export class CreateTextTemplateInput {
   @Field({ description: 'Text to speak; every parameter variable must appear in it' })
   content!: string;
 
-  @Field(() => Int, { defaultValue: 1, description: 'How many times the message is played (platform `playNum`; 1 or more, the spec states no maximum)' })
+  @Field(() => Int, {
+    defaultValue: 1,
+    description: 'How many times the message is played (platform `playNum`; 1 or more, the spec states no maximum)',
+  })
   playCount!: number;
 
   @Field(() => Int, { nullable: true, description: 'Volume 0–100 (platform default 100; range stated by the spec)' })
@@ -58,11 +61,16 @@ export class CreateFileTemplateInput {
   @Field(() => PhoneScalar, { description: 'Calling number (主叫号码, given by the platform operator)' })
   caller!: string;
 
-  @Field(() => Int, { defaultValue: 1, description: 'How many times the message is played (platform `playNum`; 1 or more, the spec states no maximum)' })
+  @Field(() => Int, {
+    defaultValue: 1,
+    description: 'How many times the message is played (platform `playNum`; 1 or more, the spec states no maximum)',
+  })
   playCount!: number;
 }
 
-@ObjectType({ description: 'A created template; it waits for review, whose result arrives as a template review event with this templateSn' })
+@ObjectType({
+  description: 'A created template; it waits for review, whose result arrives as a template review event with this templateSn',
+})
 export class CreatedTemplate {
   @Field(() => ID, { description: 'The template sn (cache identity)' })
   id!: string;
@@ -97,7 +105,10 @@ export class VoiceTemplate {
   @Field()
   name!: string;
 
-  @Field(() => TemplateStatus, { nullable: true, description: 'Null when the platform sent a status the spec does not list (see platformStatus)' })
+  @Field(() => TemplateStatus, {
+    nullable: true,
+    description: 'Null when the platform sent a status the spec does not list (see platformStatus)',
+  })
   status?: TemplateStatus;
 
   @Field({ nullable: true, description: 'The status as the platform sent it, when it is not one the spec lists' })

@@ -14,7 +14,11 @@ export class LiveAgent {
   @Field(() => CallDirection, { nullable: true, description: 'Direction of the current call' }) callDirection?: CallDirection;
   @Field({ nullable: true, description: 'The other party of the current call' }) peerNumber?: string;
   @Field(() => ID, { nullable: true, description: 'Platform call id (occCallId) of the current call' }) callId?: string;
-  @Field({ nullable: true, description: "The busy type while busy: one its enterprise configures on the platform, so the platform's free text" }) platformBusyType?: string;
+  @Field({
+    nullable: true,
+    description: "The busy type while busy: one its enterprise configures on the platform, so the platform's free text",
+  })
+  platformBusyType?: string;
   @Field(() => [ID], { description: 'Skill groups of the agent (from its login)' }) groupIds!: string[];
 }
 

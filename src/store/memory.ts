@@ -1,4 +1,13 @@
-import { LIVE_VERSION_PREFIX, liveFields, mergeById, type LiveChange, type LivePart, type LiveSnapshot, type Store, type StreamEntry } from './store';
+import {
+  LIVE_VERSION_PREFIX,
+  liveFields,
+  mergeById,
+  type LiveChange,
+  type LivePart,
+  type LiveSnapshot,
+  type Store,
+  type StreamEntry,
+} from './store';
 
 /** Counted leases on one key (see Store.acquireLease): expiry time in ms by member, like Redis's sorted set. */
 class LeaseSet {

@@ -1,6 +1,15 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger';
-import { liveFields, mergeById, StoreUnavailableError, type LiveChange, type LivePart, type LiveSnapshot, type Store, type StreamEntry } from './store';
+import {
+  liveFields,
+  mergeById,
+  StoreUnavailableError,
+  type LiveChange,
+  type LivePart,
+  type LiveSnapshot,
+  type Store,
+  type StreamEntry,
+} from './store';
 
 const COMPARE_AND_DELETE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`;
 
@@ -145,7 +154,9 @@ export async function deleteKeysWithPrefix(url: string, prefix: string): Promise
   const client = createRedisClient(url, { enableOfflineQueue: true });
   let deleted = 0;
   try {
-    for await (const keys of client.scanStream({ match: `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, count: 1000 }) as AsyncIterable<string[]>) {
+    for await (const keys of client.scanStream({ match: `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, count: 1000 }) as AsyncIterable<
+      string[]
+    >) {
       if (keys.length > 0) deleted += await client.unlink(...keys);
     }
   } finally {
@@ -206,7 +217,10 @@ export class RedisStore implements Store {
 
   /** A failed command as the store reports it: StoreUnavailableError when Redis cannot be reached. */
   private failure(err: unknown): unknown {
-    if (this.client.status !== 'ready' || /timed out|Connection is closed|ECONNREFUSED|Stream isn't writeable/i.test(String((err as Error)?.message))) {
+    if (
+      this.client.status !== 'ready' ||
+      /timed out|Connection is closed|ECONNREFUSED|Stream isn't writeable/i.test(String((err as Error)?.message))
+    ) {
       return new StoreUnavailableError(err);
     }
     return err;
@@ -227,7 +241,9 @@ export class RedisStore implements Store {
     return keys.length === 0 ? Promise.resolve([]) : this.run(() => this.client.mget(keys));
   }
   async set(key: string, value: string, ttlMs?: number) {
-    await this.run(() => (ttlMs === undefined ? this.client.set(key, value) : this.client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)))));
+    await this.run(() =>
+      ttlMs === undefined ? this.client.set(key, value) : this.client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs))),
+    );
   }
   async setIfAbsent(key: string, value: string, ttlMs: number) {
     return (await this.run(() => this.client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'))) === 'OK';
@@ -262,7 +278,13 @@ export class RedisStore implements Store {
    * commit): a burst of callbacks costs one write and one Redis wake-up, not one each. Each append
    * still resolves only once Redis has taken it, or rejects on its own.
    */
-  appendEvent(stream: string, dedupeKey: string, dedupeTtlMs: number, maxLen: number, fields: Record<string, string>): Promise<string | null> {
+  appendEvent(
+    stream: string,
+    dedupeKey: string,
+    dedupeTtlMs: number,
+    maxLen: number,
+    fields: Record<string, string>,
+  ): Promise<string | null> {
     const args = [stream, dedupeKey, SEQUENCE_KEY, Math.ceil(dedupeTtlMs), maxLen, ...Object.entries(fields).flat()];
     return new Promise((resolve, reject) => {
       if (this.appends.push({ args, resolve, reject }) === 1) setImmediate(() => this.flushAppends());

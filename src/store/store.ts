@@ -27,7 +27,13 @@ export interface Store {
    * `dedupeTtlMs`, atomically. Entry ids come from one sequence shared by every stream, so ids
    * order entries across streams. Resolves with the id, or null for a duplicate.
    */
-  appendEvent(stream: string, dedupeKey: string, dedupeTtlMs: number, maxLen: number, fields: Record<string, string>): Promise<string | null>;
+  appendEvent(
+    stream: string,
+    dedupeKey: string,
+    dedupeTtlMs: number,
+    maxLen: number,
+    fields: Record<string, string>,
+  ): Promise<string | null>;
   /** Entries of the streams with an id after `after`, merged in id order, at most `count`. */
   readEvents(streams: string[], after: string, count: number): Promise<StreamEntry[]>;
   /** Like readEvents, but waits up to `blockMs` for a new entry (on a connection of its own). */

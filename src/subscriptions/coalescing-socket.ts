@@ -60,7 +60,10 @@ export class CoalescingWebSocket extends WebSocket {
  * A WebSocketServer whose connections coalesce their writes (see CoalescingWebSocket) and, given
  * the frames of the graphql-ws server using it, write shared `next` messages (see SharedFrames).
  */
-export function coalescingWebSocketServer(options: ServerOptions<typeof CoalescingWebSocket>, frames?: SharedFrames): Server<typeof CoalescingWebSocket> {
+export function coalescingWebSocketServer(
+  options: ServerOptions<typeof CoalescingWebSocket>,
+  frames?: SharedFrames,
+): Server<typeof CoalescingWebSocket> {
   const server = new WebSocketServer<typeof CoalescingWebSocket>({ ...options, WebSocket: CoalescingWebSocket });
   server.on('connection', (socket: CoalescingWebSocket, request: IncomingMessage) => socket.useTransport(request.socket as Socket, frames));
   return server;

@@ -64,7 +64,13 @@ const payloads = new WeakMap<DeliveredEvent<string, object>, unknown>();
 function toPayload<E extends DeliveredEvent<string, object>>(event: E): EventPayload<E> {
   let payload = payloads.get(event) as EventPayload<E> | undefined;
   if (!payload) {
-    payload = { ...event.data, cursor: event.cursor, receivedAt: event.receivedAt, kind: event.kind, platformKind: event.kind } as EventPayload<E>;
+    payload = {
+      ...event.data,
+      cursor: event.cursor,
+      receivedAt: event.receivedAt,
+      kind: event.kind,
+      platformKind: event.kind,
+    } as EventPayload<E>;
     payloads.set(event, payload);
   }
   return payload;

@@ -107,11 +107,14 @@ export function agentEventParts(e: AgentEventData): { member: string; parts: Rec
     if (!groupId) return null;
     return {
       member: queueMember(groupId),
-      parts: { queue: { version, fields: { groupId, waiting: str(d.waiting ?? d.queueCount ?? 0), longestWaitSince: str(d.longestWaitSince) } } },
+      parts: {
+        queue: { version, fields: { groupId, waiting: str(d.waiting ?? d.queueCount ?? 0), longestWaitSince: str(d.longestWaitSince) } },
+      },
     };
   }
   const parts: Record<string, LivePart> = {};
-  const state = (activity: AgentActivity) => (parts.state = { version, fields: { activity, since: at, nowState: str(e.nowState), agentId: str(e.agentId) } });
+  const state = (activity: AgentActivity) =>
+    (parts.state = { version, fields: { activity, since: at, nowState: str(e.nowState), agentId: str(e.agentId) } });
   const clearCall = () => (parts.call = { version, fields: { callDirection: '', peer: '', callId: '' } });
   const setCall = () => {
     const direction = str(d.callDirection);

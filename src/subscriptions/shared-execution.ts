@@ -90,7 +90,11 @@ export function sharedSubscribe(maxResults = DEFAULT_MAX_RESULTS) {
 
   // Each event runs with a context of its own (loaders, platform-call budget), not the subscription's.
   const run = (args: ExecutionArgs, payload: unknown): Result =>
-    execute({ ...args, rootValue: payload, contextValue: (args.contextValue as GatewayContext | undefined)?.forEvent?.() ?? args.contextValue });
+    execute({
+      ...args,
+      rootValue: payload,
+      contextValue: (args.contextValue as GatewayContext | undefined)?.forEvent?.() ?? args.contextValue,
+    });
 
   const executeShared = (args: ExecutionArgs, id: number, payload: unknown): Result => {
     const cursor = (payload as { cursor?: unknown } | null)?.cursor;

@@ -64,5 +64,12 @@ function envelope(id: string): Buffer {
 
 function isNextMessage(value: unknown): value is { id: string; type: 'next'; payload: object } {
   const m = value as { id?: unknown; type?: unknown; payload?: unknown } | null;
-  return typeof m === 'object' && m !== null && m.type === 'next' && typeof m.id === 'string' && typeof m.payload === 'object' && m.payload !== null;
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    m.type === 'next' &&
+    typeof m.id === 'string' &&
+    typeof m.payload === 'object' &&
+    m.payload !== null
+  );
 }

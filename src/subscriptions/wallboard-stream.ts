@@ -19,7 +19,12 @@ export function parseCursor(cursor: string): number {
  * registered first, the store's log is read from the cursor, then live changes newer than the last
  * one read are passed on. A cursor older than the kept log is refused (take a new snapshot).
  */
-export function wallboardUpdates(store: Store, live: LiveState, after: number, groupIds?: string[]): AsyncIterableIterator<WallboardUpdate> {
+export function wallboardUpdates(
+  store: Store,
+  live: LiveState,
+  after: number,
+  groupIds?: string[],
+): AsyncIterableIterator<WallboardUpdate> {
   const pending: LiveChange[] = [];
   let wake: (() => void) | undefined;
   let failure: Error | undefined;

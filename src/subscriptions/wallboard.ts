@@ -50,7 +50,9 @@ function figures(groupId: string | undefined, agents: LiveAgent[], queues: Queue
   const waits = queues.map((q) => q.longestWaitSince).filter((d): d is Date => d !== undefined);
   return Object.assign(new GroupFigures(), {
     groupId,
-    agentsByActivity: ACTIVITIES.filter((s) => counts.has(s)).map((activity) => Object.assign(new ActivityCount(), { activity, count: counts.get(activity)! })),
+    agentsByActivity: ACTIVITIES.filter((s) => counts.has(s)).map((activity) =>
+      Object.assign(new ActivityCount(), { activity, count: counts.get(activity)! }),
+    ),
     loggedIn: [...counts.values()].reduce((a, b) => a + b, 0),
     longestIdleSince: longestIdle,
     callsWaiting: queues.reduce((n, q) => n + q.callsWaiting, 0),
@@ -68,12 +70,21 @@ export function buildWallboard(snapshot: LiveSnapshot, groupIds?: string[]): Wal
     else if (member.startsWith('queue:')) queues.push(toQueueState(fields));
   }
   const agents = all.filter((a) => inGroups(groupIds, a)).sort((a, b) => a.agentNumber.localeCompare(b.agentNumber));
-  const groups = groupIds && groupIds.length ? [...new Set(groupIds)] : [...new Set([...agents.flatMap((a) => a.groupIds), ...queues.map((q) => q.groupId)])].sort();
+  const groups =
+    groupIds && groupIds.length
+      ? [...new Set(groupIds)]
+      : [...new Set([...agents.flatMap((a) => a.groupIds), ...queues.map((q) => q.groupId)])].sort();
   const shownQueues = queues.filter((q) => groups.includes(q.groupId));
   return Object.assign(new Wallboard(), {
     cursor: String(snapshot.rev),
     agents,
-    groups: groups.map((g) => figures(g, agents.filter((a) => a.groupIds.includes(g)), shownQueues.filter((q) => q.groupId === g))),
+    groups: groups.map((g) =>
+      figures(
+        g,
+        agents.filter((a) => a.groupIds.includes(g)),
+        shownQueues.filter((q) => q.groupId === g),
+      ),
+    ),
     totals: figures(undefined, agents, shownQueues),
   });
 }

@@ -101,7 +101,11 @@ export type BreakerState = 'closed' | 'open' | 'halfOpen';
  * never opens a breaker, and is never retried.
  */
 export class UpstreamRejectedError extends UpstreamUnavailableError {
-  constructor(endpoint: string, reason: string, readonly rejectedBy: 'circuit' | 'bulkhead') {
+  constructor(
+    endpoint: string,
+    reason: string,
+    readonly rejectedBy: 'circuit' | 'bulkhead',
+  ) {
     super(endpoint, reason);
   }
 }
@@ -311,7 +315,8 @@ export class UpstreamClient {
     const { breakerFailures = 0, breakerOpenMs = 10_000, logger } = this.options;
     // Only the host failing counts: an envelope with an error code is the platform answering.
     const hostFailure = handleWhen(
-      (err) => err instanceof UpstreamUnavailableError && !(err instanceof UpstreamRejectedError) && !(err instanceof UpstreamRequestRefusedError),
+      (err) =>
+        err instanceof UpstreamUnavailableError && !(err instanceof UpstreamRejectedError) && !(err instanceof UpstreamRequestRefusedError),
     );
     const policy = circuitBreaker(hostFailure, { halfOpenAfter: breakerOpenMs, breaker: new ConsecutiveBreaker(breakerFailures) });
     const breaker: HostBreaker = { policy, probeAt: 0, cause: '' };

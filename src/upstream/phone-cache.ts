@@ -170,7 +170,9 @@ export class PhoneLookupCache {
     readonly settings: LookupCacheSettings,
   ) {
     this.limiter = new Limiter(settings.maxConcurrent);
-    this.near = Object.fromEntries(KINDS.map((k) => [k, new NearCache(settings.nearCacheMs, Math.ceil(settings.nearCacheMax / KINDS.length))])) as Record<LookupKind, NearCache>;
+    this.near = Object.fromEntries(
+      KINDS.map((k) => [k, new NearCache(settings.nearCacheMs, Math.ceil(settings.nearCacheMax / KINDS.length))]),
+    ) as Record<LookupKind, NearCache>;
     for (const k of KINDS) this.counts.set(k, { hits: 0, misses: 0, platformCalls: 0, failures: 0, refreshes: 0 });
     this.flushTimer = setInterval(() => void this.flush(), 1000);
     this.flushTimer.unref();
@@ -212,7 +214,9 @@ export class PhoneLookupCache {
       const entry = entries[i];
       if (!entry) {
         this.count(kind, 'misses');
-        return this.load(kind, number, keyOf(i), fetch, ttlFor, storeUp).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+        return this.load(kind, number, keyOf(i), fetch, ttlFor, storeUp).catch((err: unknown) =>
+          err instanceof Error ? err : new Error(String(err)),
+        );
       }
       hits++;
       if (entry.f) return fromFailure(entry.f);
@@ -296,11 +300,21 @@ export class PhoneLookupCache {
   }
 
   /** A cache miss: one fetch per key in this process, and (through the store) across instances. */
-  private load(kind: LookupKind, number: string, key: string, fetch: Fetcher, ttlFor: TtlFor | undefined, storeUp: boolean): Promise<unknown> {
+  private load(
+    kind: LookupKind,
+    number: string,
+    key: string,
+    fetch: Fetcher,
+    ttlFor: TtlFor | undefined,
+    storeUp: boolean,
+  ): Promise<unknown> {
     const joined = this.inflight.get(key);
     // Another operation's fetch refused for that operation alone (its platform-call budget, its
     // principal's rate limit) is not this one's answer: fetch again with this operation's own.
-    if (joined) return joined.catch((err: unknown) => (isCallerRefusal(err) ? this.load(kind, number, key, fetch, ttlFor, storeUp) : Promise.reject(err)));
+    if (joined)
+      return joined.catch((err: unknown) =>
+        isCallerRefusal(err) ? this.load(kind, number, key, fetch, ttlFor, storeUp) : Promise.reject(err),
+      );
     const p = (storeUp ? this.loadShared(kind, number, key, fetch, ttlFor) : this.callPlatform(kind, number, fetch)).finally(() =>
       this.inflight.delete(key),
     );
@@ -418,7 +432,8 @@ export class PhoneLookupCache {
   }
 
   private noteStoreDown(err: unknown): void {
-    if (!this.storeDown) this.logger.warn({ reason: (err as Error).message }, 'phone lookup cache unreachable: asking the platform directly');
+    if (!this.storeDown)
+      this.logger.warn({ reason: (err as Error).message }, 'phone lookup cache unreachable: asking the platform directly');
     this.storeDown = true;
   }
 }

@@ -168,7 +168,9 @@ export class TokenProvider implements TokenSource {
     let data: { token: string; expireTime: number | string } | undefined;
     let expireTime: number;
     try {
-      ({ data } = await client.call<{ token: string; expireTime: number | string }>(endpointId, { body: { accessKeyId, accessKeySecret } }));
+      ({ data } = await client.call<{ token: string; expireTime: number | string }>(endpointId, {
+        body: { accessKeyId, accessKeySecret },
+      }));
       expireTime = Number(data?.expireTime);
       if (!data || typeof data.token !== 'string' || !Number.isFinite(expireTime)) {
         throw new UpstreamUnavailableError(endpointId, 'token answer without token or expireTime');
@@ -215,7 +217,10 @@ export class TokenProvider implements TokenSource {
 
   private noteStoreFailure(err: unknown): void {
     if (!this.storeDown) {
-      this.options.logger.warn({ endpoint: this.options.endpointId, reason: (err as Error).message }, 'store unreachable: token kept in process');
+      this.options.logger.warn(
+        { endpoint: this.options.endpointId, reason: (err as Error).message },
+        'store unreachable: token kept in process',
+      );
     }
     this.storeDown = true;
   }

@@ -62,7 +62,13 @@ export interface Answer {
  * event loop: after a stall of a few seconds the server's keep-alive timeout (5 s) and the client's
  * reuse of the idle connection race. A reset the request itself causes happens again and fails.
  */
-export async function send(url: string, method: 'GET' | 'POST', headers: Record<string, string>, body?: string | Uint8Array, retried = false): Promise<Answer> {
+export async function send(
+  url: string,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+  body?: string | Uint8Array,
+  retried = false,
+): Promise<Answer> {
   try {
     const res = await request(url, { method, headers, body, headersTimeout: 30_000, bodyTimeout: 30_000, reset: retried });
     const text = await res.body.text();
@@ -74,7 +80,8 @@ export async function send(url: string, method: 'GET' | 'POST', headers: Record<
   }
 }
 
-export const bytes = (body: string | Uint8Array | undefined) => (body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+export const bytes = (body: string | Uint8Array | undefined) =>
+  body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
 export const clip = (s: string, n = 600) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s);
 
 function fail(why: string, answer: Answer): never {
@@ -102,7 +109,8 @@ export function expectCleanGraphqlAnswer(answer: Answer, sentBytes: number): voi
     if (typeof e?.message !== 'string' || e.message === '') fail('an error without a string message', answer);
     const code = e.extensions?.code;
     if (typeof code !== 'string' || !CODES.has(code)) fail(`an error with code ${JSON.stringify(code)}`, answer);
-    if (e.extensions && ('stacktrace' in e.extensions || 'exception' in e.extensions)) fail('an error with a stack trace in its extensions', answer);
+    if (e.extensions && ('stacktrace' in e.extensions || 'exception' in e.extensions))
+      fail('an error with a stack trace in its extensions', answer);
     const text = JSON.stringify(e);
     for (const leak of LEAKS) if (leak.test(text)) fail(`an error matching ${leak}`, answer);
     if (answer.status === 401 && code !== 'UNAUTHENTICATED') fail('a 401 without UNAUTHENTICATED', answer);
@@ -112,7 +120,10 @@ export function expectCleanGraphqlAnswer(answer: Answer, sentBytes: number): voi
 /** The callback receiver's answers: the platform's ack (200), or its 400/413 refusals; never 5xx (503 only if Redis could not take the event). */
 export function expectCleanHookAnswer(answer: Answer, sentBytes: number): void {
   const expected: Record<number, unknown[]> = {
-    200: [{ code: 0, msg: 'success' }, { code: 0, msg: 'received' }],
+    200: [
+      { code: 0, msg: 'success' },
+      { code: 0, msg: 'received' },
+    ],
     400: [{ code: 400, msg: 'bad request' }],
     413: [{ code: 413, msg: 'body too large' }],
   };
@@ -127,4 +138,3 @@ export function expectCleanHookAnswer(answer: Answer, sentBytes: number): void {
   }
   if (!expected[answer.status].some((e) => JSON.stringify(e) === JSON.stringify(body))) fail('not the platform ack or refusal', answer);
 }
-

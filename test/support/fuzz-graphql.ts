@@ -97,7 +97,33 @@ export const TYPED_MUTATIONS = new Set([
 // ---------------------------------------------------------------------------------------------
 // Strings
 
-const SPECIAL_CHARS = ['\u0000', '\u0001', '\u001f', '\u007f', '\u00e9', '\u4e2d', '\u200b', '\u2028', '\ufeff', '\ufffd', '\uffff', '\ud800', '\udfff', '\ud83d\ude00', '"', '\\', '\n', '\r', '\t', '$', '{', '}', '%', '&', '='];
+const SPECIAL_CHARS = [
+  '\u0000',
+  '\u0001',
+  '\u001f',
+  '\u007f',
+  '\u00e9',
+  '\u4e2d',
+  '\u200b',
+  '\u2028',
+  '\ufeff',
+  '\ufffd',
+  '\uffff',
+  '\ud800',
+  '\udfff',
+  '\ud83d\ude00',
+  '"',
+  '\\',
+  '\n',
+  '\r',
+  '\t',
+  '$',
+  '{',
+  '}',
+  '%',
+  '&',
+  '=',
+];
 
 /** The string with its lone surrogates (which a GraphQL string cannot carry) as U+FFFD. */
 export function wellFormed(s: string): string {
@@ -116,7 +142,27 @@ export function shortString(g: G, maxLength = 12): string {
     [3, () => g(fc.string, { unit: 'grapheme', maxLength })],
     [2, () => g(fc.string, { unit: 'binary', maxLength })],
     [2, () => Array.from({ length: between(g, 1, 4) }, () => pick(g, SPECIAL_CHARS)).join('')],
-    [1, () => pick(g, ['', ' ', 'null', 'undefined', 'NaN', '0', '-1', '1e999', 'true', '{}', '[]', '__proto__', 'constructor', '2021-6-15 10:42:39', '+8613800000000'])],
+    [
+      1,
+      () =>
+        pick(g, [
+          '',
+          ' ',
+          'null',
+          'undefined',
+          'NaN',
+          '0',
+          '-1',
+          '1e999',
+          'true',
+          '{}',
+          '[]',
+          '__proto__',
+          'constructor',
+          '2021-6-15 10:42:39',
+          '+8613800000000',
+        ]),
+    ],
   ]);
 }
 
@@ -164,15 +210,47 @@ export function chaosJson(g: G, budget: Budget, depth = 0): string {
   return weighted(g, [
     [3, () => JSON.stringify(g(fc.jsonValue, { maxDepth: 3 }))],
     [2, () => JSON.stringify(shortString(g))],
-    [1, () => pick(g, ['null', 'true', 'false', '0', '-0', '1e308', '-1e308', '9007199254740993', '2147483648', '-2147483649', '0.5', '1E-400', '[]', '{}', '""', '[null]', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}'])],
+    [
+      1,
+      () =>
+        pick(g, [
+          'null',
+          'true',
+          'false',
+          '0',
+          '-0',
+          '1e308',
+          '-1e308',
+          '9007199254740993',
+          '2147483648',
+          '-2147483649',
+          '0.5',
+          '1E-400',
+          '[]',
+          '{}',
+          '""',
+          '[null]',
+          '{"__proto__":{"x":1}}',
+          '{"constructor":{"prototype":{}}}',
+        ]),
+    ],
     [1, () => deepJson(g, Math.max(1, budget.take(g, 10_000, 8)))],
     [1, () => JSON.stringify(hugeString(g, budget))],
-    [1, () => {
-      const n = budget.take(g, budget.maxArray, 4);
-      return `[${Array(n).fill(pick(g, ['0', '1', 'null', '"a"', '{}', '[]'])).join(',')}]`;
-    }],
+    [
+      1,
+      () => {
+        const n = budget.take(g, budget.maxArray, 4);
+        return `[${Array(n)
+          .fill(pick(g, ['0', '1', 'null', '"a"', '{}', '[]']))
+          .join(',')}]`;
+      },
+    ],
     [depth < 3 ? 2 : 0, () => `[${Array.from({ length: between(g, 0, 4) }, () => chaosJson(g, budget, depth + 1)).join(',')}]`],
-    [depth < 3 ? 2 : 0, () => `{${Array.from({ length: between(g, 0, 4) }, () => `${JSON.stringify(pick(g, [...argNames, ...fieldNames, shortString(g)]))}:${chaosJson(g, budget, depth + 1)}`).join(',')}}`],
+    [
+      depth < 3 ? 2 : 0,
+      () =>
+        `{${Array.from({ length: between(g, 0, 4) }, () => `${JSON.stringify(pick(g, [...argNames, ...fieldNames, shortString(g)]))}:${chaosJson(g, budget, depth + 1)}`).join(',')}}`,
+    ],
   ]);
 }
 
@@ -237,7 +315,9 @@ export function variableJson(g: G, type: GraphQLInputType, budget: Budget, noise
   }
   if (isInputObjectType(type)) {
     const fields = Object.values(type.getFields());
-    const parts = fields.filter((f) => (isNonNullType(f.type) ? !oops(0.1) : chance(g, 0.5))).map((f) => `${JSON.stringify(f.name)}:${variableJson(g, f.type, budget, noise, depth + 1)}`);
+    const parts = fields
+      .filter((f) => (isNonNullType(f.type) ? !oops(0.1) : chance(g, 0.5)))
+      .map((f) => `${JSON.stringify(f.name)}:${variableJson(g, f.type, budget, noise, depth + 1)}`);
     if (oops(0.1)) parts.push(`${JSON.stringify(shortString(g))}:${chaosJson(g, budget)}`);
     return `{${parts.join(',')}}`;
   }
@@ -260,7 +340,10 @@ function randomName(g: G, budget: Budget): string {
     [6, () => pick(g, schemaNames)],
     [2, () => g(fc.stringMatching, /^[_A-Za-z][_0-9A-Za-z]{0,12}$/)],
     [1, () => 'n'.repeat(Math.max(1, budget.take(g, 100_000, 1)))],
-    [1, () => pick(g, ['__typename', '__schema', '__type', 'query', 'mutation', 'subscription', 'fragment', 'on', 'true', 'null', '_', '__'])],
+    [
+      1,
+      () => pick(g, ['__typename', '__schema', '__type', 'query', 'mutation', 'subscription', 'fragment', 'on', 'true', 'null', '_', '__']),
+    ],
   ]);
 }
 
@@ -303,7 +386,11 @@ export class DocumentBuilder {
       [1, () => this.variableRef(undefined)],
       [1, () => '['.repeat(between(g, 2, 200)) + ']'.repeat(between(g, 0, 200))],
       [depth < 3 ? 1 : 0, () => `[${Array.from({ length: between(g, 0, 3) }, () => this.chaosLiteral(depth + 1)).join(', ')}]`],
-      [depth < 3 ? 1 : 0, () => `{${Array.from({ length: between(g, 0, 3) }, () => `${pick(g, [...argNames, ...fieldNames])}: ${this.chaosLiteral(depth + 1)}`).join(', ')}}`],
+      [
+        depth < 3 ? 1 : 0,
+        () =>
+          `{${Array.from({ length: between(g, 0, 3) }, () => `${pick(g, [...argNames, ...fieldNames])}: ${this.chaosLiteral(depth + 1)}`).join(', ')}}`,
+      ],
     ]);
   }
 
@@ -320,12 +407,15 @@ export class DocumentBuilder {
     }
     if (isInputObjectType(type)) {
       const fields = Object.values(type.getFields());
-      const parts = fields.filter((f) => (isNonNullType(f.type) ? !this.oops(0.1) : chance(g, 0.4))).map((f) => `${f.name}: ${this.literal(f.type, depth + 1)}`);
+      const parts = fields
+        .filter((f) => (isNonNullType(f.type) ? !this.oops(0.1) : chance(g, 0.4)))
+        .map((f) => `${f.name}: ${this.literal(f.type, depth + 1)}`);
       if (this.oops(0.08)) parts.push(`${randomName(g, this.budget)}: ${this.chaosLiteral()}`);
       if (this.oops(0.05) && parts.length) parts.push(parts[0]); // duplicate field
       return `{${parts.join(', ')}}`;
     }
-    if (isEnumType(type)) return this.oops(0.15) ? pick(g, [...enumValues, `"${pick(g, type.getValues()).name}"`]) : pick(g, type.getValues()).name;
+    if (isEnumType(type))
+      return this.oops(0.15) ? pick(g, [...enumValues, `"${pick(g, type.getValues()).name}"`]) : pick(g, type.getValues()).name;
     const value = this.noise > 0 || type.name !== 'Int' ? scalarValue(g, type.name, this.budget, this.noise === 0) : between(g, -5, 100);
     if (typeof value === 'string') return stringLiteral(g, this.noise === 0 ? wellFormed(value) : value, this.noise === 0);
     if (value === null || value === undefined) return 'null';
@@ -336,7 +426,9 @@ export class DocumentBuilder {
   private objectLiteral(value: unknown): string {
     if (Array.isArray(value)) return `[${value.map((v) => this.objectLiteral(v)).join(', ')}]`;
     if (value && typeof value === 'object') {
-      const parts = Object.entries(value).map(([k, v], i) => `${/^[_A-Za-z][_0-9A-Za-z]*$/.test(k) ? k : `k${i}`}: ${this.objectLiteral(v)}`);
+      const parts = Object.entries(value).map(
+        ([k, v], i) => `${/^[_A-Za-z][_0-9A-Za-z]*$/.test(k) ? k : `k${i}`}: ${this.objectLiteral(v)}`,
+      );
       return `{${parts.join(', ')}}`;
     }
     return typeof value === 'string' ? JSON.stringify(value) : String(value);
@@ -354,7 +446,8 @@ export class DocumentBuilder {
   private directives(): string {
     const g = this.g;
     if (!chance(g, 0.12)) return '';
-    const clean = () => `@${pick(g, ['include', 'skip'])}(if: ${chance(g, 0.7) ? pick(g, ['true', 'false']) : this.literal(new GraphQLNonNull(GraphQLBoolean))})`;
+    const clean = () =>
+      `@${pick(g, ['include', 'skip'])}(if: ${chance(g, 0.7) ? pick(g, ['true', 'false']) : this.literal(new GraphQLNonNull(GraphQLBoolean))})`;
     if (this.noise === 0) return clean();
     return Array.from({ length: between(g, 1, 2) }, () =>
       weighted(g, [
@@ -469,7 +562,9 @@ export class DocumentBuilder {
 
   /** One operation: its keyword, name, variable definitions, directives and selection set. */
   operation(kind: 'query' | 'mutation' | 'subscription' | 'shorthand', name?: string): string {
-    const root = (kind === 'mutation' ? schema.getMutationType() : kind === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType()) as GraphQLObjectType;
+    const root = (
+      kind === 'mutation' ? schema.getMutationType() : kind === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType()
+    ) as GraphQLObjectType;
     const before = this.variables.length;
     // A subscription selects exactly one root field (and no introspection field) to validate.
     const selection = kind === 'subscription' && this.noise === 0 ? `{ ${this.fieldSelection(root, 1)} }` : this.selection(root, 1);
@@ -505,14 +600,24 @@ export function corrupt(g: G, text: string, budget: Budget): string {
   const at = () => between(g, 0, text.length);
   return weighted(g, [
     [2, () => text.slice(0, at())],
-    [2, () => {
-      const i = at();
-      return text.slice(0, i) + text.slice(i + between(g, 1, 20));
-    }],
-    [3, () => {
-      const i = at();
-      return text.slice(0, i) + pick(g, [...SPECIAL_CHARS, '(', ')', '[', ']', ':', '@', '!', '...', '#', '"""', ',', '|', '&', '=', 'on']) + text.slice(i);
-    }],
+    [
+      2,
+      () => {
+        const i = at();
+        return text.slice(0, i) + text.slice(i + between(g, 1, 20));
+      },
+    ],
+    [
+      3,
+      () => {
+        const i = at();
+        return (
+          text.slice(0, i) +
+          pick(g, [...SPECIAL_CHARS, '(', ')', '[', ']', ':', '@', '!', '...', '#', '"""', ',', '|', '&', '=', 'on']) +
+          text.slice(i)
+        );
+      },
+    ],
     [1, () => '{'.repeat(between(g, 1, 3000)) + text],
     [1, () => text + '}'.repeat(between(g, 1, 3000))],
     [1, () => text.replace(/\b[a-z]\w*/, 'x'.repeat(Math.max(1, budget.take(g, 200_000, 1))))],
@@ -529,13 +634,32 @@ export function limitBomb(g: G): string {
     [1, () => `{ ${'__typename '.repeat(n)}}`],
     [1, () => `{ ${Array.from({ length: n }, (_, i) => `a${i}: __typename`).join(' ')} }`],
     [1, () => `${'{ skillGroups { list { '.repeat(Math.min(n, 200))}__typename${' } }'.repeat(Math.min(n, 200))} }`],
-    [1, () => `query { ${'__schema { types { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } }'.repeat(between(g, 1, 20))} }`],
-    [1, () => {
-      const depth = between(g, 2, 12);
-      const defs = Array.from({ length: depth }, (_, i) => `fragment B${i} on Query { ${Array(between(g, 2, 6)).fill(i + 1 < depth ? `...B${i + 1}` : '__typename').join(' ')} }`);
-      return `{ ...B0 }\n${defs.join('\n')}`;
-    }],
-    [1, () => `{ phones(numbers: [${Array(between(g, 1, 600)).fill('"13800000000"').join(',')}]) { number } }`],
+    [
+      1,
+      () =>
+        `query { ${'__schema { types { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } }'.repeat(between(g, 1, 20))} }`,
+    ],
+    [
+      1,
+      () => {
+        const depth = between(g, 2, 12);
+        const defs = Array.from(
+          { length: depth },
+          (_, i) =>
+            `fragment B${i} on Query { ${Array(between(g, 2, 6))
+              .fill(i + 1 < depth ? `...B${i + 1}` : '__typename')
+              .join(' ')} }`,
+        );
+        return `{ ...B0 }\n${defs.join('\n')}`;
+      },
+    ],
+    [
+      1,
+      () =>
+        `{ phones(numbers: [${Array(between(g, 1, 600))
+          .fill('"13800000000"')
+          .join(',')}]) { number } }`,
+    ],
     [1, () => `{ agents(pageSize: ${pick(g, ['100000', '2147483647', '-1', '0'])}) { list { groups { name } } } }`],
   ]);
 }
@@ -543,23 +667,46 @@ export function limitBomb(g: G): string {
 /** What the `query` member of a body is: a schema-built document (maybe corrupted), random text or a limit bomb. */
 export function documentText(g: G, budget: Budget): { text: string; builder?: DocumentBuilder; operationNames: string[] } {
   return weighted<{ text: string; builder?: DocumentBuilder; operationNames: string[] }>(g, [
-    [8, () => {
-      const builder = new DocumentBuilder(g, budget, 0);
-      const doc = builder.document();
-      return { ...doc, builder };
-    }],
-    [5, () => {
-      const builder = new DocumentBuilder(g, budget);
-      const doc = builder.document();
-      return { ...doc, builder };
-    }],
-    [3, () => {
-      const builder = new DocumentBuilder(g, budget);
-      const doc = builder.document();
-      return { text: corrupt(g, doc.text, budget), operationNames: doc.operationNames, builder };
-    }],
-    [1, () => ({ text: g(fc.string, { unit: pick(g, ['grapheme', 'binary', 'binary-ascii'] as const), maxLength: 200 }), operationNames: [] })],
-    [1, () => ({ text: Array.from({ length: between(g, 1, 60) }, () => pick(g, ['{', '}', '(', ')', '...', 'on', 'query', ':', '$', '@', '!', '[', ']', '=', pick(g, schemaNames), '"x"', '1'])).join(' '), operationNames: [] })],
+    [
+      8,
+      () => {
+        const builder = new DocumentBuilder(g, budget, 0);
+        const doc = builder.document();
+        return { ...doc, builder };
+      },
+    ],
+    [
+      5,
+      () => {
+        const builder = new DocumentBuilder(g, budget);
+        const doc = builder.document();
+        return { ...doc, builder };
+      },
+    ],
+    [
+      3,
+      () => {
+        const builder = new DocumentBuilder(g, budget);
+        const doc = builder.document();
+        return { text: corrupt(g, doc.text, budget), operationNames: doc.operationNames, builder };
+      },
+    ],
+    [
+      1,
+      () => ({
+        text: g(fc.string, { unit: pick(g, ['grapheme', 'binary', 'binary-ascii'] as const), maxLength: 200 }),
+        operationNames: [],
+      }),
+    ],
+    [
+      1,
+      () => ({
+        text: Array.from({ length: between(g, 1, 60) }, () =>
+          pick(g, ['{', '}', '(', ')', '...', 'on', 'query', ':', '$', '@', '!', '[', ']', '=', pick(g, schemaNames), '"x"', '1']),
+        ).join(' '),
+        operationNames: [],
+      }),
+    ],
     [1, () => ({ text: limitBomb(g), operationNames: [] })],
   ]);
 }
@@ -567,12 +714,17 @@ export function documentText(g: G, budget: Budget): { text: string; builder?: Do
 /** The `variables` member for a builder's declared variables: right shapes, wrong ones, or not an object. */
 export function variablesText(g: G, builder: DocumentBuilder | undefined, budget: Budget, noise = 1): string | undefined {
   return weighted<string | undefined>(g, [
-    [10, () => {
-      const vars = builder?.variables ?? [];
-      const parts = vars.filter(() => !chance(g, 0.1 * noise)).map((v) => `${JSON.stringify(v.name)}:${v.type ? variableJson(g, v.type, budget, noise) : chaosJson(g, budget)}`);
-      if (chance(g, 0.1 * noise)) parts.push(`${JSON.stringify(shortString(g))}:${chaosJson(g, budget)}`);
-      return `{${parts.join(',')}}`;
-    }],
+    [
+      10,
+      () => {
+        const vars = builder?.variables ?? [];
+        const parts = vars
+          .filter(() => !chance(g, 0.1 * noise))
+          .map((v) => `${JSON.stringify(v.name)}:${v.type ? variableJson(g, v.type, budget, noise) : chaosJson(g, budget)}`);
+        if (chance(g, 0.1 * noise)) parts.push(`${JSON.stringify(shortString(g))}:${chaosJson(g, budget)}`);
+        return `{${parts.join(',')}}`;
+      },
+    ],
     [1, () => undefined],
     [noise, () => pick(g, ['null', '[]', '"{}"', '0', 'true', '[{}]', '""'])],
     [noise, () => chaosJson(g, budget)],
@@ -596,7 +748,10 @@ export function graphqlBody(g: G, parts: { query?: string; variables?: string; o
   if (parts.query !== undefined) members.push(`"query":${parts.query}`);
   if (parts.variables !== undefined) members.push(`"variables":${parts.variables}`);
   if (parts.operationName !== undefined) members.push(`"operationName":${parts.operationName}`);
-  if (chance(g, 0.05)) members.push(`"extensions":${chance(g, 0.5) ? `{"persistedQuery":{"version":${pick(g, ['1', '2', '"1"'])},"sha256Hash":${JSON.stringify(chance(g, 0.5) ? 'a'.repeat(64) : shortString(g))}}}` : chaosJson(g, budget)}`);
+  if (chance(g, 0.05))
+    members.push(
+      `"extensions":${chance(g, 0.5) ? `{"persistedQuery":{"version":${pick(g, ['1', '2', '"1"'])},"sha256Hash":${JSON.stringify(chance(g, 0.5) ? 'a'.repeat(64) : shortString(g))}}}` : chaosJson(g, budget)}`,
+    );
   if (chance(g, 0.03)) members.push(`${JSON.stringify(shortString(g))}:${chaosJson(g, budget)}`);
   if (chance(g, 0.02) && members.length) members.push(members[0]); // a duplicate member
   for (let i = members.length - 1; i > 0; i--) {

@@ -20,7 +20,10 @@ type Value = Raw | string | number | boolean | null | Value[] | { [k: string]: V
 function jsonText(v: Value): string {
   if (v instanceof Raw) return v.text;
   if (Array.isArray(v)) return `[${v.map(jsonText).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${jsonText(x)}`).join(',')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}:${jsonText(x)}`)
+      .join(',')}}`;
   return JSON.stringify(v) ?? 'null';
 }
 
@@ -32,16 +35,47 @@ function formText(v: Value): string {
 const kinds = callbacks.filter((c) => c.event !== 'ivrTransfer');
 const DISCRIMINATORS = [
   ...new Set(callbacks.map((c) => c.event)),
-  'sms.uplink', 'Login', 'Logout', 'Busy', 'SomethingNew', '', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'event', 'callend', 'CALLEND',
+  'sms.uplink',
+  'Login',
+  'Logout',
+  'Busy',
+  'SomethingNew',
+  '',
+  'constructor',
+  '__proto__',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'event',
+  'callend',
+  'CALLEND',
 ];
 /** Agent toolbar events (type: "event"), as the spec lists them. */
-const AGENT_EVENTS = ((callbacks.find((c) => c.event === 'agentEvent') as { events?: string[] } | undefined)?.events ?? []).filter((e) => typeof e === 'string');
+const AGENT_EVENTS = ((callbacks.find((c) => c.event === 'agentEvent') as { events?: string[] } | undefined)?.events ?? []).filter(
+  (e) => typeof e === 'string',
+);
 if (AGENT_EVENTS.length === 0) AGENT_EVENTS.push('Login', 'Logout', 'Idle', 'Busy', 'Ringing', 'Answer', 'Hangup');
 
 /** A value of the type the field table names, in the platform's spellings (numbers as strings too). */
 function fieldValue(g: G, type: string, name: string, _budget: Budget): Value {
   if (/time/i.test(name)) {
-    return pick(g, ['2021-6-15 10:42:39', '2024-08-30 10:31:38', 1636535406808, '1636535406808', Date.now(), '', '0', 0, '2021-13-45 99:99:99', '9999999999999999999999', -1, 1e21, '2021-6-15', '2021-6-15T10:42', 'yesterday']);
+    return pick(g, [
+      '2021-6-15 10:42:39',
+      '2024-08-30 10:31:38',
+      1636535406808,
+      '1636535406808',
+      Date.now(),
+      '',
+      '0',
+      0,
+      '2021-13-45 99:99:99',
+      '9999999999999999999999',
+      -1,
+      1e21,
+      '2021-6-15',
+      '2021-6-15T10:42',
+      'yesterday',
+    ]);
   }
   switch (type) {
     case 'number':
@@ -87,7 +121,8 @@ function nearValidBody(g: G, budget: Budget): Record<string, Value> {
     base.event = spec.discriminator.value as string;
   }
   // Unique identifying fields, so that most bodies are new events rather than duplicates.
-  for (const id of spec.idFields) if (chance(g, 0.9) && typeof base[id] !== 'number' && id !== 'status' && id !== 'msgType') base[id] = `${id}-${g(fc.uuid)}`;
+  for (const id of spec.idFields)
+    if (chance(g, 0.9) && typeof base[id] !== 'number' && id !== 'status' && id !== 'msgType') base[id] = `${id}-${g(fc.uuid)}`;
   const changes = weighted(g, [
     [3, () => 0],
     [5, () => between(g, 1, 3)],
@@ -99,8 +134,22 @@ function nearValidBody(g: G, budget: Budget): Record<string, Value> {
       [5, () => (base[pick(g, names)] = wrongValue(g, budget))],
       [2, () => delete base[pick(g, names)]],
       [1, () => (base[shortString(g)] = wrongValue(g, budget))],
-      [1, () => (base[pick(g, ['event', 'type', 'msgType', 'msgId', 'bindId', 'bindType'])] = chance(g, 0.7) ? pick(g, DISCRIMINATORS) : wrongValue(g, budget))],
-      [1, () => (base.data = chance(g, 0.5) ? wrongValue(g, budget) : new Raw(`{"groupIdList":${chaosJson(g, budget)},"agentList":${chaosJson(g, budget)},"groupInfoList":${chaosJson(g, budget)}}`))],
+      [
+        1,
+        () =>
+          (base[pick(g, ['event', 'type', 'msgType', 'msgId', 'bindId', 'bindType'])] = chance(g, 0.7)
+            ? pick(g, DISCRIMINATORS)
+            : wrongValue(g, budget)),
+      ],
+      [
+        1,
+        () =>
+          (base.data = chance(g, 0.5)
+            ? wrongValue(g, budget)
+            : new Raw(
+                `{"groupIdList":${chaosJson(g, budget)},"agentList":${chaosJson(g, budget)},"groupInfoList":${chaosJson(g, budget)}}`,
+              )),
+      ],
       [1, () => (base[pick(g, ['output', 'turnInfos', 'data', 'userData'])] = new Raw(JSON.stringify(jsonText(wrongValue(g, budget)))))], // JSON text as a string
     ]);
   }
@@ -114,13 +163,64 @@ export interface HookRequest {
   shape: string;
 }
 
-const JSON_TYPES = ['application/json', 'application/json; charset=utf-8', 'application/json;charset=UTF-8', 'text/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', 'multipart/form-data', '', 'application/json; charset=', 'application/json; charset="utf-8"', ';;;', 'application/json; charset=klingon', 'application/json; foo'];
-const FORM_TYPES = ['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'application/x-www-form-urlencoded; charset=gbk', 'text/plain', 'application/json', ''];
-const CHARSETS = ['utf-8', 'latin1', 'iso-8859-1', 'utf-16le', 'utf16le', 'ucs2', 'gbk', 'gb2312', 'big5', 'ascii', 'windows-1252', 'klingon', 'utf-32', 'binary', 'base64', 'hex', 'utf-7'];
+const JSON_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json;charset=UTF-8',
+  'text/json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'application/octet-stream',
+  'multipart/form-data',
+  '',
+  'application/json; charset=',
+  'application/json; charset="utf-8"',
+  ';;;',
+  'application/json; charset=klingon',
+  'application/json; foo',
+];
+const FORM_TYPES = [
+  'application/x-www-form-urlencoded',
+  'application/x-www-form-urlencoded; charset=utf-8',
+  'application/x-www-form-urlencoded; charset=gbk',
+  'text/plain',
+  'application/json',
+  '',
+];
+const CHARSETS = [
+  'utf-8',
+  'latin1',
+  'iso-8859-1',
+  'utf-16le',
+  'utf16le',
+  'ucs2',
+  'gbk',
+  'gb2312',
+  'big5',
+  'ascii',
+  'windows-1252',
+  'klingon',
+  'utf-32',
+  'binary',
+  'base64',
+  'hex',
+  'utf-7',
+];
 
 /** Encodes text in a charset for the wire (or as UTF-8 when Node cannot): the label may still lie. */
 function encode(text: string, charset: string): Uint8Array {
-  const node = ({ 'utf-8': 'utf8', latin1: 'latin1', 'iso-8859-1': 'latin1', 'utf-16le': 'utf16le', utf16le: 'utf16le', ucs2: 'ucs2', ascii: 'ascii', binary: 'latin1' } as Record<string, BufferEncoding>)[charset];
+  const node = (
+    {
+      'utf-8': 'utf8',
+      latin1: 'latin1',
+      'iso-8859-1': 'latin1',
+      'utf-16le': 'utf16le',
+      utf16le: 'utf16le',
+      ucs2: 'ucs2',
+      ascii: 'ascii',
+      binary: 'latin1',
+    } as Record<string, BufferEncoding>
+  )[charset];
   return Buffer.from(text, node ?? 'utf8');
 }
 
@@ -132,36 +232,95 @@ function withType(type: string): Record<string, string> {
 export function hookRequest(g: G): HookRequest {
   const budget = new Budget(400_000); // UTF-16 doubles it: still under the 1 MiB limit
   return weighted<HookRequest>(g, [
-    [8, () => ({ body: jsonText(nearValidBody(g, budget)), headers: withType(chance(g, 0.8) ? 'application/json' : pick(g, JSON_TYPES)), shape: 'near-valid json' })],
-    [4, () => {
-      const params = Object.entries(nearValidBody(g, budget)).map(([k, v]) => `${pct(k)}=${pct(formText(v))}`);
-      if (chance(g, 0.2)) params.push(pick(g, ['%', '%E0%A4%A', '%%%', '=', '&&', 'a', '=x', 'event', 'event=', '+=+', '%00=%00', '__proto__=x', 'constructor=1']));
-      if (chance(g, 0.1) && params.length) params.push(params[0]); // a repeated key
-      return { body: params.join('&'), headers: withType(chance(g, 0.8) ? 'application/x-www-form-urlencoded' : pick(g, FORM_TYPES)), shape: 'near-valid form' };
-    }],
+    [
+      8,
+      () => ({
+        body: jsonText(nearValidBody(g, budget)),
+        headers: withType(chance(g, 0.8) ? 'application/json' : pick(g, JSON_TYPES)),
+        shape: 'near-valid json',
+      }),
+    ],
+    [
+      4,
+      () => {
+        const params = Object.entries(nearValidBody(g, budget)).map(([k, v]) => `${pct(k)}=${pct(formText(v))}`);
+        if (chance(g, 0.2))
+          params.push(
+            pick(g, ['%', '%E0%A4%A', '%%%', '=', '&&', 'a', '=x', 'event', 'event=', '+=+', '%00=%00', '__proto__=x', 'constructor=1']),
+          );
+        if (chance(g, 0.1) && params.length) params.push(params[0]); // a repeated key
+        return {
+          body: params.join('&'),
+          headers: withType(chance(g, 0.8) ? 'application/x-www-form-urlencoded' : pick(g, FORM_TYPES)),
+          shape: 'near-valid form',
+        };
+      },
+    ],
     [2, () => ({ body: chaosJson(g, budget), headers: withType(pick(g, JSON_TYPES)), shape: 'random json' })],
-    [1, () => {
-      const field = pick(g, ['output', 'turnInfos', 'data', 'userData', 'callId', 'event']);
-      const body = `{"event":"CallEnd","callId":"deep-${g(fc.uuid)}","taskSn":"t",${JSON.stringify(field)}:${deepJson(g, chance(g, 0.3) ? 10_000 : between(g, 1000, 10_000))}}`;
-      return { body, headers: withType('application/json'), shape: 'deep json field' };
-    }],
-    [1, () => ({ body: deepJson(g, chance(g, 0.3) ? 10_000 : between(g, 1000, 10_000)), headers: withType(pick(g, JSON_TYPES)), shape: 'deep json' })],
-    [1, () => {
-      const text = jsonText(nearValidBody(g, budget));
-      const cut = between(g, 0, text.length);
-      return { body: text.slice(0, cut) + (chance(g, 0.5) ? shortString(g) : ''), headers: withType(pick(g, JSON_TYPES)), shape: 'broken json' };
-    }],
-    [2, () => {
-      const charset = pick(g, CHARSETS);
-      const label = chance(g, 0.7) ? charset : pick(g, CHARSETS);
-      const form = chance(g, 0.3);
-      const body = nearValidBody(g, budget);
-      const text = form ? Object.entries(body).map(([k, v]) => `${pct(k)}=${pct(formText(v))}`).join('&') : jsonText(body);
-      const bom = chance(g, 0.1) ? '\ufeff' : '';
-      return { body: encode(bom + text, charset), headers: withType(`${form ? 'application/x-www-form-urlencoded' : 'application/json'}; charset=${label}`), shape: `charset ${charset} as ${label}` };
-    }],
-    [2, () => ({ body: g(fc.uint8Array, { maxLength: 2000 }), headers: withType(pick(g, [...JSON_TYPES, ...FORM_TYPES])), shape: 'garbage bytes' })],
-    [1, () => ({ body: g(fc.string, { unit: 'binary', maxLength: 300 }), headers: withType(pick(g, [...JSON_TYPES, ...FORM_TYPES])), shape: 'random text' })],
+    [
+      1,
+      () => {
+        const field = pick(g, ['output', 'turnInfos', 'data', 'userData', 'callId', 'event']);
+        const body = `{"event":"CallEnd","callId":"deep-${g(fc.uuid)}","taskSn":"t",${JSON.stringify(field)}:${deepJson(g, chance(g, 0.3) ? 10_000 : between(g, 1000, 10_000))}}`;
+        return { body, headers: withType('application/json'), shape: 'deep json field' };
+      },
+    ],
+    [
+      1,
+      () => ({
+        body: deepJson(g, chance(g, 0.3) ? 10_000 : between(g, 1000, 10_000)),
+        headers: withType(pick(g, JSON_TYPES)),
+        shape: 'deep json',
+      }),
+    ],
+    [
+      1,
+      () => {
+        const text = jsonText(nearValidBody(g, budget));
+        const cut = between(g, 0, text.length);
+        return {
+          body: text.slice(0, cut) + (chance(g, 0.5) ? shortString(g) : ''),
+          headers: withType(pick(g, JSON_TYPES)),
+          shape: 'broken json',
+        };
+      },
+    ],
+    [
+      2,
+      () => {
+        const charset = pick(g, CHARSETS);
+        const label = chance(g, 0.7) ? charset : pick(g, CHARSETS);
+        const form = chance(g, 0.3);
+        const body = nearValidBody(g, budget);
+        const text = form
+          ? Object.entries(body)
+              .map(([k, v]) => `${pct(k)}=${pct(formText(v))}`)
+              .join('&')
+          : jsonText(body);
+        const bom = chance(g, 0.1) ? '\ufeff' : '';
+        return {
+          body: encode(bom + text, charset),
+          headers: withType(`${form ? 'application/x-www-form-urlencoded' : 'application/json'}; charset=${label}`),
+          shape: `charset ${charset} as ${label}`,
+        };
+      },
+    ],
+    [
+      2,
+      () => ({
+        body: g(fc.uint8Array, { maxLength: 2000 }),
+        headers: withType(pick(g, [...JSON_TYPES, ...FORM_TYPES])),
+        shape: 'garbage bytes',
+      }),
+    ],
+    [
+      1,
+      () => ({
+        body: g(fc.string, { unit: 'binary', maxLength: 300 }),
+        headers: withType(pick(g, [...JSON_TYPES, ...FORM_TYPES])),
+        shape: 'random text',
+      }),
+    ],
     [1, () => ({ body: JSON.stringify(hugeString(g, budget)), headers: withType('application/json'), shape: 'huge string' })],
   ]);
 }

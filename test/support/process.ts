@@ -49,7 +49,11 @@ export async function startGatewayProcess(env: Record<string, string>, main = MA
 }
 
 /** Runs the compiled gateway expecting it to refuse to start; resolves with its exit code and output. */
-export async function runToExit(env: Record<string, string>, timeoutMs = 15_000, main = MAIN_JS): Promise<{ code: number | null; output: string }> {
+export async function runToExit(
+  env: Record<string, string>,
+  timeoutMs = 15_000,
+  main = MAIN_JS,
+): Promise<{ code: number | null; output: string }> {
   assertBuilt();
   const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -33,7 +33,15 @@ export class SandboxApi {
   advanceClock(ms: number): Promise<{ now: number }> {
     return this.send('POST', '/clock', { advanceMs: ms });
   }
-  fault(fault: { endpoint: string; kind: 'delay' | 'http' | 'envelope' | 'reset'; ms?: number; status?: number; code?: string | number; msg?: string; times?: number }) {
+  fault(fault: {
+    endpoint: string;
+    kind: 'delay' | 'http' | 'envelope' | 'reset';
+    ms?: number;
+    status?: number;
+    code?: string | number;
+    msg?: string;
+    times?: number;
+  }) {
     return this.send('POST', '/faults', fault);
   }
   clearFaults() {

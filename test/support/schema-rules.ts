@@ -54,12 +54,14 @@ export const ONE_NAME_PER_CONCEPT: Record<string, string> = {
 };
 
 /** Field names whose values come from a fixed set, so they are enums. */
-const FIXED_SET = /^(status|state|type|kind|mode|direction|role|outcome|event|request|nowState|activity)$|(Status|State|Type|Kind|Mode|Direction|Role)$/;
+const FIXED_SET =
+  /^(status|state|type|kind|mode|direction|role|outcome|event|request|nowState|activity)$|(Status|State|Type|Kind|Mode|Direction|Role)$/;
 /** Exceptions to FIXED_SET: the platform's raw value kept beside the enum, and values that are not from a fixed set. */
 const FREE_STRINGS = /^platform[A-Z]|^contentType$/;
 
 /** Input names that carry a phone number (agent numbers, SIP ids and caller prefixes are not phone numbers). */
-const PHONE_INPUT = /^(phone|phones|number|numbers|caller|called|callee|mobile|tel[ABX]?|displayNumber|callingNumber|calledNumber|transferTo)$/;
+const PHONE_INPUT =
+  /^(phone|phones|number|numbers|caller|called|callee|mobile|tel[ABX]?|displayNumber|callingNumber|calledNumber|transferTo)$/;
 
 const DATE_OUTPUT = /(At|Since)$|^since$/;
 const DATE_INPUT = /(At|Since|From|To)$|^since$/;
@@ -115,7 +117,8 @@ export function schemaBreaches(built: GraphQLSchema): string[] {
   }
 
   for (const field of Object.values(schema.getQueryType()!.getFields())) {
-    if (isNonNullType(field.type)) breaches.push(`Query.${field.name}: root Query fields are nullable (one failing field must not null the others)`);
+    if (isNonNullType(field.type))
+      breaches.push(`Query.${field.name}: root Query fields are nullable (one failing field must not null the others)`);
   }
   for (const name of IDENTITY_TYPES) {
     const type = schema.getType(name);

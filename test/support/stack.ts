@@ -65,22 +65,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const store = options.store ?? 'redis';
   const hookSecret = options.env?.HOOK_SECRET ?? randomBytes(12).toString('hex');
   const creds = sandbox.credentials;
-  const config = startOrClose(ownSandbox ? sandbox : undefined, () => loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    VCALL_BASE_URL: sandbox.urls.cc,
-    VCALL_NOTICE_BASE_URL: sandbox.urls.notice,
-    VCALL_OPEN_BASE_URL: sandbox.urls.open,
-    VCALL_ACCESS_KEY_ID: creds.accessKeyId,
-    VCALL_ACCESS_KEY_SECRET: creds.accessKeySecret,
-    VCALL_COMPANY_ID: creds.companyId,
-    ...(store === 'memory' ? {} : { REDIS_URL: store === 'redis' ? testRedisUrl() : store }),
-    REDIS_PREFIX: prefix,
-    HOOK_SECRET: hookSecret,
-    AUTH_JWT_SECRET: JWT_SECRET,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    ...options.env,
-  }));
+  const config = startOrClose(ownSandbox ? sandbox : undefined, () =>
+    loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      VCALL_BASE_URL: sandbox.urls.cc,
+      VCALL_NOTICE_BASE_URL: sandbox.urls.notice,
+      VCALL_OPEN_BASE_URL: sandbox.urls.open,
+      VCALL_ACCESS_KEY_ID: creds.accessKeyId,
+      VCALL_ACCESS_KEY_SECRET: creds.accessKeySecret,
+      VCALL_COMPANY_ID: creds.companyId,
+      ...(store === 'memory' ? {} : { REDIS_URL: store === 'redis' ? testRedisUrl() : store }),
+      REDIS_PREFIX: prefix,
+      HOOK_SECRET: hookSecret,
+      AUTH_JWT_SECRET: JWT_SECRET,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...options.env,
+    }),
+  );
   const logger = createLogger(config.logLevel);
   const gateway = await startGateway({ config, logger, features: options.withFeatures === false ? [] : defaultFeatures });
   const hookUrl = `${gateway.url}/hooks/${hookSecret}`;

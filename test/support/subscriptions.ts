@@ -12,7 +12,11 @@ export interface Collected<T = Record<string, any>> {
 }
 
 /** Subscribes over graphql-ws and collects what arrives; resolves once the server acknowledged the subscription. */
-export async function collect<T = Record<string, any>>(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<Collected<T>> {
+export async function collect<T = Record<string, any>>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<Collected<T>> {
   const out: Collected<T> = {
     events: [],
     errors: [],
