@@ -56,3 +56,22 @@ export const ENDPOINT_IDS = [
 
 /** A platform endpoint id: a typo fails at compile time. */
 export type EndpointId = (typeof ENDPOINT_IDS)[number];
+
+/** The platform hosts the endpoints live on. */
+export type HostName = 'cc' | 'open' | 'notice';
+
+/** One entry of spec/endpoints.json, as the gateway and the sandbox read it. */
+export interface EndpointSpec {
+  id: EndpointId;
+  family: string;
+  host: HostName;
+  method: 'GET' | 'POST';
+  path: string;
+  contentType: 'json' | 'form' | 'multipart' | 'query';
+  tokenIn: 'body' | 'query' | 'form' | 'none';
+  required: string[];
+  optional: string[];
+  successCode: string | number;
+  errors: { code: string; meaning: string }[];
+  section: string;
+}

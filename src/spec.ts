@@ -1,26 +1,12 @@
-import type { EndpointId } from '../spec/endpoint-ids';
+import type { EndpointId, EndpointSpec } from '../spec/endpoint-ids';
 import endpointsJson from '../spec/endpoints.json';
-import type { HostName } from './config';
 
 /**
  * The platform's endpoints as data (spec/endpoints.json, a copy of the shared spec kept in the
  * repository so a deployed gateway does not depend on files outside it; test/spec.test.ts keeps
  * the copy equal to ../shared/spec when that is present).
  */
-export interface EndpointSpec {
-  id: EndpointId;
-  family: string;
-  host: HostName;
-  method: 'GET' | 'POST';
-  path: string;
-  contentType: 'json' | 'form' | 'multipart' | 'query';
-  tokenIn: 'body' | 'query' | 'form' | 'none';
-  required: string[];
-  optional: string[];
-  successCode: string | number;
-  errors: { code: string; meaning: string }[];
-  section: string;
-}
+export type { EndpointSpec };
 
 const byId = new Map<string, EndpointSpec>((endpointsJson as unknown as EndpointSpec[]).map((e) => [e.id, e]));
 

@@ -6,6 +6,7 @@ import { mintToken } from '../src/auth/jwt';
 import { startSandbox, type Sandbox } from '../sandbox/server';
 import { runToExit, startGatewayProcess } from './support/process';
 import { testRedisUrl } from './support/redis';
+import { platformEnv } from './support/sandbox';
 import { JWT_SECRET } from './support/stack';
 
 const ROOT = join(__dirname, '..');
@@ -41,15 +42,10 @@ describe('the sandbox beside the gateway', () => {
     });
 
     it('serves the platform configured by VCALL_BASE_URL: the gateway never loads the simulator', async () => {
-      const creds = sandbox.credentials;
       const gateway = await startGatewayProcess(
         {
           NODE_ENV: 'production',
-          VCALL_BASE_URL: sandbox.urls.cc,
-          VCALL_NOTICE_BASE_URL: sandbox.urls.notice,
-          VCALL_OPEN_BASE_URL: sandbox.urls.open,
-          VCALL_ACCESS_KEY_ID: creds.accessKeyId,
-          VCALL_ACCESS_KEY_SECRET: creds.accessKeySecret,
+          ...platformEnv(sandbox),
           REDIS_URL: testRedisUrl(),
           REDIS_PREFIX: `test:${Date.now()}:${Math.random()}:`,
           HOOK_SECRET: 'hook-secret-without-sandbox',

@@ -2,6 +2,7 @@ import { request } from 'undici';
 import { mintToken } from '../src/auth/jwt';
 import { deleteKeysWithPrefix } from '../src/store/redis';
 import { testRedisUrl } from './support/redis';
+import { platformEnv } from './support/sandbox';
 import { JWT_SECRET, stackWithOwnRedis, startStack, type Stack } from './support/stack';
 import { startGatewayProcess, type GatewayProcess } from './support/process';
 import { startSandbox, type Sandbox } from '../sandbox/server';
@@ -88,13 +89,8 @@ describe('platform token', () => {
 
   it('two gateway processes sharing one Redis cause exactly one token request for 400 cold requests', async () => {
     const sandbox: Sandbox = await startSandbox();
-    const creds = sandbox.credentials;
     const env = {
-      VCALL_BASE_URL: sandbox.urls.cc,
-      VCALL_NOTICE_BASE_URL: sandbox.urls.notice,
-      VCALL_OPEN_BASE_URL: sandbox.urls.open,
-      VCALL_ACCESS_KEY_ID: creds.accessKeyId,
-      VCALL_ACCESS_KEY_SECRET: creds.accessKeySecret,
+      ...platformEnv(sandbox),
       REDIS_URL: testRedisUrl(),
       REDIS_PREFIX: `test:${Date.now()}:${Math.random()}:`,
       HOOK_SECRET: 'hook-secret-for-two-processes',
@@ -126,7 +122,7 @@ describe('platform token', () => {
       const logs = procs.flatMap((p) => p.output).join('\n');
       expect(logs).toContain('upstream call');
       expect(logs).not.toContain(token);
-      expect(logs).not.toContain(creds.accessKeySecret);
+      expect(logs).not.toContain(sandbox.credentials.accessKeySecret);
       expect(logs).not.toContain(jwt);
     } finally {
       const codes = await Promise.all(procs.map((p) => p.stop('SIGTERM')));

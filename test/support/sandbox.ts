@@ -1,5 +1,18 @@
 import { request } from 'undici';
-import type { LoggedRequest } from '../../sandbox/server';
+import type { LoggedRequest, Sandbox } from '../../sandbox/server';
+
+/** The environment that points a gateway at a sandbox platform: its three hosts and its credentials. */
+export function platformEnv(sandbox: Sandbox): Record<string, string> {
+  const creds = sandbox.credentials;
+  return {
+    VCALL_BASE_URL: sandbox.urls.cc,
+    VCALL_NOTICE_BASE_URL: sandbox.urls.notice,
+    VCALL_OPEN_BASE_URL: sandbox.urls.open,
+    VCALL_ACCESS_KEY_ID: creds.accessKeyId,
+    VCALL_ACCESS_KEY_SECRET: creds.accessKeySecret,
+    VCALL_COMPANY_ID: creds.companyId,
+  };
+}
 
 /** Talks to the sandbox's test endpoints over HTTP, as a test harness outside the process would. */
 export class SandboxApi {

@@ -12,7 +12,7 @@ import { createLogger } from '../../src/logger';
 import { deleteKeysWithPrefix } from '../../src/store/redis';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { startOwnRedis, testRedisUrl, type OwnRedis } from './redis';
-import { SandboxApi } from './sandbox';
+import { platformEnv, SandboxApi } from './sandbox';
 
 export interface GqlResult<T = Record<string, any>> {
   status: number;
@@ -64,17 +64,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const prefix = options.prefix ?? `test:${randomUUID()}:`;
   const store = options.store ?? 'redis';
   const hookSecret = options.env?.HOOK_SECRET ?? randomBytes(12).toString('hex');
-  const creds = sandbox.credentials;
   const config = startOrClose(ownSandbox ? sandbox : undefined, () =>
     loadConfig({
       PORT: '0',
       HOST: '127.0.0.1',
-      VCALL_BASE_URL: sandbox.urls.cc,
-      VCALL_NOTICE_BASE_URL: sandbox.urls.notice,
-      VCALL_OPEN_BASE_URL: sandbox.urls.open,
-      VCALL_ACCESS_KEY_ID: creds.accessKeyId,
-      VCALL_ACCESS_KEY_SECRET: creds.accessKeySecret,
-      VCALL_COMPANY_ID: creds.companyId,
+      ...platformEnv(sandbox),
       ...(store === 'memory' ? {} : { REDIS_URL: store === 'redis' ? testRedisUrl() : store }),
       REDIS_PREFIX: prefix,
       HOOK_SECRET: hookSecret,
