@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type AuthChecker } from 'type-graphql';
 import { hasAnyRole, type Role } from './auth/principal';
 import type { GatewayContext } from './context';
+import { applySensitivity } from './apply-sensitivity';
 import { resolvers } from './resolvers';
 import { DateTimeScalar } from './schema/scalars';
 
@@ -24,7 +25,7 @@ const noTopics = {
 
 let built: Promise<GraphQLSchema> | undefined;
 
-/** Builds the schema once per process (type-graphql metadata is global). */
+/** Builds the schema once per process (type-graphql metadata is global), with the personal-data rules applied. */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers,
@@ -33,6 +34,6 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
     pubSub: noTopics,
-  });
+  }).then(applySensitivity);
   return built;
 }

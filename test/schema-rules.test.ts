@@ -1,6 +1,7 @@
-import { buildSchema } from 'graphql';
 import { buildGatewaySchema } from '../src/build-schema';
-import { schemaBreaches } from './support/schema-rules';
+import { buildSchema, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
+import { Sensitivity } from '../src/schema/sensitivity';
+import { schemaBreaches, sensitivityBreaches } from './support/schema-rules';
 
 describe('schema rules (docs/architecture.md)', () => {
   it('the gateway schema breaks none', async () => {
@@ -37,5 +38,27 @@ describe('schema rules (docs/architecture.md)', () => {
       expect(breaches).toContain(expected);
     }
     expect(breaches).not.toContain('Filter.createdFrom');
+  });
+
+  it('personal data: the gateway schema declares the sensitivity of every field that looks personal', async () => {
+    expect(sensitivityBreaches(await buildGatewaySchema())).toEqual([]);
+  });
+
+  it('personal data: each rule catches its breach', () => {
+    const call = new GraphQLObjectType({
+      name: 'LeakyCall',
+      fields: {
+        called: { type: new GraphQLNonNull(GraphQLString) },
+        recordingUrl: { type: new GraphQLNonNull(GraphQLString), extensions: { sensitivity: Sensitivity.RECORDING } },
+        displayNumber: { type: GraphQLString, extensions: { sensitivity: Sensitivity.NOT_PERSONAL } },
+        caller: { type: new GraphQLNonNull(GraphQLString), extensions: { sensitivity: Sensitivity.CUSTOMER_PHONE } },
+      },
+    });
+    const schema = new GraphQLSchema({ query: new GraphQLObjectType({ name: 'Query', fields: { leaky: { type: call } } }) });
+    expect(sensitivityBreaches(schema)).toEqual([
+      'LeakyCall.called: looks personal but declares no sensitivity',
+      'LeakyCall.recordingUrl: recording is null for viewers, so nullable',
+      'LeakyCall.displayNumber: not personal, but says not why',
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PhoneScalar } from './phone';
+import { NotPersonal, Sensitive, Sensitivity } from './sensitivity';
 
 export enum AgentType {
   AGENT = 0,
@@ -72,13 +73,16 @@ export class AgentAccount {
   @Field(() => ID, { nullable: true, description: 'Main skill group sn' }) groupSn?: string;
   @Field({ nullable: true, description: 'Main skill group name' }) groupName?: string;
   @Field({ nullable: true, description: 'SIP account' }) sipId?: string;
-  @Field({ nullable: true, description: 'Phone number' }) phone?: string;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
+  @Field({ nullable: true, description: 'Phone number' })
+  phone?: string;
   @Field(() => AgentAccountStatus, { nullable: true, description: 'Enabled or disabled' }) status?: AgentAccountStatus;
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Custom fields (paramsData)' }) customFields?: Record<string, unknown>;
   @Field(() => Int, { nullable: true, description: 'Priority' }) level?: number;
   @Field({ nullable: true, description: 'May work offline' }) workingOffline?: boolean;
   @Field(() => Int, { nullable: true, description: 'Seconds before the automatic idle after a call; -1 when disabled' })
   autoIdleSeconds?: number;
+  @NotPersonal('the enterprise number shown for the agent')
   @Field({ nullable: true, description: "Number shown to the agent's called parties (the platform's displayCaller)" })
   displayNumber?: string;
   @Field(() => OfflineCallType, { nullable: true, description: 'Which phone an offline agent answers on first' })

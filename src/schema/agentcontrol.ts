@@ -2,6 +2,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { ArgsType, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { AgentActivity } from '../subscriptions/live-state';
 import { CallParty } from './call';
+import { Sensitive, Sensitivity } from './sensitivity';
 
 registerEnumType(AgentActivity, {
   name: 'AgentActivity',
@@ -339,10 +340,14 @@ export class ToolbarArgs {
 export class AgentRegistration {
   @Field({ description: 'SIP registration domain' }) domain!: string;
   @Field({ description: 'SIP account' }) sipId!: string;
-  @Field({ nullable: true, description: 'SIP password (null for anyone but the agent itself)' }) sipPassword?: string;
+  @Sensitive(Sensitivity.CREDENTIAL)
+  @Field({ nullable: true, description: 'SIP password (null for anyone but the agent itself)' })
+  sipPassword?: string;
   @Field({ description: 'WebRTC registration domain' }) webrtcDomain!: string;
   @Field({ description: 'WebRTC account' }) webrtcSipId!: string;
-  @Field({ nullable: true, description: 'WebRTC password (null for anyone but the agent itself)' }) webrtcSipPassword?: string;
+  @Sensitive(Sensitivity.CREDENTIAL)
+  @Field({ nullable: true, description: 'WebRTC password (null for anyone but the agent itself)' })
+  webrtcSipPassword?: string;
   @Field({ description: 'Whether the phone is registered' }) registered!: boolean;
   @Field({ description: 'Whether the agent may make outbound calls' }) canMakeCalls!: boolean;
   @Field(() => ToolbarAgentType, { nullable: true, description: 'Agent, supervisor or extension' }) agentType?: ToolbarAgentType;
@@ -350,7 +355,9 @@ export class AgentRegistration {
   @Field(() => LoginType, { nullable: true, description: 'How the agent logged in (in the Login example, not in its table)' })
   loginType?: LoginType;
   @Field(() => [ID], { description: 'Skill groups of the agent' }) groupIds!: string[];
-  @Field({ nullable: true, description: 'CCS session token (null for anyone but the agent itself)' }) token?: string;
+  @Sensitive(Sensitivity.CREDENTIAL)
+  @Field({ nullable: true, description: 'CCS session token (null for anyone but the agent itself)' })
+  token?: string;
 }
 
 @ObjectType({ description: 'The call an agent event is about (AgentOriginate … Conversation, After)' })
@@ -358,10 +365,18 @@ export class AgentCallData {
   @Field(() => ID, { nullable: true, description: 'Platform call id (occCallId)' }) callId?: string;
   @Field(() => CallDirection, { nullable: true, description: 'Inbound or outbound, seen from the agent' }) direction?: CallDirection;
   @Field({ nullable: true, description: "The platform's callDirection as sent" }) platformDirection?: string;
-  @Field({ nullable: true, description: 'Calling number' }) caller?: string;
-  @Field({ nullable: true, description: 'Called number' }) called?: string;
-  @Field({ nullable: true, description: 'Original calling number (origCaller)' }) originalCaller?: string;
-  @Field({ nullable: true, description: 'Original called number (origCalled)' }) originalCalled?: string;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
+  @Field({ nullable: true, description: 'Calling number' })
+  caller?: string;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
+  @Field({ nullable: true, description: 'Called number' })
+  called?: string;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
+  @Field({ nullable: true, description: 'Original calling number (origCaller)' })
+  originalCaller?: string;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
+  @Field({ nullable: true, description: 'Original called number (origCalled)' })
+  originalCalled?: string;
   @Field(() => Date, { nullable: true, description: 'When the call entered the skill-group queue (inQueueTime)' }) queuedAt?: Date;
   @Field(() => AgentCallType, { nullable: true, description: 'Kind of call' }) callType?: AgentCallType;
   @Field({ nullable: true, description: "The platform's callType as sent" }) platformCallType?: string;
@@ -376,7 +391,9 @@ export class AgentCallData {
   })
   hungUpBy?: CallParty;
   @Field({ nullable: true, description: "The platform's hangupDirection as sent" }) platformHungUpBy?: string;
-  @Field({ nullable: true, description: 'Recording file (After recordPath)' }) recordingUrl?: string;
+  @Sensitive(Sensitivity.RECORDING)
+  @Field({ nullable: true, description: 'Recording file (After recordPath)' })
+  recordingUrl?: string;
   @Field(() => Int, { nullable: true, description: 'Seconds before the automatic idle (After agentAutoIdleTime)' })
   autoIdleSeconds?: number;
 }
@@ -416,6 +433,7 @@ export class AgentEvent {
       "The busy type the agent is in (Busy, Login, Reconnect: currentBusyType): one its enterprise configures on the platform, so the platform's free text",
   })
   platformBusyType?: string;
+  @Sensitive(Sensitivity.RAW)
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'The event data as pushed (credentials only for the agent itself)' })
   rawData?: Record<string, unknown>;
 }

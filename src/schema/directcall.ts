@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { PhoneScalar } from './phone';
+import { Sensitive, Sensitivity } from './sensitivity';
 
 @InputType({ description: 'Bind number A to number B for a direct call from the SDK or the dial pad' })
 export class DirectCallBindInput {
@@ -90,8 +91,9 @@ export class DirectCallBinding {
   @Field(() => ID, { description: 'SIP authentication id' })
   sipId!: string;
 
-  @Field({ description: 'SIP authentication password' })
-  sipPassword!: string;
+  @Sensitive(Sensitivity.CREDENTIAL)
+  @Field({ nullable: true, description: 'SIP authentication password (only in the answer to whoever bound it)' })
+  sipPassword?: string;
 
   @Field({ description: 'SIP server IP' })
   sipHost!: string;
@@ -114,6 +116,7 @@ export class DirectCallBinding {
 
 @ObjectType({ description: 'A direct-call binding removed (or scheduled to end)' })
 export class DirectCallUnbinding {
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field()
   telA!: string;
 

@@ -8,6 +8,7 @@ import { CallbackMode } from './makecall';
 import { PrivacyBindingModel } from './pns';
 import { HangupCause, TaskCallRecord, TaskStatus } from './task';
 import { TemplateStatus } from './template';
+import { NotPersonal, Sensitive, Sensitivity } from './sensitivity';
 
 /** The kinds a client may ask platformEvents for, and the `kind` of every event: derived from the kind map (src/events/kinds.ts). */
 export { EventKind };
@@ -72,6 +73,7 @@ export class CallEndedEvent extends TaskCallRecord implements PlatformEvent {
   @Field()
   platformKind!: string;
 
+  @Sensitive(Sensitivity.DIALOGUE)
   @Field({ nullable: true, description: 'Keys pressed, comma-separated (IVR tasks)' })
   keys?: string;
 
@@ -151,6 +153,7 @@ export class AgentToolbarEvent extends PlatformEvent {
       "The busy type the agent is in (Busy, Login, Reconnect: currentBusyType): one its enterprise configures on the platform, so the platform's free text",
   })
   platformBusyType?: string;
+  @Sensitive(Sensitivity.RAW)
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'The event data as pushed (credentials only for the agent itself)' })
   rawData?: Record<string, unknown>;
 }
@@ -166,8 +169,10 @@ export class BidirectionalCallEndedEvent extends PlatformEvent {
   mode?: CallbackMode;
   @Field({ nullable: true, description: "The platform's type value as sent" })
   platformMode?: string;
+  @NotPersonal('the enterprise number shown to both parties')
   @Field({ nullable: true, description: 'The number shown to the parties (displayCaller)' })
   displayNumber?: string;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field({ nullable: true })
   telA?: string;
   @Field(() => Date, { nullable: true })
@@ -178,6 +183,7 @@ export class BidirectionalCallEndedEvent extends PlatformEvent {
   aAnsweredAt?: Date;
   @Field(() => Date, { nullable: true })
   aHungUpAt?: Date;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field({ nullable: true })
   telB?: string;
   @Field(() => Date, { nullable: true })
@@ -199,6 +205,7 @@ export class BidirectionalCallEndedEvent extends PlatformEvent {
   hungUpBy?: CallParty;
   @Field({ nullable: true, description: "The platform's hangupDirection as sent" })
   platformHungUpBy?: string;
+  @Sensitive(Sensitivity.RECORDING)
   @Field({ nullable: true })
   recordingUrl?: string;
   @Field({ nullable: true })
@@ -213,8 +220,10 @@ export class BidirectionalCallEndedEvent extends PlatformEvent {
 export abstract class CallDetailRecord extends PlatformEvent {
   @Field(() => ID)
   callId!: string;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field({ nullable: true })
   callingNumber?: string;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field({ nullable: true })
   calledNumber?: string;
   @Field(() => Date, { nullable: true, description: 'When the call was placed (beginTime)' })
@@ -229,6 +238,7 @@ export abstract class CallDetailRecord extends PlatformEvent {
   durationSeconds?: number;
   @Field({ nullable: true })
   userData?: string;
+  @Sensitive(Sensitivity.RECORDING)
   @Field({ nullable: true })
   recordingUrl?: string;
   @Field(() => HangupCause, { nullable: true })
@@ -271,6 +281,7 @@ export class PrivacyCallEndedEvent extends CallDetailRecord {
   callingRole?: CallParty;
   @Field({ nullable: true, description: "The platform's callingRole as sent" })
   platformCallingRole?: string;
+  @NotPersonal('the enterprise privacy number (X) that stands between the parties')
   @Field({ nullable: true })
   telX?: string;
 }
@@ -296,8 +307,10 @@ export class DirectCallEndedEvent extends CallDetailRecord {
 export class HangupCauseDetectedEvent extends PlatformEvent {
   @Field(() => ID)
   callId!: string;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field({ nullable: true })
   caller?: string;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field({ nullable: true })
   called?: string;
   @Field(() => Date, { nullable: true })
@@ -316,10 +329,13 @@ export class HangupCauseDetectedEvent extends PlatformEvent {
 export class SipCallEndedEvent extends PlatformEvent {
   @Field(() => ID)
   callId!: string;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field({ nullable: true })
   caller?: string;
+  @NotPersonal('the enterprise number shown to the called party')
   @Field({ nullable: true, description: 'The number shown to the called party (displayCaller)' })
   displayNumber?: string;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field({ nullable: true })
   called?: string;
   @Field(() => Date, { nullable: true })
@@ -334,6 +350,7 @@ export class SipCallEndedEvent extends PlatformEvent {
   durationMs?: number;
   @Field(() => HangupCause, { nullable: true })
   hangup?: HangupCause;
+  @Sensitive(Sensitivity.RECORDING)
   @Field({ nullable: true })
   recordingUrl?: string;
 }
@@ -343,8 +360,9 @@ export class SipCallEndedEvent extends PlatformEvent {
   description: "The legacy voice-notice platform's daily recording package is ready (recordpackage)",
 })
 export class RecordPackageReadyEvent extends PlatformEvent {
-  @Field(() => [String])
-  downloadUrls!: string[];
+  @Sensitive(Sensitivity.RECORDING)
+  @Field(() => [String], { nullable: true, description: 'Links to the recordings (null for viewers)' })
+  downloadUrls?: string[];
 }
 
 @ObjectType({ description: 'Hang-up cause of a legacy voice-notice call' })
@@ -365,10 +383,13 @@ export class LegacyTaskLogEvent extends PlatformEvent {
   taskSn?: string;
   @Field({ nullable: true })
   orderId?: string;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field({ nullable: true })
   called?: string;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field({ nullable: true })
   caller?: string;
+  @NotPersonal('the enterprise number shown to the called party')
   @Field({ nullable: true, description: 'The number shown to the called party (callerIdNumber)' })
   displayNumber?: string;
   @Field(() => LegacyHangupCause, { nullable: true })
@@ -383,8 +404,10 @@ export class LegacyTaskLogEvent extends PlatformEvent {
   endedAt?: Date;
   @Field(() => Int, { nullable: true })
   durationMs?: number;
+  @Sensitive(Sensitivity.DIALOGUE)
   @Field({ nullable: true })
   keys?: string;
+  @Sensitive(Sensitivity.RECORDING)
   @Field({ nullable: true })
   recordingUrl?: string;
 }
@@ -399,6 +422,7 @@ export abstract class MessageReport extends PlatformEvent {
   msgId!: string;
   @Field(() => ID, { nullable: true })
   taskId?: string;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field({ nullable: true })
   phone?: string;
   @Field({ nullable: true, description: 'Whether the message was delivered (absent for replies)' })
@@ -413,6 +437,7 @@ export abstract class MessageReport extends PlatformEvent {
 export class SmsReportEvent extends MessageReport {
   @Field({ description: 'True for a reply from the recipient (uplink), false for a delivery report' })
   reply!: boolean;
+  @Sensitive(Sensitivity.MESSAGE_TEXT)
   @Field({ nullable: true })
   replyContent?: string;
   @Field(() => Date, { nullable: true })
@@ -432,6 +457,7 @@ export class DeadLetter {
   reason!: string;
   @Field()
   contentType!: string;
-  @Field()
-  rawBody!: string;
+  @Sensitive(Sensitivity.RAW)
+  @Field({ nullable: true, description: 'The body as received, credentials redacted' })
+  rawBody?: string;
 }

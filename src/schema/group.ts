@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PhoneScalar } from './phone';
+import { NotPersonal } from './sensitivity';
 
 /** How a skill group distributes calls; the values are the platform's `policy` numbers (create/edit meanings). */
 export enum RoutingPolicy {
@@ -62,6 +63,7 @@ export class SkillGroup {
   @Field(() => [ID], { description: 'Agent sns of the members' }) agentSns!: string[];
   @Field(() => Int, { description: 'Number of member agents' }) agentTotal!: number;
   @Field({ nullable: true, description: 'Screen-pop URL' }) popupWindowUrl?: string;
+  @NotPersonal('the enterprise number shown for the group')
   @Field({ nullable: true, description: "Default number shown to the group's called parties (the platform's caller)" })
   displayNumber?: string;
   @Field({ description: 'Agents are set idle automatically after a call' }) autoIdle!: boolean;

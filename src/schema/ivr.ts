@@ -2,6 +2,7 @@ import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-gr
 import { IvrOutcome } from '../ivr/rules';
 import { PlatformEvent } from './events';
 import { PhoneScalar } from './phone';
+import { NotPersonal, Sensitive, Sensitivity } from './sensitivity';
 
 export { IvrOutcome };
 registerEnumType(IvrOutcome, {
@@ -27,6 +28,7 @@ export class IvrRoute {
   @Field({ nullable: true })
   name?: string;
 
+  @NotPersonal('the enterprise number the route matches')
   @Field({ nullable: true, description: 'Called number (the line the caller dialled); any when null' })
   called?: string;
 
@@ -36,6 +38,7 @@ export class IvrRoute {
   @Field({ nullable: true, description: 'Leading digits of the caller number; any when null' })
   callerPrefix?: string;
 
+  @NotPersonal('the enterprise number or agent the route transfers to')
   @Field(() => PhoneScalar, {
     nullable: true,
     description: "Number to transfer to; null sends the caller to the platform's default routing",
@@ -63,12 +66,14 @@ export class IvrBlacklistEntry {
   @Field(() => ID)
   id!: string;
 
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field({ nullable: true, description: 'The caller number blocked (national form); null for a prefix entry' })
   caller?: string;
 
   @Field({ nullable: true, description: 'Leading digits of the caller numbers blocked; null for an entry of one number' })
   callerPrefix?: string;
 
+  @NotPersonal('the enterprise number the entry matches')
   @Field({ nullable: true, description: 'Only calls to this number; all calls when null' })
   called?: string;
 
@@ -134,6 +139,7 @@ export class IvrDecisionResult {
   @Field(() => IvrOutcome)
   outcome!: IvrOutcome;
 
+  @NotPersonal('the enterprise number or agent the call is transferred to')
   @Field(() => PhoneScalar, { nullable: true, description: 'Number the caller is transferred to (TRANSFER)' })
   transferTo?: string;
 
@@ -149,9 +155,11 @@ export class IvrDecisionEvent extends PlatformEvent {
   @Field(() => ID, { nullable: true, description: "The platform's call id" })
   occCallId?: string;
 
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field()
   caller!: string;
 
+  @NotPersonal('the enterprise number that was called')
   @Field()
   called!: string;
 
@@ -161,6 +169,7 @@ export class IvrDecisionEvent extends PlatformEvent {
   @Field(() => IvrOutcome)
   outcome!: IvrOutcome;
 
+  @NotPersonal('the enterprise number or agent the call is transferred to')
   @Field(() => PhoneScalar, { nullable: true })
   transferTo?: string;
 

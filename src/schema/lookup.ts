@@ -1,5 +1,6 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { parsePhone, PhoneKind, PhoneScalar } from './phone';
+import { Sensitive, Sensitivity } from './sensitivity';
 
 registerEnumType(PhoneKind, {
   name: 'PhoneKind',
@@ -189,6 +190,7 @@ export class PhoneMarkReport {
   simpleResolvers: true,
 })
 export class PhoneInfo {
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field(() => PhoneScalar, { description: 'The number, normalised' })
   number!: string;
 

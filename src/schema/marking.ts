@@ -1,5 +1,6 @@
 import { Field, Float, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { PhoneScalar } from './phone';
+import { NotPersonal } from './sensitivity';
 
 /** `orderType` (codes.json `markingOrderType`); the value is the platform's integer. */
 export enum MarkingOrderType {
@@ -162,6 +163,7 @@ export class NumberMarkingChange {
   @Field({ description: 'Company name the mark is registered for' })
   company!: string;
 
+  @NotPersonal('an enterprise number being marked')
   @Field({ description: 'The marked number, as the platform answered it' })
   number!: string;
 }
@@ -174,6 +176,7 @@ export class NumberMarkingStatus {
   @Field({ nullable: true, description: 'Order number of the mark' })
   orderId?: string;
 
+  @NotPersonal('an enterprise number being marked')
   @Field({ description: 'The marked number' })
   number!: string;
 

@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PhoneScalar } from './phone';
+import { NotPersonal } from './sensitivity';
 
 /** The three privacy-number binding models; the value is the platform's path segment. */
 export enum PrivacyBindingModel {
@@ -81,6 +82,7 @@ export class PrivacyBinding {
   @Field(() => ID, { description: 'Binding id, used to unbind and carried by PnsCallEnd events' })
   bindId!: string;
 
+  @NotPersonal('the enterprise privacy number (X)')
   @Field({ description: 'The X number; calling it reaches the bound party' })
   telX!: string;
 

@@ -2,6 +2,7 @@ import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-gr
 import { PageOf } from './page';
 import { PhoneScalar } from './phone';
 import { TemplateStatus } from './template';
+import { NotPersonal, Sensitive, Sensitivity } from './sensitivity';
 
 @InputType({ description: 'A template parameter value: `${name}` in the template' })
 export class MessageParamInput {
@@ -32,6 +33,7 @@ export class AcceptedMessage {
   @Field(() => ID, { description: 'Platform message id; delivery reports and SentSms / SentFlashSms carry it' })
   msgId!: string;
 
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field()
   phone!: string;
 
@@ -47,6 +49,7 @@ export class RejectedMessage {
   @Field(() => Int, { description: 'Position of the message in the input list' })
   index!: number;
 
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field()
   phone!: string;
 
@@ -140,6 +143,7 @@ export class MessageTemplate {
   @Field()
   name!: string;
 
+  @NotPersonal("template text; the recipients' values are filled in by the platform")
   @Field({ description: 'Template text; placeholders are written ${name}' })
   content!: string;
 
@@ -208,9 +212,11 @@ export class SentMessage {
   @Field(() => ID, { description: 'Platform message id (delivery reports carry it)' })
   msgId!: string;
 
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field({ nullable: true })
   phone?: string;
 
+  @Sensitive(Sensitivity.MESSAGE_TEXT)
   @Field({ nullable: true, description: 'The final text: the template with the params filled in' })
   content?: string;
 

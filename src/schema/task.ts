@@ -2,6 +2,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { PhoneInfo } from './lookup';
 import { PhoneScalar } from './phone';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Sensitive, Sensitivity } from './sensitivity';
 
 /** Task types; the values are the platform's `taskType` strings. */
 export enum TaskType {
@@ -210,8 +211,9 @@ export class DialogueTurn {
   @Field({ nullable: true, description: 'The talker as the platform sent it, when it is not one the spec lists (speaker UNKNOWN)' })
   platformSpeaker?: string;
 
-  @Field({ description: 'What was said' })
-  content!: string;
+  @Sensitive(Sensitivity.DIALOGUE)
+  @Field({ nullable: true, description: 'What was said (null for viewers)' })
+  content?: string;
 
   @Field(() => Date, { nullable: true, description: 'When it was said (platform `talkAt`)' })
   spokenAt?: Date;
@@ -224,6 +226,7 @@ export class DialogueTurn {
   })
   durationMs?: number;
 
+  @Sensitive(Sensitivity.RECORDING)
   @Field({ nullable: true, description: 'URL of the recording of this utterance (customer turns)' })
   recordingUrl?: string;
 
@@ -257,6 +260,7 @@ export class TaskCallRecord {
   @Field(() => ID)
   taskSn!: string;
 
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field({ description: 'Called number' })
   called!: string;
 
@@ -266,6 +270,7 @@ export class TaskCallRecord {
   })
   calledInfo?: PhoneInfo | null;
 
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
   @Field({ description: 'Calling number (主叫号码), as the platform reports it' })
   caller!: string;
 
@@ -290,9 +295,11 @@ export class TaskCallRecord {
   @Field({ nullable: true, description: 'userData given with the contact' })
   userData?: string;
 
+  @Sensitive(Sensitivity.DIALOGUE)
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Output parameters of the flow' })
   output?: Record<string, unknown>;
 
+  @Sensitive(Sensitivity.RECORDING)
   @Field({ nullable: true, description: 'Recording download URL' })
   recordingUrl?: string;
 

@@ -1,6 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PageOf } from './page';
 import { PhoneScalar } from './phone';
+import { NotPersonal } from './sensitivity';
 
 /** Review state of a template (voice notice, SMS, flash SMS); the values are the platform's status numbers. */
 export enum TemplateStatus {
@@ -117,9 +118,11 @@ export class VoiceTemplate {
   @Field({ nullable: true, description: "The platform's description of the status or review note (Chinese)" })
   statusDescription?: string;
 
+  @NotPersonal("template text; the recipients' values are filled in by the platform")
   @Field({ nullable: true, description: 'Text of a text template' })
   content?: string;
 
+  @NotPersonal('the enterprise number the notice calls from')
   @Field({ nullable: true })
   caller?: string;
 

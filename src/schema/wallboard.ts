@@ -1,6 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { AgentActivity } from '../subscriptions/live-state';
 import { CallDirection } from './agentcontrol';
+import { Sensitive, Sensitivity } from './sensitivity';
 
 @ObjectType({ description: "One agent's live state" })
 export class LiveAgent {
@@ -12,7 +13,9 @@ export class LiveAgent {
   @Field({ nullable: true, description: "The platform's own state name (nowState) at the last state change" }) platformState?: string;
   @Field(() => Date, { nullable: true, description: 'When the agent logged in (null when logged out)' }) loggedInAt?: Date;
   @Field(() => CallDirection, { nullable: true, description: 'Direction of the current call' }) callDirection?: CallDirection;
-  @Field({ nullable: true, description: 'The other party of the current call' }) peerNumber?: string;
+  @Sensitive(Sensitivity.CUSTOMER_PHONE)
+  @Field({ nullable: true, description: 'The other party of the current call' })
+  peerNumber?: string;
   @Field(() => ID, { nullable: true, description: 'Platform call id (occCallId) of the current call' }) callId?: string;
   @Field({
     nullable: true,

@@ -14,6 +14,8 @@ import {
   type GraphQLSchema,
   type IntrospectionQuery,
 } from 'graphql';
+import { fieldSensitivity } from '../../src/apply-sensitivity';
+import { NULLED_FOR_VIEWERS, Sensitivity } from '../../src/schema/sensitivity';
 
 /**
  * The schema rules of docs/architecture.md ("Schema rules"), checked on the schema as clients see it
@@ -127,6 +129,34 @@ export function schemaBreaches(built: GraphQLSchema): string[] {
   }
   if (sequenceTypes.size > 1) {
     breaches.push(`sequence: one type everywhere, found ${[...sequenceTypes].map(([t, at]) => `${t} (${at.join(', ')})`).join('; ')}`);
+  }
+  return breaches;
+}
+
+/**
+ * Personal-data rules (docs/architecture.md "Personal data"), checked on the built schema: field
+ * extensions do not survive introspection. A field whose name says it holds a phone number, message
+ * text, a recording, dialogue, raw platform data or a credential declares its sensitivity (or that
+ * it is not personal, with the reason); a field a viewer sees as null is nullable.
+ */
+export const PERSONAL_BY_NAME =
+  /^(caller|called|calling|callingNumber|calledNumber|originalCaller|originalCalled|phone|mobile|peerNumber|number|tel[A-Z]?|displayNumber|content|replyContent|text|keys|output|recordingUrl|downloadUrls|rawData|rawBody|sipPassword|webrtcSipPassword|password|token|secret)$/;
+
+export function sensitivityBreaches(built: GraphQLSchema): string[] {
+  const breaches: string[] = [];
+  for (const type of Object.values(built.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__') || ['Query', 'Mutation', 'Subscription'].includes(type.name)) continue;
+    for (const field of Object.values(type.getFields())) {
+      const where = `${type.name}.${field.name}`;
+      const declared = fieldSensitivity(type, field.name);
+      const phoneTyped = getNamedType(field.type).name === 'Phone';
+      if (!declared && (PERSONAL_BY_NAME.test(field.name) || phoneTyped))
+        breaches.push(`${where}: looks personal but declares no sensitivity`);
+      if (declared === Sensitivity.NOT_PERSONAL && !(field.extensions as { reason?: string }).reason)
+        breaches.push(`${where}: not personal, but says not why`);
+      if (declared && NULLED_FOR_VIEWERS.has(declared) && isNonNullType(field.type))
+        breaches.push(`${where}: ${declared} is null for viewers, so nullable`);
+    }
   }
   return breaches;
 }
