@@ -39,6 +39,18 @@ describe('redactCredentials', () => {
     expect(out).toEqual({ token: REDACTED });
   });
 
+  it('redacts credentials in JSON that is itself a string value, in a body or in an object', () => {
+    const inner = JSON.stringify({ sipPassword: 'pw-9', sipId: 's9', deeper: JSON.stringify({ token: 't-9' }) });
+    const body = JSON.stringify({ agentNumber: '7001', data: inner });
+    const out = redactCredentials(body) as string;
+    expect(out).not.toContain('pw-9');
+    expect(out).not.toContain('t-9');
+    const data = JSON.parse(JSON.parse(out).data);
+    expect(data).toMatchObject({ sipPassword: REDACTED, sipId: 's9' });
+    expect(JSON.parse(data.deeper)).toEqual({ token: REDACTED });
+    expect(JSON.stringify(redactCredentials({ data: inner }))).not.toContain('pw-9');
+  });
+
   it('redacts JSON and form bodies as text, and known secret values anywhere', () => {
     const json = '{"agentNumber":"7001","sipPassword":"pw\\"1","data":{"token":12345},"note":"hook s3cr3t-value"}';
     const out = redactCredentials(json, ['s3cr3t-value']) as string;

@@ -95,20 +95,32 @@ export function redactCredentials(value: unknown, secrets: readonly string[] = [
         else stack.push({ from: v, into: obj, key: k });
       }
       copy = obj;
-    } else copy = typeof from === 'string' ? replaceSecrets(from, secrets) : from;
+    } else copy = typeof from === 'string' ? redactText(from, secrets) : from;
     (into as Record<string | number, unknown>)[key] = copy;
   }
   return result[0];
 }
 
-const JSON_CREDENTIAL = /("([A-Za-z0-9_]*?(?:password|passwd|pwd|secret|token))"\s*:\s*)("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*)/gi;
+const CREDENTIAL_NAME = '([A-Za-z0-9_]*?(?:password|passwd|pwd|secret|token))';
+/** `"sipPassword": "…"` (or a number) in JSON text. */
+const JSON_CREDENTIAL = new RegExp(`("${CREDENTIAL_NAME}"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|-?\\d[\\d.eE+-]*)`, 'gi');
+/** The same inside JSON that is itself a string value (`"data": "{\"token\": …}"`), at any level of escaping. */
+const ESCAPED_JSON_CREDENTIAL = new RegExp(
+  `(\\\\+)"${CREDENTIAL_NAME}\\1"\\s*:\\s*(\\1"(?:(?!\\1")[\\s\\S])*?\\1"|-?\\d[\\d.eE+-]*)`,
+  'gi',
+);
 
 function redactText(text: string, secrets: readonly string[]): string {
   const trimmed = text.trimStart();
   let out: string;
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    out = text.replace(JSON_CREDENTIAL, (_m, prefix: string) => `${prefix}"${REDACTED}"`);
-  } else if (/^[^\s=&]+=/.test(trimmed)) {
+    out = text
+      .replace(JSON_CREDENTIAL, (_m, prefix: string) => `${prefix}"${REDACTED}"`)
+      .replace(
+        ESCAPED_JSON_CREDENTIAL,
+        (_m, slashes: string, name: string) => `${slashes}"${name}${slashes}":${slashes}"${REDACTED}${slashes}"`,
+      );
+  } else if (/^[^\s=&{}"]+=/.test(trimmed)) {
     const form = new URLSearchParams(text);
     const redacted = new URLSearchParams();
     for (const [k, v] of form) redacted.append(k, isCredentialKey(k) && v !== '' ? REDACTED : redactText(v, secrets));

@@ -77,6 +77,7 @@ export class CallEndedEvent extends TaskCallRecord implements PlatformEvent {
   @Field({ nullable: true, description: 'Keys pressed, comma-separated (IVR tasks)' })
   keys?: string;
 
+  @Sensitive(Sensitivity.DIALOGUE)
   @Field({ nullable: true, description: 'The last key pressed (IVR tasks)' })
   pressKey?: string;
 }

@@ -163,8 +163,9 @@ export class IvrDecisionEvent extends PlatformEvent {
   @Field()
   called!: string;
 
-  @Field({ description: 'Keys pressed' })
-  dtmf!: string;
+  @Sensitive(Sensitivity.DIALOGUE)
+  @Field({ nullable: true, description: 'Keys pressed (null for viewers)' })
+  dtmf?: string;
 
   @Field(() => IvrOutcome)
   outcome!: IvrOutcome;

@@ -230,7 +230,8 @@ export class DialogueTurn {
   @Field({ nullable: true, description: 'URL of the recording of this utterance (customer turns)' })
   recordingUrl?: string;
 
-  @Field({ nullable: true, description: 'Label (tag) given to the turn' })
+  @Sensitive(Sensitivity.DIALOGUE)
+  @Field({ nullable: true, description: 'Label (tag) given to the turn, e.g. the intent heard' })
   label?: string;
 }
 
