@@ -1,6 +1,10 @@
 /** What the in-process benchmarks share: a gateway on a sandbox, and a fixed-concurrency load loop. */
 import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { startGateway, type Gateway } from '../src/app';
 import { loadConfig } from '../src/config';
 import { features } from '../src/features';
@@ -110,4 +114,79 @@ export async function compare(
   const out = { baseline: figures(latencies.baseline, seconds.baseline), gateway: figures(latencies.gateway, seconds.gateway) };
   for (const name of names) print(name, out[name]);
   return out;
+}
+
+// ---- Helpers for benches that spawn their servers as processes (bench/overhead.ts). ----
+
+/** The environment of a gateway pointed at any platform (hosts and keys given), on the suite's Redis under `prefix`. */
+export function gatewayEnvFor(
+  hosts: { cc: string; notice: string; open: string },
+  credentials: { accessKeyId: string; accessKeySecret: string; companyId: string },
+  prefix: string,
+): Record<string, string> {
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    VCALL_BASE_URL: hosts.cc,
+    VCALL_NOTICE_BASE_URL: hosts.notice,
+    VCALL_OPEN_BASE_URL: hosts.open,
+    VCALL_ACCESS_KEY_ID: credentials.accessKeyId,
+    VCALL_ACCESS_KEY_SECRET: credentials.accessKeySecret,
+    VCALL_COMPANY_ID: credentials.companyId,
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+  };
+}
+
+/** Runs `send` in `concurrency` loops for `durationMs` (as `compare` does), adding each latency (ms); returns the seconds taken. */
+export function concurrentLoad(
+  send: (i: number) => Promise<void>,
+  durationMs: number,
+  concurrency: number,
+  latencies: number[],
+): Promise<number> {
+  return load(send, durationMs, concurrency, latencies);
+}
+
+/** Runs `send` one request at a time, `count` times, adding each latency (ms); returns the seconds taken. */
+export async function sequentialLoad(send: (i: number) => Promise<void>, count: number, latencies: number[]): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    await send(i);
+    latencies.push(performance.now() - t);
+  }
+  return (performance.now() - started) / 1000;
+}
+
+/** Requests, throughput and p50/p99 of latencies (ms, sorted in place) measured over `seconds`. */
+export function summarize(latencies: number[], seconds: number): Figures {
+  return figures(latencies, seconds);
+}
+
+let clockTicks: number | undefined;
+
+/** User + system CPU time (ms) a process has used so far, from /proc/<pid>/stat (Linux only). */
+export function processCpuMs(pid: number): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces and parentheses): state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+}
+
+/** A TCP port free on 127.0.0.1 at the time of asking. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
 }
