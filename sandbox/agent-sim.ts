@@ -23,6 +23,12 @@ export interface SimAgent {
   peer?: string;
   muted: boolean;
   held: boolean;
+  /** The call data of the agent's current call (AgentRinging's data), carried on by AgentAnswer … After. */
+  call?: Record<string, unknown>;
+  /** When the agent entered its current state (Surveillance's operatingTime), sandbox clock ms. */
+  stateSince?: number;
+  /** When the agent logged in (Surveillance's loginTime), sandbox clock ms. */
+  loginAt?: number;
 }
 
 export interface SimGroup {
@@ -168,10 +174,15 @@ export function pushEvents(ctx: SandboxContext, agent: SimAgent, sequence: numbe
     const t = setTimeout(
       () => {
         p.timers.delete(t);
+        const time = Math.max(ctx.clock.now(), (p.lastTime.get(agent.agentNumber) ?? 0) + 1);
+        if (step.state && step.state !== agent.state) {
+          agent.stateSince = time;
+          if (step.state === 'Login') agent.loginAt = time;
+          if (step.state === 'Logout') agent.loginAt = undefined;
+        }
         if (step.state) agent.state = step.state;
         step.apply?.(agent);
         if (p.silenced.has(agent.agentNumber)) return;
-        const time = Math.max(ctx.clock.now(), (p.lastTime.get(agent.agentNumber) ?? 0) + 1);
         p.lastTime.set(agent.agentNumber, time);
         ctx.callbacks.push(
           'agentEvent',

@@ -1,37 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import spec from '../../spec/agent-control.json';
 import { registerAgentTraffic } from '../agent-sim-traffic';
-import { callData, hangupSteps, inboundSteps } from '../agent-steps';
+import { callData, hangupSteps, inboundSteps, loginData } from '../agent-steps';
 import { agentPlatform, pushEvents, type AgentPlatform, type PushStep, type SimAgent } from '../agent-sim';
 import { PlatformFault } from '../envelope';
+import { registerQueue } from '../queue';
 import type { SandboxContext } from '../server';
 
 const REQUESTS = new Map(spec.requests.map((r) => [r.request, r]));
 const CALL_STATES = new Set(['AgentOriginate', 'AgentRinging', 'AgentAnswer', 'CalledRinging', 'CalledAnswer', 'Conversation', 'Hold']);
 const TALKING = new Set(['Conversation', 'Hold']);
 const NUMBER = /^\d{3,20}$/;
-
-function loginData(p: AgentPlatform, a: SimAgent, loginType: string) {
-  const g = p.groups.get(a.groupSn);
-  return {
-    domain: 'sip.sandbox.local',
-    sipId: a.sipId,
-    sipPassword: a.sipPassword,
-    token: randomUUID(),
-    agentType: a.type,
-    groupIdList: [a.groupSn],
-    busyType: '',
-    agentMakeCall: g?.agentMakeCall ?? 1,
-    registered: 1,
-    webrtcSipId: `w${a.sipId}`,
-    webrtcSipPassword: a.sipPassword,
-    webrtcDomain: 'webrtc.sandbox.local',
-    currentBusyType: '',
-    groupInfoList: g ? [{ id: g.sn, name: g.name, isMaster: true }] : [],
-    ivrList: [],
-    loginType,
-  };
-}
 
 function need(body: Record<string, unknown>, field: string): string {
   const v = body[field];
@@ -129,6 +108,7 @@ export function registerAgentControl(ctx: SandboxContext): void {
             apply: (a) => {
               a.callDirection = '1';
               a.peer = called;
+              a.call = data;
             },
           },
           { event: 'AgentOriginate', state: 'AgentOriginate', data },
@@ -205,6 +185,11 @@ export function registerAgentControl(ctx: SandboxContext): void {
       case 'surveillance': {
         mustBeLoggedIn();
         if (agent.type !== 1) throw new PlatformFault('-1', '座席不是班长');
+        // The HTTP Surveillance table (original-zh.txt 3531–3563): agentList[] of companyId, agentId, agentNumber,
+        // agentName, nowState, operatingTime (13-digit state-change time), loginTime, loginDuration (now − loginTime),
+        // peerId, callDirection ("0"/"1") and groupList [{id, name}], all strings. (The SDK view, 4570–4594, calls
+        // the list infoList with a numeric agentID; the toolbar's HTTP push follows the HTTP table.)
+        const now = ctx.clock.now();
         const list = [...p.agents.values()]
           .filter((a) => a.loggedIn && (!body.groupId || a.groupSn === String(body.groupId)))
           .map((a) => ({
@@ -213,8 +198,11 @@ export function registerAgentControl(ctx: SandboxContext): void {
             agentNumber: a.agentNumber,
             agentName: a.agentName,
             nowState: a.state,
-            callDirection: a.callDirection ?? '',
+            operatingTime: a.stateSince === undefined ? '' : String(a.stateSince),
+            loginTime: a.loginAt === undefined ? '' : String(a.loginAt),
+            loginDuration: a.loginAt === undefined ? '' : String(Math.max(0, now - a.loginAt)),
             peerId: a.peer ?? '',
+            callDirection: a.callDirection ?? '',
             groupList: [{ id: a.groupSn, name: p.groups.get(a.groupSn)?.name ?? '' }],
           }));
         push([{ event: 'Surveillance', data: { agentList: list } }]);
@@ -223,6 +211,7 @@ export function registerAgentControl(ctx: SandboxContext): void {
       case 'idleAgent': {
         mustBeLoggedIn();
         const groupId = need(body, 'groupId');
+        // IdleAgent (original-zh.txt 3624–3634, SDK view 4558–4566): agentList[] of agentId, agentNumber, agentName.
         const list = [...p.agents.values()]
           .filter((a) => a.loggedIn && a.state === 'Idle' && a.groupSn === groupId)
           .map((a) => ({ agentId: a.sn, agentNumber: a.agentNumber, agentName: a.agentName }));
@@ -265,6 +254,7 @@ export function registerAgentControl(ctx: SandboxContext): void {
     return { sequence };
   });
 
+  registerQueue(ctx);
   registerAgentTraffic(ctx, ctx.agentTraffic);
 
   ctx.control('post', '/agents/config', (req) => {

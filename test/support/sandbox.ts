@@ -66,10 +66,61 @@ export class SandboxApi {
   reset() {
     return this.send('POST', '/reset');
   }
+  /** A call joins a skill group's queue (the sandbox pushes QueueInfo isInQueue 1); `at` sets its inQueueTime. */
+  queueJoin(body: { groupId: string | number; caller?: string; called?: string; at?: number }): Promise<QueueCallAnswer> {
+    return this.send('POST', '/queue/join', body);
+  }
+  /** The oldest (or the given caller's) waiting call goes to an idle agent of the group: QueueInfo isInQueue 0, then its call steps. */
+  queueAnswer(body: {
+    groupId: string | number;
+    agentNumber: string;
+    caller?: string;
+    inQueueTime?: number;
+    steps?: 'answer' | 'ring' | 'none';
+  }): Promise<QueueCallAnswer & { handleAgentID: string; waitedMs: number }> {
+    return this.send('POST', '/queue/answer', body);
+  }
+  /** The oldest (or the given caller's) waiting caller hangs up: QueueInfo isInQueue 0, handleAgentID "". */
+  queueAbandon(body: {
+    groupId: string | number;
+    caller?: string;
+    inQueueTime?: number;
+  }): Promise<QueueCallAnswer & { handleAgentID: string; waitedMs: number }> {
+    return this.send('POST', '/queue/abandon', body);
+  }
+  /** Every skill group's waiting calls. */
+  queue(): Promise<QueueSnapshot> {
+    return this.send('GET', '/queue');
+  }
   post<T = unknown>(path: string, body?: unknown): Promise<T> {
     return this.send('POST', path, body ?? {});
   }
   get<T = unknown>(path: string): Promise<T> {
     return this.send('GET', path);
   }
+}
+
+/** A queued call as the sandbox's queue routes answer it. */
+export interface QueueCallAnswer {
+  groupID: number;
+  groupSn: string;
+  caller: string;
+  called: string;
+  inQueueTime: number;
+  occCallId: string;
+  groupWaitNumber: number;
+  /** The agents whose envelopes carried the QueueInfo. */
+  pushedTo: string[];
+}
+
+export interface QueueSnapshot {
+  now: number;
+  queueInfoTo: 'group' | 'one';
+  groups: {
+    groupID: number;
+    groupSn: string;
+    name: string;
+    groupWaitNumber: number;
+    data: { caller: string; called: string; groupID: number; inQueueTime: number; occCallId: string }[];
+  }[];
 }
