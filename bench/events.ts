@@ -207,6 +207,8 @@ async function gatewayRun(count: number): Promise<Run> {
       HOOK_SECRET: HOOK,
       AUTH_JWT_SECRET: SECRET,
       EVENT_BUFFER_SIZE: '100000',
+      // Every subscriber uses the bench's one token: without this the per-principal socket cap (20) refuses the rest.
+      WS_MAX_SOCKETS_PER_PRINCIPAL: '0',
     },
     nodeArgs,
   );

@@ -42,7 +42,8 @@ function countCommands(client: Redis): { count: number } {
 const CYCLE = ['Idle', 'AgentRinging', 'AgentAnswer', 'Conversation', 'After', 'Idle', 'Busy'];
 
 async function main() {
-  const stack = await startBenchStack({ HOOK_SECRET: 'bench-hook', AUTH_JWT_SECRET: SECRET });
+  // Every screen uses the bench's one viewer token: without WS_MAX_SOCKETS_PER_PRINCIPAL=0 the per-principal cap (20) refuses the rest.
+  const stack = await startBenchStack({ HOOK_SECRET: 'bench-hook', AUTH_JWT_SECRET: SECRET, WS_MAX_SOCKETS_PER_PRINCIPAL: '0' });
   const { sandbox, gateway } = stack;
 
   const hook = `${gateway.url}/hooks/bench-hook`;
