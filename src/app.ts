@@ -25,7 +25,13 @@ import { graphqlUploads } from './schema/upload';
 import { MemoryStore } from './store/memory';
 import { RedisStore } from './store/redis';
 import type { Store } from './store/store';
-import { coalescingWebSocketServer } from './subscriptions/coalescing-socket';
+import {
+  coalescingWebSocketServer,
+  handedCursor,
+  slowSubscriptionsEnd,
+  trackSubscriptionCursors,
+  type CoalescingWebSocket,
+} from './subscriptions/coalescing-socket';
 import { sharedSubscribe } from './subscriptions/shared-execution';
 import { SharedFrames } from './subscriptions/shared-frames';
 import { StreamEventBus } from './subscriptions/stream-bus';
@@ -163,6 +169,14 @@ async function checkReadiness(services: Services) {
   } catch (err) {
     checks.platformToken = `unavailable: ${(err as Error).message}`;
   }
+  // A store that lost the event log (Redis restarted without its data, flushed, a failover that lost
+  // its latest writes) is named for EVENTS_LOSS_REPORT_S; the gateway still serves (live subscribers
+  // go on with the new log, older cursors get CURSOR_EXPIRED), so it stays ready.
+  const loss = services.events.lastLoss();
+  if (loss && Date.now() - loss.at.getTime() < services.config.eventsLossReportMs) {
+    checks.eventLog = 'lost';
+    checks.eventLogLostAt = loss.at.toISOString();
+  }
   const ready = checks.redis !== 'down' && checks.platformToken === 'ok';
   return { ready, checks };
 }
@@ -188,7 +202,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (!hookRoutes.handle(req, res)) app(req, res);
   });
   const frames = new SharedFrames();
-  const wsServer = coalescingWebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.ws.maxPayloadBytes }, frames);
+  // A reader judged slow (WS_MAX_BUFFERED_BYTES waiting, or nothing written for half the keep-alive
+  // interval while sends wait) gets its subscriptions' SLOW_SUBSCRIBER errors and a 4413 close frame
+  // behind what it was sent, and WS_KEEPALIVE_MS to read them before it is dropped.
+  const wsServer = coalescingWebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.ws.maxPayloadBytes }, frames, {
+    maxBufferedBytes: config.wsMaxBufferedBytes,
+    stallMs: Math.max(1, Math.floor(config.ws.keepAliveMs / 2)),
+    graceMs: config.ws.keepAliveMs,
+  });
+  // The cursor of every event message is known when it is sent (the resume cursor of a slow reader).
+  trackSubscriptionCursors(schema);
   // Results with errors get the same shape as over HTTP; mapped once per result, shared like the result.
   const formatted = new WeakMap<ExecutionResult, FormattedExecutionResult>();
   const formatResult = (result: ExecutionResult): ExecutionResult | FormattedExecutionResult => {
@@ -201,8 +224,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return mapped;
   };
 
-  /** What a socket carries once its connection_init is accepted. */
-  type SocketState = { principal?: Principal; socketId?: string; socket: { close(code: number, reason: string): void } };
+  /** What a socket carries once its connection_init is accepted, and its operations' contexts by id. */
+  type SocketState = {
+    principal?: Principal;
+    socketId?: string;
+    operations?: Map<string, GatewayContext>;
+    socket: CoalescingWebSocket;
+  };
   const refusal = (err: GatewayError | StoreUnavailableError) => new GraphQLError(err.message, { originalError: err });
   const maxSubscriptions = config.ws.maxSubscriptionsPerSocket;
 
@@ -228,15 +256,33 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           );
           return false;
         }
-        Object.assign(ctx.extra, { principal, socketId });
+        const operations = new Map<string, GatewayContext>();
+        Object.assign(ctx.extra, { principal, socketId, operations });
+        const { socket } = ctx.extra;
+        socket.slowReaderEnd = () => {
+          const open = [...operations].filter(([id]) => id in ctx.subscriptions);
+          const end = slowSubscriptionsEnd(socket, open);
+          logger.warn({ sub: principal.sub, subscriptions: open.length, reason: end.reason }, 'slow subscriber cut off');
+          return {
+            ...end,
+            // Nothing more is sent: stop executing their events now rather than when the socket is gone.
+            closed: () => {
+              for (const sub of Object.values(ctx.subscriptions)) void (sub as AsyncGenerator | null)?.return?.(undefined);
+            },
+          };
+        };
         return true;
       },
       onClose: (ctx) => {
         const { principal, socketId } = ctx.extra;
         if (principal && socketId) void socketLimits.release(principal, socketId);
       },
+      onComplete: (ctx, id) => {
+        ctx.extra.operations?.delete(id);
+        ctx.extra.socket.forget(id);
+      },
       // The same limits as over HTTP: parse (tokens), validation (depth, aliases, introspection), cost, rate.
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const active = Object.keys(ctx.subscriptions).length; // this one included
         if (maxSubscriptions > 0 && active > maxSubscriptions) {
           return [
@@ -259,17 +305,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           if (err instanceof GatewayError || err instanceof StoreUnavailableError) return [refusal(err)];
           throw err;
         }
+        const contextValue = new GatewayContext(services, principal, randomUUID());
+        ctx.extra.operations?.set(id, contextValue);
         return {
           schema,
           document: parsed.document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: new GatewayContext(services, principal, randomUUID()),
+          contextValue,
         };
       },
       // Subscription results get the same error shape as HTTP ones (codes, no internals); each
-      // result object is serialised once for all its subscribers (SharedFrames).
-      onNext: (_ctx, _id, _payload, _args, result) => frames.share(formatResult(result)),
+      // result object is serialised once for all its subscribers (SharedFrames). The socket is told
+      // which event each message carries (graphql-ws sends them in this order).
+      onNext: (ctx, id, _payload, args, result) => {
+        ctx.extra.socket.expectNext(id, handedCursor(args.contextValue));
+        return frames.share(formatResult(result));
+      },
       jsonMessageReplacer: frames.replacer,
       onError: (_ctx, _id, _payload, errors) =>
         errors.map((e) => {

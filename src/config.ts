@@ -181,6 +181,7 @@ const env = z.object({
   EVENTS_MAXLEN_PER_KIND: positiveInt(100_000),
   EVENTS_DEDUPE_TTL_S: positiveInt(48 * 3600),
   EVENT_BUFFER_SIZE: positiveInt(1000),
+  EVENTS_LOSS_REPORT_S: positiveInt(600),
   IVR_RULES_REFRESH_MS: positiveInt(1000),
   LOOKUP_TTL_LOCATION_S: positiveInt(30 * 86_400),
   LOOKUP_TTL_PORTABILITY_S: positiveInt(7 * 86_400),
@@ -217,6 +218,7 @@ const env = z.object({
   WS_KEEPALIVE_MS: positiveInt(12_000),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: limit(50),
   WS_MAX_SOCKETS_PER_PRINCIPAL: limit(20),
+  WS_MAX_BUFFERED_BYTES: limit(4 * 1024 * 1024),
   CORS_ORIGINS: originList,
   CORS_ALLOW_CREDENTIALS: bool(false),
   TRUST_PROXY: trustProxy,
@@ -256,12 +258,17 @@ export interface Config {
   upstreamTimeoutMs: number;
   /** Largest file a GraphQL multipart upload may carry (default 20 MiB). */
   uploadMaxBytes: number;
-  /** Entries kept per event kind in the log (MAXLEN ~). */
+  /** Entries kept per event kind in the log (exactly). */
   eventsMaxLenPerKind: number;
   /** How long a callback's idempotency key is remembered (≥ 24 h: the platform retries for 15 min). */
   eventsDedupeTtlMs: number;
   /** Events buffered per subscription before a slow subscriber is cut off. */
   eventBufferSize: number;
+  /**
+   * After the store lost the event log (its generation changed): how long /readyz reports it, and
+   * how long at most the wallboard stays stale while it is rebuilt.
+   */
+  eventsLossReportMs: number;
   /** How often an instance checks whether another one changed the IVR routing rules. */
   ivrRulesRefreshMs: number;
   logLevel: z.infer<typeof env>['LOG_LEVEL'];
@@ -290,6 +297,11 @@ export interface Config {
     maxSubscriptionsPerSocket: number;
     maxSocketsPerPrincipal: number;
   };
+  /**
+   * Bytes waiting unwritten for one WebSocket beyond which its reader is judged slow and closed with
+   * 4413 (0: no bound; a reader that stops reading is still cut off after WS_KEEPALIVE_MS / 2).
+   */
+  wsMaxBufferedBytes: number;
   /** Browser origins allowed to call /graphql (`*` for any, without credentials). */
   cors: { origins: string[]; credentials: boolean };
   /** Which proxies' X-Forwarded-For is believed: a hop count (0: none) or proxy addresses/ranges. */
@@ -367,6 +379,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     eventsMaxLenPerKind: e.EVENTS_MAXLEN_PER_KIND,
     eventsDedupeTtlMs: e.EVENTS_DEDUPE_TTL_S * 1000,
     eventBufferSize: e.EVENT_BUFFER_SIZE,
+    eventsLossReportMs: e.EVENTS_LOSS_REPORT_S * 1000,
     ivrRulesRefreshMs: e.IVR_RULES_REFRESH_MS,
     logLevel: e.LOG_LEVEL,
     production,
@@ -393,6 +406,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
       maxSocketsPerPrincipal: e.WS_MAX_SOCKETS_PER_PRINCIPAL,
     },
+    wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     cors: { origins: corsOrigins, credentials: e.CORS_ALLOW_CREDENTIALS },
     trustProxy: e.TRUST_PROXY,
     upstreamResilience: {

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'UNAVAILABLE',
   'TIMEOUT',
   'SLOW_SUBSCRIBER',
+  'CURSOR_EXPIRED',
   'OPERATION_LIMIT',
   'RATE_LIMITED',
   'BAD_REQUEST',
@@ -108,6 +109,29 @@ export class SlowSubscriberError extends GatewayError {
   }
   override extensions() {
     return { resumeAfter: this.resumeAfter };
+  }
+}
+
+/**
+ * A resume cursor the gateway cannot continue from without a gap: the event log (or live state) it
+ * belongs to was lost since (`LOST`: Redis restarted without its data, a failover lost its latest
+ * entries), or events after it are no longer kept (`TRIMMED`: EVENTS_MAXLEN_PER_KIND). The client
+ * takes a fresh snapshot: it queries the current state, then subscribes without `after` (or after
+ * the snapshot's cursor).
+ */
+export class CursorExpiredError extends GatewayError {
+  readonly code = 'CURSOR_EXPIRED';
+  constructor(
+    readonly field: string,
+    readonly reason: 'LOST' | 'TRIMMED',
+    detail: string,
+  ) {
+    super(
+      `${field}: this cursor can no longer be resumed without a gap (${detail}). Take a fresh snapshot: query the current state, then subscribe without after`,
+    );
+  }
+  override extensions() {
+    return { field: this.field, reason: this.reason };
   }
 }
 

@@ -296,7 +296,7 @@ describe('every callback kind arrives as its typed event', () => {
       expect(sub.errors).toEqual([]);
       expect(event).toMatchObject({
         __typename: c.typename,
-        cursor: expect.stringMatching(/^\d+$/),
+        cursor: expect.stringMatching(/^[0-9a-z]{1,16}:\d+$/),
         kind: name,
         platformKind: kind,
         ...c.expected(id),

@@ -356,7 +356,18 @@ describe('failures found by the fuzzer', () => {
       `{"event":"CallEnd","callId":"${marker}","output":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`,
       marker,
     );
-    expect(dead?.reason).toBe('body nested more than 32 levels deep');
+    expect(dead?.reason).toBe('body nested deeper than 32 levels');
+  });
+
+  it('keeps a callback nested 1,000,000 levels deep ([[[[…, unclosed) as a dead letter with the same reason, not a syntax error', async () => {
+    // Refused from one scan of the text before JSON.parse: the depth is the reason, whatever follows.
+    const marker = randomUUID();
+    const dead = await deadLetterOf(`{"event":"CallEnd","callId":"${marker}","output":${'['.repeat(1_000_000)}`, marker);
+    expect(dead?.reason).toBe('body nested deeper than 32 levels');
+    const closed = randomUUID();
+    const half = 499_950; // {"output": and the brackets within 1 MiB
+    const deadClosed = await deadLetterOf(`{"callId":"${closed}","output":${'['.repeat(half)}${']'.repeat(half)}}`, closed);
+    expect(deadClosed?.reason).toBe('body nested deeper than 32 levels');
   });
 
   it('delivers a CallEnd with inconvertible or out-of-range fields to its subscribers without an error', async () => {

@@ -70,6 +70,80 @@ describe('the platform-facing routes under /hooks/<secret>', () => {
   });
 });
 
+describe('callback bodies beyond the bounds of a callback (BODY_LIMITS)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+
+  const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+  /** Posts a body, expects the platform's ack, and answers the reason of the dead letter whose raw body holds the marker. */
+  async function reasonOf(body: string, marker: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+    const ack = await post(stack.hookUrl, body, headers);
+    // Accepted as a dead letter: 200 with the same ack as now, so the platform does not push it again.
+    expect({ status: ack.status, body: JSON.parse(ack.text) }).toEqual({ status: 200, body: { code: 0, msg: 'received' } });
+    const res = await stack.gql('{ deadLetters(limit: 1000) { reason rawBody } }');
+    return (res.data!.deadLetters as { reason: string; rawBody: string }[]).find((d) => d.rawBody.includes(marker))?.reason;
+  }
+
+  it('keeps a form body whose JSON field nests deeper than 32 levels as a dead letter with that reason', async () => {
+    const marker = randomUUID();
+    const deep = encodeURIComponent(`${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`);
+    expect(await reasonOf(`event=CallEnd&callId=${marker}&taskSn=t&output=${deep}`, marker, FORM)).toBe(
+      'body nested deeper than 32 levels',
+    );
+    // 32 levels in all (the body and 31 in its field) is still a callback.
+    const taskSn = randomUUID();
+    const sub = await collect(stack.ws(), `subscription($taskSn: ID) { callEnded(taskSn: $taskSn) { callId } }`, { taskSn });
+    const ok = encodeURIComponent(`${'{"a":'.repeat(31)}1${'}'.repeat(31)}`);
+    const ack = await post(stack.hookUrl, `event=CallEnd&callId=c-${taskSn}&taskSn=${taskSn}&output=${ok}`, FORM);
+    expect(JSON.parse(ack.text)).toEqual({ code: 0, msg: 'success' });
+    await sub.waitFor(1);
+    const one = encodeURIComponent(`${'{"a":'.repeat(32)}1${'}'.repeat(32)}`);
+    expect(await reasonOf(`event=CallEnd&callId=${marker}-33&taskSn=t&output=${one}`, `${marker}-33`, FORM)).toBe(
+      'body nested deeper than 32 levels',
+    );
+  });
+
+  it('keeps a form body with a qs-style nested field name (a[b][c]…, 10,000 levels) as a dead letter: form fields do not nest, the name is too long', async () => {
+    const marker = randomUUID();
+    const name = `output${'[a]'.repeat(10_000)}`;
+    expect(await reasonOf(`event=CallEnd&callId=${marker}&taskSn=t&${encodeURIComponent(name)}=1`, marker, FORM)).toBe(
+      'body with a field name longer than 128 characters',
+    );
+  });
+
+  it('keeps bodies with an over-long string, array or object, or too many values, as dead letters with the bound they broke', async () => {
+    const marker = randomUUID();
+    const cases: [string, string][] = [
+      [
+        `{"event":"CallEnd","callId":"${marker}-s","caller":"${'x'.repeat(256 * 1024 + 1)}"}`,
+        'body with a string longer than 262144 characters',
+      ],
+      [
+        `{"event":"CallEnd","callId":"${marker}-a","turnInfos":[${Array(10_001).fill('0').join(',')}]}`,
+        'body with an array of more than 10000 items',
+      ],
+      [
+        `{"event":"CallEnd","callId":"${marker}-o","output":{${Array.from({ length: 10_001 }, (_, i) => `"k${i}":0`).join(',')}}}`,
+        'body with an object of more than 10000 fields',
+      ],
+      [
+        `{"event":"CallEnd","callId":"${marker}-v","output":[${Array(11)
+          .fill(`[${Array(10_000).fill('0').join(',')}]`)
+          .join(',')}]}`,
+        'body with more than 100000 values',
+      ],
+    ];
+    for (const [body, reason] of cases) {
+      const id = /"callId":"([^"]+)"/.exec(body)![1];
+      expect(await reasonOf(body, id)).toBe(reason);
+    }
+  });
+});
+
 describe('HOOK_ALLOW_CIDRS', () => {
   let outside: Stack;
   let inside: Stack;

@@ -4,6 +4,12 @@ import { deleteKeysWithPrefix, RedisStore } from '../src/store/redis';
 import { StoreUnavailableError, type Store } from '../src/store/store';
 import { freePort, testRedisUrl } from './support/redis';
 
+/** What a Redis restarted without persistence (or flushed) does to a deployment's keys. */
+async function loseData(store: Store): Promise<void> {
+  if (store instanceof RedisStore) await deleteKeysWithPrefix(testRedisUrl(), store.prefix);
+  else if (store instanceof MemoryStore) store.flush();
+}
+
 /** The same contract for the Redis store and the in-process store. */
 describe.each([
   ['redis', () => new RedisStore({ url: testRedisUrl(), prefix: `test:${randomUUID()}:` })],
@@ -57,16 +63,16 @@ describe.each([
     const b1 = await store.appendEvent('s:b', 'k2', 10_000, 100, { v: 'b1' });
     expect(await store.appendEvent('s:a', 'k1', 10_000, 100, { v: 'again' })).toBeNull();
     const a2 = await store.appendEvent('s:a', 'k3', 10_000, 100, { v: 'a2' });
-    expect(Number(a1)).toBeLessThan(Number(b1));
-    expect(Number(b1)).toBeLessThan(Number(a2));
-    expect(await store.lastEventId()).toBe(a2);
+    expect(Number(a1!.id)).toBeLessThan(Number(b1!.id));
+    expect(Number(b1!.id)).toBeLessThan(Number(a2!.id));
+    expect((await store.eventLogHead()).last).toBe(a2!.id);
     const all = await store.readEvents(['s:a', 's:b'], '0', 10);
     expect(all.map((e) => [e.stream, e.fields.v])).toEqual([
       ['s:a', 'a1'],
       ['s:b', 'b1'],
       ['s:a', 'a2'],
     ]);
-    expect((await store.readEvents(['s:a', 's:b'], a1!, 10)).map((e) => e.fields.v)).toEqual(['b1', 'a2']);
+    expect((await store.readEvents(['s:a', 's:b'], a1!.id, 10)).map((e) => e.fields.v)).toEqual(['b1', 'a2']);
     expect((await store.readEvents(['s:a', 's:b'], '0', 2)).map((e) => e.fields.v)).toEqual(['a1', 'b1']);
   });
 
@@ -78,29 +84,82 @@ describe.each([
       store.appendEvent('t:a', 'third', 10_000, 100, { v: '3' }),
     ]);
     expect(answers[2]).toBeNull();
-    expect(Number(answers[0])).toBeLessThan(Number(answers[1]));
-    expect(Number(answers[1])).toBeLessThan(Number(answers[3]));
+    expect(Number(answers[0]!.id)).toBeLessThan(Number(answers[1]!.id));
+    expect(Number(answers[1]!.id)).toBeLessThan(Number(answers[3]!.id));
     expect((await store.readEvents(['t:a', 't:b'], '0', 10)).map((e) => e.fields.v)).toEqual(['1', '2', '3']);
   });
 
-  it('caps a stream near its maximum length', async () => {
+  it('keeps exactly the latest entries of a stream, and records the newest one trimmed away', async () => {
     for (let i = 0; i < 300; i++) await store.appendEvent('capped', `k${i}`, 10_000, 100, { i: String(i) });
     const kept = await store.readEvents(['capped'], '0', 1000);
-    expect(kept.length).toBeGreaterThanOrEqual(100);
-    expect(kept.length).toBeLessThan(300);
+    expect(kept).toHaveLength(100);
+    expect(kept[0].fields.i).toBe('200');
     expect(kept[kept.length - 1].fields.i).toBe('299');
+    const page = await store.readEventLog(['capped', 'never'], '0', 1000);
+    expect(page.trimmed).toEqual({ capped: String(Number(kept[0].id) - 1), never: '0' });
+  });
+
+  it("records trims per stream: a shared sequence leaves gaps between one stream's ids", async () => {
+    // a1 b1 a2 b2 a3 b3, a kept at 2: a1 goes; b keeps everything.
+    const ids: Record<string, string[]> = { a: [], b: [] };
+    for (let i = 1; i <= 3; i++) {
+      for (const s of ['a', 'b'])
+        ids[s].push((await store.appendEvent(`g:${s}`, `g${s}${i}`, 10_000, s === 'a' ? 2 : 10, { v: `${s}${i}` }))!.id);
+    }
+    const page = await store.readEventLog(['g:a', 'g:b'], '0', 10);
+    expect(page.trimmed).toEqual({ 'g:a': ids.a[0], 'g:b': '0' });
+    expect(page.entries.map((e) => e.fields.v)).toEqual(['b1', 'a2', 'b2', 'a3', 'b3']);
+    expect(page.head).toMatchObject({ last: ids.b[2] });
+  });
+
+  it('begins the log with a generation, carried by every entry, and a new one when the store loses its data', async () => {
+    expect(await store.eventLogHead()).toEqual({ epoch: null, start: '0', last: '0' });
+    const first = (await store.appendEvent('e:a', 'e1', 10_000, 100, { v: '1' }))!;
+    expect(first.epoch).toMatch(/^[0-9a-z]{1,16}$/);
+    const second = (await store.appendEvent('e:b', 'e2', 10_000, 100, { v: '2' }))!;
+    expect(second.epoch).toBe(first.epoch);
+    expect(await store.eventLogHead()).toEqual({ epoch: first.epoch, start: '0', last: second.id });
+    expect((await store.readEvents(['e:a', 'e:b'], '0', 10)).map((e) => e.epoch)).toEqual([first.epoch, first.epoch]);
+    const page = await store.readEventLog(['e:a'], '0', 10);
+    expect(page.head.epoch).toBe(first.epoch);
+    expect(page.entries.map((e) => [e.id, e.epoch, e.fields])).toEqual([[first.id, first.epoch, { v: '1' }]]);
+
+    await loseData(store);
+    expect(await store.eventLogHead()).toEqual({ epoch: null, start: '0', last: '0' });
+    const again = (await store.appendEvent('e:a', 'e1', 10_000, 100, { v: 'new' }))!;
+    expect(again.id).toBe('1');
+    expect(again.epoch).not.toBe(first.epoch);
+    expect((await store.readEventLog(['e:a'], '0', 10)).entries.map((e) => [e.epoch, e.fields.v])).toEqual([[again.epoch, 'new']]);
+  });
+
+  it('renews the generation of a log that went back, only while it is still that generation', async () => {
+    const first = (await store.appendEvent('r:a', 'r1', 10_000, 100, { v: '1' }))!;
+    const renewed = await store.renewEventLog(first.epoch);
+    expect(renewed.epoch).not.toBe(first.epoch);
+    expect(renewed).toMatchObject({ start: first.id, last: first.id });
+    expect(await store.renewEventLog(first.epoch)).toEqual(renewed);
+    const next = (await store.appendEvent('r:a', 'r2', 10_000, 100, { v: '2' }))!;
+    expect(next).toEqual({ epoch: renewed.epoch, id: String(Number(first.id) + 1) });
+  });
+
+  it('appends past a stream whose sequence key was lost, instead of failing (or keeping the dedupe key of an event not appended)', async () => {
+    for (let i = 1; i <= 3; i++) await store.appendEvent('h:a', `h${i}`, 10_000, 100, { v: String(i) });
+    await store.del('events:seq');
+    const next = await store.appendEvent('h:a', 'h4', 10_000, 100, { v: '4' });
+    expect(Number(next!.id)).toBeGreaterThan(3);
+    expect((await store.readEvents(['h:a'], '0', 10)).map((e) => e.fields.v)).toEqual(['1', '2', '3', '4']);
   });
 
   it('waits for new events, and returns at once when some are there', async () => {
-    const before = await store.lastEventId();
+    const before = (await store.eventLogHead()).last;
     const waiting = store.waitEvents(['w:1', 'w:2'], before, 2000, 10);
     await new Promise((r) => setTimeout(r, 100));
-    await store.appendEvent('w:2', 'kw', 10_000, 100, { v: 'late' });
+    const appended = await store.appendEvent('w:2', 'kw', 10_000, 100, { v: 'late' });
     const got = await waiting;
-    expect(got.map((e) => [e.stream, e.fields.v])).toEqual([['w:2', 'late']]);
+    expect(got.map((e) => [e.stream, e.fields.v, e.epoch])).toEqual([['w:2', 'late', appended!.epoch]]);
     expect(await store.waitEvents(['w:1', 'w:2'], before, 2000, 10)).toHaveLength(1);
     const started = Date.now();
-    expect(await store.waitEvents(['w:1'], await store.lastEventId(), 150, 10)).toEqual([]);
+    expect(await store.waitEvents(['w:1'], (await store.eventLogHead()).last, 150, 10)).toEqual([]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);
   });
 

@@ -4,6 +4,12 @@ import { deleteKeysWithPrefix, RedisStore } from '../src/store/redis';
 import type { Store } from '../src/store/store';
 import { testRedisUrl } from './support/redis';
 
+/** What a Redis restarted without persistence (or flushed) does to a deployment's keys. */
+async function loseData(store: Store): Promise<void> {
+  if (store instanceof RedisStore) await deleteKeysWithPrefix(testRedisUrl(), store.prefix);
+  else if (store instanceof MemoryStore) store.flush();
+}
+
 /** The live-collection contract (Store.liveApply / liveSnapshot / liveChanges), the same for both stores. */
 describe.each([
   ['redis', () => new RedisStore({ url: testRedisUrl(), prefix: `test:${randomUUID()}:` })],
@@ -26,7 +32,9 @@ describe.each([
       { state: { version: '002', fields: { activity: 'IDLE', since: '2' } }, call: { version: '002', fields: { peer: 'x' } } },
       100,
     );
-    expect(first).toEqual({ rev: 1, member: 'agent:1', fields: { activity: 'IDLE', since: '2', peer: 'x' } });
+    const epoch = first!.epoch;
+    expect(epoch).toMatch(/^[0-9a-z]{1,16}$/);
+    expect(first).toEqual({ rev: 1, member: 'agent:1', fields: { activity: 'IDLE', since: '2', peer: 'x' }, epoch, stale: false });
     // Older state, newer call: only the call part changes; an empty value deletes the field.
     const second = await store.liveApply(
       'c',
@@ -34,23 +42,62 @@ describe.each([
       { state: { version: '001', fields: { activity: 'BUSY' } }, call: { version: '003', fields: { peer: '' } } },
       100,
     );
-    expect(second).toEqual({ rev: 2, member: 'agent:1', fields: { activity: 'IDLE', since: '2' } });
+    expect(second).toEqual({ rev: 2, member: 'agent:1', fields: { activity: 'IDLE', since: '2' }, epoch, stale: false });
     // The same versions again: nothing newer, no revision.
     expect(await store.liveApply('c', 'agent:1', { state: { version: '002', fields: { activity: 'IDLE' } } }, 100)).toBeNull();
     await store.liveApply('c', 'agent:2', { state: { version: '001', fields: { activity: 'TALKING' } } }, 100);
     expect(await store.liveSnapshot('c')).toEqual({
       rev: 3,
+      epoch,
+      stale: false,
       members: { 'agent:1': { activity: 'IDLE', since: '2' }, 'agent:2': { activity: 'TALKING' } },
     });
-    expect((await store.liveChanges('c', 1, 10)).map((ch) => ch.rev)).toEqual([2, 3]);
-    expect(await store.liveChanges('c', 3, 10)).toEqual([]);
-    expect(await store.liveSnapshot('other')).toEqual({ rev: 0, members: {} });
+    expect((await store.liveChanges('c', 1, 10)).changes.map((ch) => ch.rev)).toEqual([2, 3]);
+    expect(await store.liveChanges('c', 3, 10)).toEqual({ epoch, rev: 3, stale: false, changes: [] });
+    expect(await store.liveSnapshot('other')).toEqual({ rev: 0, epoch: null, stale: false, members: {} });
   });
 
   it('caps the change log (the oldest revisions go)', async () => {
     for (let i = 1; i <= 5; i++)
       await store.liveApply('c', 'agent:1', { state: { version: String(i).padStart(3, '0'), fields: { n: String(i) } } }, 3);
-    expect((await store.liveChanges('c', 0, 10)).map((ch) => ch.rev)).toEqual([3, 4, 5]);
+    expect((await store.liveChanges('c', 0, 10)).changes.map((ch) => ch.rev)).toEqual([3, 4, 5]);
+  });
+
+  it('rebuilds after a loss: a new generation, stale until every member waited for is written again or the time is up', async () => {
+    const old = (await store.liveApply('c', 'agent:1', { state: { version: '001', fields: { activity: 'IDLE' } } }, 100))!.epoch;
+    await loseData(store);
+    expect(await store.liveChanges('c', 1, 10)).toEqual({ epoch: null, rev: 0, stale: false, changes: [] });
+    // Written after the loss, before the rebuild: not waited for.
+    const early = (await store.liveApply('c', 'agent:3', { state: { version: '005', fields: { activity: 'BUSY' } } }, 100))!;
+    expect(early.epoch).not.toBe(old);
+    const head = await store.liveRebuild('c', ['agent:1', 'agent:2', 'agent:3'], 10_000);
+    expect(head).toEqual({ epoch: early.epoch, rev: 1, stale: true });
+    expect(await store.liveSnapshot('c')).toMatchObject({ epoch: early.epoch, rev: 1, stale: true });
+    // Another instance's rebuild adds what it knew; the generation stays.
+    expect(await store.liveRebuild('c', ['agent:1'], 10_000)).toEqual(head);
+    const one = await store.liveApply('c', 'agent:1', { state: { version: '006', fields: { activity: 'IDLE' } } }, 100);
+    expect(one).toMatchObject({ rev: 2, epoch: early.epoch, stale: true });
+    const two = await store.liveApply('c', 'agent:2', { state: { version: '006', fields: { activity: 'TALKING' } } }, 100);
+    expect(two).toMatchObject({ rev: 3, epoch: early.epoch, stale: false });
+    expect((await store.liveChanges('c', 0, 10)).changes.map((c) => [c.rev, c.member, c.stale])).toEqual([
+      [1, 'agent:3', false],
+      [2, 'agent:1', true],
+      [3, 'agent:2', false],
+    ]);
+    expect(await store.liveSnapshot('c')).toMatchObject({ stale: false });
+    // The time limit: stale ends without the member.
+    await store.liveRebuild('d', ['agent:9'], 150);
+    expect((await store.liveSnapshot('d')).stale).toBe(true);
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await store.liveSnapshot('d')).stale).toBe(false);
+  });
+
+  it('renews the generation of a collection that went back, when asked with the generation it is in', async () => {
+    const epoch = (await store.liveApply('c', 'agent:1', { state: { version: '001', fields: { activity: 'IDLE' } } }, 100))!.epoch!;
+    expect((await store.liveRebuild('c', [], 1000, 'not-this-one')).epoch).toBe(epoch);
+    const renewed = await store.liveRebuild('c', [], 1000, epoch);
+    expect(renewed.epoch).not.toBe(epoch);
+    expect(renewed).toMatchObject({ rev: 1, stale: false });
   });
 
   it('concurrent applies of the same events end in the newest state', async () => {

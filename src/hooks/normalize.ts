@@ -25,48 +25,114 @@ const int = (v: unknown) => (fitsInt(v) ? (toInt(v) ?? null) : null);
 const time = (v: unknown) => fromAnyPlatformTime(v) ?? null;
 const hangup = (b: Body) => hangupCause(b.hangupGcode, b.hangupGname) ?? null;
 
-/** Deeper than any callback the platform sends (agent events' data.agentList[].groupList[] is the deepest, at 6). */
-const MAX_NESTING = 32;
+/**
+ * What a callback body may hold; beyond it the body is refused with a reason (a dead letter). Well
+ * above what the platform sends: its deepest callback (agent events' data.agentList[].groupList[])
+ * nests 6 levels, its longest field name has 17 characters, its longest lists (an agent's groups,
+ * a call's dialogue turns, a record package's URLs) hold dozens to hundreds of entries. The body
+ * itself is at most 1 MiB (the receiver's limit, 413 beyond).
+ */
+export const BODY_LIMITS = {
+  /** Levels of objects and arrays, the body itself the first, JSON text in string fields included. */
+  depth: 32,
+  /** Characters of one string. */
+  stringChars: 256 * 1024,
+  /** Characters of one field name. */
+  keyChars: 128,
+  /** Items of one array, or fields of one object. */
+  entries: 10_000,
+  /** Values in the whole body (objects, arrays, strings, numbers, …), JSON text in strings included. */
+  values: 100_000,
+} as const;
 
-/** How deep JSON text nests, brackets inside string literals not counted (form fields may carry JSON). */
+/** A refusal's reason, with the bound it broke. */
+const tooDeep = () => `body nested deeper than ${BODY_LIMITS.depth} levels`;
+
+/**
+ * How deep JSON text nests, brackets inside string literals not counted; one pass over the text,
+ * no recursion, stopping as soon as it is past the bound (so `[[[[…` a million levels deep costs
+ * one scan up to level 33).
+ */
 function textNesting(text: string): number {
   let depth = 0;
   let most = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+    const c = text.charCodeAt(i);
     if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{' || c === '[') {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       most = Math.max(most, ++depth);
-      if (most > MAX_NESTING) return most;
-    } else if (c === '}' || c === ']') depth--;
+      if (most > BODY_LIMITS.depth) return most;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
   }
   return most;
 }
 
 /**
- * How deep a body nests, JSON text in its strings included; walked without recursion. A body nested
- * thousands of levels deep would overflow the stack of the conversions below (a RangeError instead
- * of a reason, and a result that depends on how deep the caller's stack already is).
+ * Refuses JSON text nested deeper than the bound before it is parsed: JSON.parse would build the
+ * structure (a million levels is a few bytes each), and every recursive walk over it afterwards
+ * would overflow the stack.
  */
-function nesting(body: Body): number {
-  let most = 0;
-  const pending: [unknown, number][] = [[body, 0]];
-  while (pending.length > 0) {
-    const [value, depth] = pending.pop()!;
-    if (typeof value === 'string') {
-      const t = value.trimStart();
-      if (t.startsWith('{') || t.startsWith('[')) most = Math.max(most, depth + textNesting(t));
-    } else if (value && typeof value === 'object') {
-      most = Math.max(most, depth + 1);
-      if (most > MAX_NESTING) return most;
-      for (const v of Object.values(value)) pending.push([v, depth + 1]);
-    }
+export function checkJsonText(text: string): void {
+  if (textNesting(text) > BODY_LIMITS.depth) throw new UnusableCallback(tooDeep());
+}
+
+/** JSON text in a string field (form bodies carry objects and lists as JSON), parsed, or undefined. */
+function embeddedJson(value: string, depth: number): unknown {
+  const t = value.trimStart();
+  if (!t.startsWith('{') && !t.startsWith('[')) return undefined;
+  if (depth + textNesting(t) > BODY_LIMITS.depth) throw new UnusableCallback(tooDeep());
+  try {
+    return JSON.parse(t) as unknown;
+  } catch {
+    return undefined; // text that merely starts with a bracket
   }
-  return most;
+}
+
+/**
+ * Why a parsed body is beyond BODY_LIMITS, or undefined when it is within them. Walked with an
+ * explicit stack, never recursively, JSON text in its strings included: a body nested thousands of
+ * levels deep would overflow the stack of the conversions below (a RangeError instead of a reason,
+ * and a result that depends on how deep the caller's stack already is).
+ */
+function bodyProblem(body: Body): string | undefined {
+  const L = BODY_LIMITS;
+  let values = 0;
+  // [value, depth of the container holding it]; the body is at depth 0, so it is level 1.
+  const pending: [unknown, number][] = [[body, 0]];
+  try {
+    while (pending.length > 0) {
+      const [value, depth] = pending.pop()!;
+      if (++values > L.values) return `body with more than ${L.values} values`;
+      if (typeof value === 'string') {
+        if (value.length > L.stringChars) return `body with a string longer than ${L.stringChars} characters`;
+        const parsed = embeddedJson(value, depth);
+        // The JSON text takes the string's place: its top level is one level below the string's container.
+        if (parsed !== undefined && parsed !== null && typeof parsed === 'object') pending.push([parsed, depth]);
+        continue;
+      }
+      if (!value || typeof value !== 'object') continue;
+      if (depth + 1 > L.depth) return tooDeep();
+      if (Array.isArray(value)) {
+        if (value.length > L.entries) return `body with an array of more than ${L.entries} items`;
+        for (const v of value) pending.push([v, depth + 1]);
+        continue;
+      }
+      const keys = Object.keys(value);
+      if (keys.length > L.entries) return `body with an object of more than ${L.entries} fields`;
+      for (const k of keys) {
+        if (k.length > L.keyChars) return `body with a field name longer than ${L.keyChars} characters`;
+        pending.push([(value as Record<string, unknown>)[k], depth + 1]);
+      }
+    }
+  } catch (err) {
+    if (err instanceof UnusableCallback) return err.message;
+    throw err;
+  }
+  return undefined;
 }
 
 /** Fields that hold structured values (objects, arrays, JSON text); every other field is a scalar. */
@@ -387,10 +453,12 @@ function callLegs(b: Body) {
 }
 
 /**
- * A parsed callback body made safe to recognise and normalise: refused (UnusableCallback) when it
- * nests deeper than any callback, its scalar fields made convertible, its dialogue turns objects.
+ * A parsed callback body made safe to recognise and normalise: refused (UnusableCallback, with the
+ * bound it broke) when it is beyond BODY_LIMITS, its scalar fields made convertible, its dialogue
+ * turns objects.
  */
 export function readableBody(parsed: Body): Body {
-  if (nesting(parsed) > MAX_NESTING) throw new UnusableCallback(`body nested more than ${MAX_NESTING} levels deep`);
+  const problem = bodyProblem(parsed);
+  if (problem !== undefined) throw new UnusableCallback(problem);
   return usableBody(parsed);
 }

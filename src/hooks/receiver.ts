@@ -4,7 +4,7 @@ import type { Services } from '../context';
 import { callbackKind, recognise, type CallbackKindName, type EventData } from '../events/kinds';
 import { StoreUnavailableError } from '../store/store';
 import { DEAD_LETTER_STREAM } from '../subscriptions/bus';
-import { readableBody, UnusableCallback, type Body } from './normalize';
+import { checkJsonText, readableBody, UnusableCallback, type Body } from './normalize';
 
 const MAX_BODY = 1024 * 1024;
 
@@ -53,11 +53,17 @@ export function normalizeCallback(parsed: Body): NormalizedEvent {
   return normalizeAs(kind, body);
 }
 
-/** JSON or form-encoded (whatever the header says, since the platform's own labels are unreliable). */
+/**
+ * JSON or form-encoded (whatever the header says, since the platform's own labels are unreliable).
+ * JSON text nested deeper than BODY_LIMITS.depth is refused before it is parsed; form bodies are
+ * flat (`a[b][c]=` is one field named `a[b][c]`), and their JSON fields are checked, with the rest
+ * of BODY_LIMITS, by normalizeCallback.
+ */
 export function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
   const text = raw.trim();
   const looksJson = text.startsWith('{');
   if (contentType?.includes('json') || (looksJson && !contentType?.includes('x-www-form-urlencoded'))) {
+    checkJsonText(text);
     const parsed: unknown = JSON.parse(text);
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UnusableCallback('JSON body is not an object');
     return parsed as Record<string, unknown>;

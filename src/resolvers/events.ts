@@ -25,8 +25,9 @@ import {
 } from '../schema/events';
 import { IvrDecisionEvent, IvrOutcome } from '../schema/ivr';
 import { PhoneScalar } from '../schema/phone';
-import { DEAD_LETTER_STREAM } from '../subscriptions/bus';
+import { DEAD_LETTER_STREAM, formatCursor, parseLogCursor } from '../subscriptions/bus';
 import { eventStream, payloadOrEnd, type Overflow } from '../subscriptions/event-stream';
+import { readAfterCursor } from '../subscriptions/stream-bus';
 
 type Args = Record<string, unknown>;
 
@@ -74,9 +75,13 @@ function matching<K extends EventKind>(args: Args, filters: Filters<K>) {
     });
 }
 
-/** A cursor as the event log gives them: a positive integer below 2^53 (the log's ids are below 2^64; a bigger one is no cursor of ours). */
+/**
+ * A cursor as the event log gives them ("<generation>:<sequence>", "0" for the start of the log, or
+ * digits alone from before generations; sequences below 2^53): anything else is no cursor of ours.
+ * Whether the log can still continue from it is the replay's question (CURSOR_EXPIRED).
+ */
 function checkCursor(field: string, value: unknown): void {
-  if (value !== undefined && value !== null && !/^\d{1,15}$/.test(String(value))) {
+  if (value !== undefined && value !== null && parseLogCursor(String(value)) === undefined) {
     throw new BadInputError(field, 'must be a cursor received with an event');
   }
 }
@@ -294,9 +299,13 @@ export class EventsResolver {
   ): Promise<DeadLetter[]> {
     if (limit < 1 || limit > 1000) throw new BadInputError('limit', 'must be between 1 and 1000');
     checkCursor('after', after);
-    const entries = await ctx.services.store.readEvents([DEAD_LETTER_STREAM], after ?? '0', limit);
+    // Without after: the oldest kept; with it, exactly what follows it (CURSOR_EXPIRED when it cannot).
+    const entries =
+      after === undefined || after === null
+        ? await ctx.services.store.readEvents([DEAD_LETTER_STREAM], '0', limit)
+        : (await readAfterCursor(ctx.services.store, [DEAD_LETTER_STREAM], after, limit)).entries;
     return entries.map((e) => ({
-      cursor: e.id,
+      cursor: formatCursor(e.epoch, e.id),
       receivedAt: new Date(Number(e.fields.at)),
       reason: e.fields.reason,
       contentType: e.fields.contentType,

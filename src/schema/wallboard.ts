@@ -45,6 +45,11 @@ export class GroupFigures {
 @ObjectType({ description: 'A consistent snapshot of the live state; continue with wallboardUpdates(after: cursor)' })
 export class Wallboard {
   @Field(() => ID, { description: 'Revision of the live state this snapshot shows' }) cursor!: string;
+  @Field({
+    description:
+      'True while the live state is being rebuilt after the store lost its data: until every agent logged in before the loss has reported again (an event, or a Surveillance answer), at most EVENTS_LOSS_REPORT_S',
+  })
+  stale!: boolean;
   @Field(() => [LiveAgent]) agents!: LiveAgent[];
   @Field(() => [GroupFigures]) groups!: GroupFigures[];
   @Field(() => GroupFigures) totals!: GroupFigures;
@@ -60,6 +65,11 @@ export class QueueState {
 @ObjectType({ description: 'One change of the live state, after the previous cursor' })
 export class WallboardUpdate {
   @Field(() => ID, { description: 'Revision of this change; resume after it' }) cursor!: string;
+  @Field({
+    description:
+      'Whether the live state was still being rebuilt after a loss when this change was made (as Wallboard.stale); an update without agent and queue marks the start of a rebuilt live state',
+  })
+  stale!: boolean;
   @Field(() => LiveAgent, { nullable: true, description: 'The agent as it is after the change' }) agent?: LiveAgent;
   @Field(() => QueueState, { nullable: true, description: 'The queue as it is after the change' }) queue?: QueueState;
 }

@@ -2,7 +2,12 @@ import {
   LIVE_VERSION_PREFIX,
   liveFields,
   mergeById,
+  type AppendedEvent,
+  type EventLogHead,
+  type EventLogPage,
   type LiveChange,
+  type LiveChanges,
+  type LiveHead,
   type LivePart,
   type LiveSnapshot,
   type Store,
@@ -21,13 +26,33 @@ interface Entry {
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
+/** Generation ids as the Redis store makes them (microseconds, base 36), never the same twice in a process. */
+let lastEpoch = 0;
+function newEpoch(): string {
+  lastEpoch = Math.max(lastEpoch + 1, Math.floor((performance.timeOrigin + performance.now()) * 1000));
+  return lastEpoch.toString(36);
+}
+
+interface LiveCollection {
+  rev: number;
+  members: Map<string, Map<string, string>>;
+  log: LiveChange[];
+  epoch: string | null;
+  /** Members not written again since a loss (see liveRebuild), and until when that counts. */
+  rebuild: Set<string>;
+  rebuildUntil: number;
+}
+
 /** In-process store for a single sandbox instance without Redis. Same contract as RedisStore. */
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   private readonly entries = new Map<string, Entry>();
   private readonly streams = new Map<string, StreamEntry[]>();
   private sequence = 0;
-  private readonly live_ = new Map<string, { rev: number; members: Map<string, Map<string, string>>; log: LiveChange[] }>();
+  private epoch: { id: string; start: number } | null = null;
+  /** Per stream, the id of the newest entry trimmed away. */
+  private readonly trimmed = new Map<string, number>();
+  private readonly live_ = new Map<string, LiveCollection>();
   private readonly waiters = new Set<() => void>();
   private closed = false;
 
@@ -166,15 +191,23 @@ export class MemoryStore implements Store {
   async countLeases(key: string) {
     return this.leases(key, false)?.expiries.size ?? 0;
   }
-  async appendEvent(stream: string, dedupeKey: string, dedupeTtlMs: number, maxLen: number, fields: Record<string, string>) {
+  async appendEvent(
+    stream: string,
+    dedupeKey: string,
+    dedupeTtlMs: number,
+    maxLen: number,
+    fields: Record<string, string>,
+  ): Promise<AppendedEvent | null> {
     if (!(await this.setIfAbsent(dedupeKey, '1', dedupeTtlMs))) return null;
+    this.epoch ??= { id: newEpoch(), start: this.sequence };
     const id = String(++this.sequence);
     const list = this.streams.get(stream) ?? [];
-    list.push({ stream, id, fields: { ...fields } });
-    if (list.length > maxLen) list.splice(0, list.length - maxLen);
+    list.push({ stream, id, epoch: this.epoch.id, fields: { ...fields } });
+    const excess = list.length - Math.max(1, Math.floor(maxLen));
+    if (excess > 0) this.trimmed.set(stream, Number(list.splice(0, Math.min(excess, 100)).at(-1)!.id));
     this.streams.set(stream, list);
     for (const wake of [...this.waiters]) wake();
-    return id;
+    return { epoch: this.epoch.id, id };
   }
   async readEvents(streams: string[], after: string, count: number) {
     const from = Number(after);
@@ -182,6 +215,11 @@ export class MemoryStore implements Store {
       streams.map((s) => (this.streams.get(s) ?? []).filter((e) => Number(e.id) > from)),
       count,
     );
+  }
+  async readEventLog(streams: string[], after: string, count: number): Promise<EventLogPage> {
+    const trimmed: Record<string, string> = {};
+    for (const s of streams) trimmed[s] = String(this.trimmed.get(s) ?? 0);
+    return { head: await this.eventLogHead(), trimmed, entries: await this.readEvents(streams, after, count) };
   }
   async waitEvents(streams: string[], after: string, blockMs: number, count: number) {
     const ready = await this.readEvents(streams, after, count);
@@ -197,13 +235,30 @@ export class MemoryStore implements Store {
     });
     return this.readEvents(streams, after, count);
   }
-  async lastEventId() {
-    return String(this.sequence);
+  async eventLogHead(): Promise<EventLogHead> {
+    return { epoch: this.epoch?.id ?? null, start: String(this.epoch?.start ?? 0), last: String(this.sequence) };
   }
-  private collection(name: string) {
+  async renewEventLog(epoch: string): Promise<EventLogHead> {
+    if (this.epoch?.id === epoch) this.epoch = { id: newEpoch(), start: this.sequence };
+    return this.eventLogHead();
+  }
+  /** Loses every key, stream and collection, as FLUSHALL (or a Redis restarted without persistence) does: for tests. */
+  flush(): void {
+    this.entries.clear();
+    this.streams.clear();
+    this.trimmed.clear();
+    this.live_.clear();
+    this.sequence = 0;
+    this.epoch = null;
+  }
+  private collection(name: string): LiveCollection {
     let c = this.live_.get(name);
-    if (!c) this.live_.set(name, (c = { rev: 0, members: new Map(), log: [] }));
+    if (!c) this.live_.set(name, (c = { rev: 0, members: new Map(), log: [], epoch: null, rebuild: new Set(), rebuildUntil: 0 }));
+    if (c.rebuild.size > 0 && c.rebuildUntil <= Date.now()) c.rebuild.clear();
     return c;
+  }
+  private head(c: LiveCollection): LiveHead {
+    return { epoch: c.epoch, rev: c.rev, stale: c.rebuild.size > 0 };
   }
   async liveApply(collection: string, member: string, parts: Record<string, LivePart>, maxLog: number) {
     const c = this.collection(collection);
@@ -222,7 +277,15 @@ export class MemoryStore implements Store {
     }
     if (!applied) return null;
     c.members.set(member, hash);
-    const change: LiveChange = { rev: ++c.rev, member, fields: liveFields(Object.fromEntries(hash)) };
+    c.epoch ??= newEpoch();
+    c.rebuild.delete(member);
+    const change: LiveChange = {
+      rev: ++c.rev,
+      member,
+      fields: liveFields(Object.fromEntries(hash)),
+      epoch: c.epoch,
+      stale: c.rebuild.size > 0,
+    };
     c.log.push(change);
     if (c.log.length > maxLog) c.log.splice(0, c.log.length - maxLog);
     return change;
@@ -231,18 +294,34 @@ export class MemoryStore implements Store {
     const c = this.collection(collection);
     const members: LiveSnapshot['members'] = {};
     for (const [m, hash] of c.members) members[m] = liveFields(Object.fromEntries(hash));
-    return { rev: c.rev, members };
+    return { ...this.head(c), members };
   }
-  async liveChanges(collection: string, after: number, count: number) {
-    return this.collection(collection)
-      .log.filter((ch) => ch.rev > after)
-      .slice(0, count);
+  async liveChanges(collection: string, after: number, count: number): Promise<LiveChanges> {
+    const c = this.collection(collection);
+    return {
+      ...this.head(c),
+      changes: c.log
+        .filter((ch) => ch.rev > after)
+        .slice(0, count)
+        .map((ch) => ({ ...ch, fields: { ...ch.fields } })),
+    };
+  }
+  async liveRebuild(collection: string, members: string[], ttlMs: number, renew?: string): Promise<LiveHead> {
+    const c = this.collection(collection);
+    if (c.epoch === null || (renew !== undefined && c.epoch === renew)) c.epoch = newEpoch();
+    const before = c.rebuild.size;
+    for (const m of members) if (!c.members.has(m)) c.rebuild.add(m);
+    if (before === 0 && c.rebuild.size > 0) c.rebuildUntil = Date.now() + ttlMs;
+    return this.head(c);
   }
   async ping() {
     if (this.closed) throw new Error('store closed');
   }
   isConnected() {
     return !this.closed;
+  }
+  reconnects() {
+    return 0;
   }
   async close() {
     this.closed = true;

@@ -1,10 +1,17 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger';
 import {
+  ENTRY_EPOCH_FIELD,
   liveFields,
   mergeById,
+  parseEpochValue,
   StoreUnavailableError,
+  type AppendedEvent,
+  type EventLogHead,
+  type EventLogPage,
   type LiveChange,
+  type LiveChanges,
+  type LiveHead,
   type LivePart,
   type LiveSnapshot,
   type Store,
@@ -14,24 +21,103 @@ import {
 const COMPARE_AND_DELETE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`;
 
 /**
+ * A new generation id (Lua): the Redis server's clock in microseconds, base 36 (10 characters).
+ * A log that begins again (Redis restarted empty, flushed) gets another one: the clock has moved on.
+ */
+const NEW_EPOCH = `
+local function newEpoch()
+  local t = redis.call('TIME')
+  local n = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local digits = '0123456789abcdefghijklmnopqrstuvwxyz'
+  local s = ''
+  repeat
+    local d = n % 36
+    s = string.sub(digits, d + 1, d + 1) .. s
+    n = math.floor(n / 36)
+  until n == 0
+  return s
+end`;
+
+/**
  * Dedupe and append in one step: the entry id is the next value of one sequence shared by all
- * streams (`<n>-0`), so ids order entries across streams and any instance may append.
- * KEYS: stream, dedupe key, sequence key. ARGV: dedupe TTL ms, max length, field, value, …
+ * streams (`<n>-0`), so ids order entries across streams and any instance may append. The log's
+ * generation ("<id>:<start>") is created when absent, and every entry carries its id. The stream
+ * keeps exactly its latest `maxLen` entries (at most 100 trimmed per append, so a lowered maximum
+ * converges without one long script); the id of the newest one trimmed is kept in the trim hash.
+ * KEYS: stream, dedupe key, sequence key, epoch key, trim hash. ARGV: dedupe TTL ms, max length,
+ * stream name (the trim hash's field), field, value, … Returns {epoch id, n}, or nil for a duplicate.
  */
 const APPEND_EVENT = `
+if redis.replicate_commands then redis.replicate_commands() end
+${NEW_EPOCH}
 if redis.call("SET", KEYS[2], "1", "NX", "PX", ARGV[1]) == false then return false end
+local epoch = redis.call("GET", KEYS[4])
+if not epoch then
+  epoch = newEpoch() .. ":" .. (redis.call("GET", KEYS[3]) or "0")
+  redis.call("SET", KEYS[4], epoch)
+end
+local id = string.match(epoch, "^[^:]*")
 local n = redis.call("INCR", KEYS[3])
-redis.call("XADD", KEYS[1], "MAXLEN", "~", ARGV[2], n .. "-0", unpack(ARGV, 3))
-return n`;
+local added = redis.pcall("XADD", KEYS[1], n .. "-0", "${ENTRY_EPOCH_FIELD}", id, unpack(ARGV, 4))
+if type(added) == "table" and added.err then
+  -- The sequence is behind this stream (its key was lost without the stream): move it past the
+  -- stream's last id rather than fail every append; never leave a dedupe key for an event not appended.
+  local info = redis.pcall("XINFO", "STREAM", KEYS[1])
+  local top
+  if type(info) == "table" and not info.err then
+    for i = 1, #info, 2 do
+      if info[i] == "last-generated-id" then top = tonumber(string.match(info[i + 1], "^%d+")) end
+    end
+  end
+  if top and top >= n then
+    n = top + 1
+    redis.call("SET", KEYS[3], n)
+    added = redis.pcall("XADD", KEYS[1], n .. "-0", "${ENTRY_EPOCH_FIELD}", id, unpack(ARGV, 4))
+  end
+  if type(added) == "table" and added.err then
+    redis.call("DEL", KEYS[2])
+    return redis.error_reply(added.err)
+  end
+end
+local excess = redis.call("XLEN", KEYS[1]) - tonumber(ARGV[2])
+if excess > 0 then
+  local gone = redis.call("XRANGE", KEYS[1], "-", "+", "COUNT", math.min(excess, 100))
+  local last = string.match(gone[#gone][1], "^%d+")
+  redis.call("XTRIM", KEYS[1], "MINID", last .. "-1")
+  redis.call("HSET", KEYS[5], ARGV[3], last)
+end
+return { id, n }`;
+
+/**
+ * A new generation for a log that went back (see Store.renewEventLog). KEYS: epoch key, sequence
+ * key. ARGV: the generation id expected. Returns {epoch value or nil, seq}.
+ */
+const RENEW_EVENT_LOG = `
+if redis.replicate_commands then redis.replicate_commands() end
+${NEW_EPOCH}
+local epoch = redis.call("GET", KEYS[1])
+local seq = redis.call("GET", KEYS[2]) or "0"
+if epoch and string.match(epoch, "^[^:]*") == ARGV[1] then
+  epoch = newEpoch() .. ":" .. seq
+  redis.call("SET", KEYS[1], epoch)
+end
+return { epoch or false, seq }`;
 
 const SEQUENCE_KEY = 'events:seq';
+/** The log's generation, beside the sequence: "<id>:<sequence value when it began>". */
+const EPOCH_KEY = 'events:epoch';
+/** Per stream, the id of the newest entry trimmed away. */
+const TRIMMED_KEY = 'events:trimmed';
 
 /**
  * Live collection update (see Store.liveApply). KEYS: member hash, revision counter, member set, log
- * (sorted set scored by revision). ARGV: member, max log length, part count, then per part: name,
- * version, field count, field, value, …
+ * (sorted set scored by revision), generation, rebuild set (members not yet written again after a
+ * loss). ARGV: member, max log length, part count, then per part: name, version, field count,
+ * field, value, …
  */
 const LIVE_APPLY = `
+if redis.replicate_commands then redis.replicate_commands() end
+${NEW_EPOCH}
 local applied = false
 local i = 4
 for p = 1, tonumber(ARGV[3]) do
@@ -51,32 +137,79 @@ for p = 1, tonumber(ARGV[3]) do
   i = i + 3 + 2 * n
 end
 if not applied then return false end
+local epoch = redis.call('GET', KEYS[5])
+if not epoch then
+  epoch = newEpoch()
+  redis.call('SET', KEYS[5], epoch)
+end
+redis.call('SREM', KEYS[6], ARGV[1])
 local rev = redis.call('INCR', KEYS[2])
 redis.call('SADD', KEYS[3], ARGV[1])
 local all = redis.call('HGETALL', KEYS[1])
 local t = {}
 for j = 1, #all, 2 do t[all[j]] = all[j + 1] end
-local entry = cjson.encode({ rev = rev, member = ARGV[1], fields = t })
+local entry = cjson.encode({ rev = rev, member = ARGV[1], fields = t, epoch = epoch, stale = redis.call('EXISTS', KEYS[6]) == 1 })
 redis.call('ZADD', KEYS[4], rev, entry)
 redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(tonumber(ARGV[2]) + 1))
 return entry`;
 
-/** Atomic snapshot of a live collection. KEYS: revision counter, member set. ARGV: full (prefixed) member key prefix. */
+/**
+ * Atomic snapshot of a live collection. KEYS: revision counter, member set, generation, rebuild
+ * set. ARGV: full (prefixed) member key prefix. Returns {rev, generation or '', stale 0/1, member, hash, …}.
+ */
 const LIVE_SNAPSHOT = `
-local out = { redis.call('GET', KEYS[1]) or '0' }
+local out = { redis.call('GET', KEYS[1]) or '0', redis.call('GET', KEYS[3]) or '', redis.call('EXISTS', KEYS[4]) }
 for _, m in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   table.insert(out, m)
   table.insert(out, redis.call('HGETALL', ARGV[1] .. m))
 end
 return out`;
 
-const liveKeys = (c: string) => ({ rev: `${c}:rev`, members: `${c}:members`, member: `${c}:m:`, log: `${c}:log` });
+/**
+ * A collection rebuilding after a loss (see Store.liveRebuild). KEYS: generation, member set,
+ * rebuild set, revision counter. ARGV: TTL ms, generation to renew ('' for none), member, …
+ * Returns {generation, rev, stale 0/1}.
+ */
+const LIVE_REBUILD = `
+if redis.replicate_commands then redis.replicate_commands() end
+${NEW_EPOCH}
+local epoch = redis.call('GET', KEYS[1])
+if (not epoch) or (ARGV[2] ~= '' and epoch == ARGV[2]) then
+  epoch = newEpoch()
+  redis.call('SET', KEYS[1], epoch)
+end
+for i = 3, #ARGV do
+  if redis.call('SISMEMBER', KEYS[2], ARGV[i]) == 0 then redis.call('SADD', KEYS[3], ARGV[i]) end
+end
+if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[1], 'NX') end
+return { epoch, redis.call('GET', KEYS[4]) or '0', redis.call('EXISTS', KEYS[3]) }`;
+
+const liveKeys = (c: string) => ({
+  rev: `${c}:rev`,
+  members: `${c}:members`,
+  member: `${c}:m:`,
+  log: `${c}:log`,
+  epoch: `${c}:epoch`,
+  rebuild: `${c}:rebuild`,
+});
 
 function parseLiveChange(entry: string): LiveChange {
-  const raw = JSON.parse(entry) as { rev: number; member: string; fields: Record<string, string> | unknown[] };
+  const raw = JSON.parse(entry) as {
+    rev: number;
+    member: string;
+    fields: Record<string, string> | unknown[];
+    epoch?: string;
+    stale?: boolean;
+  };
   // cjson encodes an empty table as {} (or [] for an empty array-like one).
   const fields = Array.isArray(raw.fields) ? {} : raw.fields;
-  return { rev: Number(raw.rev), member: String(raw.member), fields: liveFields(fields) };
+  return {
+    rev: Number(raw.rev),
+    member: String(raw.member),
+    fields: liveFields(fields),
+    epoch: typeof raw.epoch === 'string' ? raw.epoch : null,
+    stale: raw.stale === true,
+  };
 }
 
 /**
@@ -121,8 +254,21 @@ type RawEntries = [id: string, fields: string[]][];
 function toEntries(stream: string, raw: RawEntries): StreamEntry[] {
   return raw.map(([id, flat]) => {
     const fields: Record<string, string> = {};
-    for (let i = 0; i < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
-    return { stream, id: id.split('-')[0], fields };
+    let epoch: string | null = null;
+    for (let i = 0; i < flat.length; i += 2) {
+      if (flat[i] === ENTRY_EPOCH_FIELD) epoch = flat[i + 1];
+      else fields[flat[i]] = flat[i + 1];
+    }
+    return { stream, id: id.split('-')[0], epoch, fields };
+  });
+}
+
+/** A MULTI's replies, or its first error. */
+function replies(results: [Error | null, unknown][] | null): unknown[] {
+  if (!results) throw new Error('Connection is closed.');
+  return results.map(([err, value]) => {
+    if (err) throw err;
+    return value;
   });
 }
 
@@ -169,10 +315,12 @@ export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly client: Redis;
   private reportedDown = false;
+  /** Connections made again (see Store.reconnects): 'ready' events of either client after its first. */
+  private reconnections = 0;
   /** Connection for blocking reads, created on first use. */
   private blocking?: Redis;
   /** Appends waiting for this turn's pipeline (see appendEvent). */
-  private appends: { args: (string | number)[]; resolve(cursor: string | null): void; reject(err: unknown): void }[] = [];
+  private appends: { args: (string | number)[]; resolve(appended: AppendedEvent | null): void; reject(err: unknown): void }[] = [];
 
   constructor(private readonly options: RedisStoreOptions) {
     this.client = createRedisClient(options.url, {
@@ -180,9 +328,11 @@ export class RedisStore implements Store {
       commandTimeout: options.commandTimeoutMs ?? 1000,
     });
     this.client.defineCommand('compareAndDelete', { numberOfKeys: 1, lua: COMPARE_AND_DELETE });
-    this.client.defineCommand('appendEvent', { numberOfKeys: 3, lua: APPEND_EVENT });
-    this.client.defineCommand('liveApply', { numberOfKeys: 4, lua: LIVE_APPLY });
-    this.client.defineCommand('liveSnapshot', { numberOfKeys: 2, lua: LIVE_SNAPSHOT });
+    this.client.defineCommand('appendEvent', { numberOfKeys: 5, lua: APPEND_EVENT });
+    this.client.defineCommand('renewEventLog', { numberOfKeys: 2, lua: RENEW_EVENT_LOG });
+    this.client.defineCommand('liveApply', { numberOfKeys: 6, lua: LIVE_APPLY });
+    this.client.defineCommand('liveSnapshot', { numberOfKeys: 4, lua: LIVE_SNAPSHOT });
+    this.client.defineCommand('liveRebuild', { numberOfKeys: 4, lua: LIVE_REBUILD });
     this.client.defineCommand('acquireLease', { numberOfKeys: 1, lua: ACQUIRE_LEASE });
     this.client.defineCommand('renewLeases', { numberOfKeys: 1, lua: RENEW_LEASES });
     this.client.defineCommand('countLeases', { numberOfKeys: 1, lua: COUNT_LEASES });
@@ -190,9 +340,12 @@ export class RedisStore implements Store {
       if (!this.reportedDown) options.logger?.warn({ err: err.message }, 'redis unreachable; degrading where possible');
       this.reportedDown = true;
     });
+    let ready = false;
     this.client.on('ready', () => {
       if (this.reportedDown) options.logger?.info('redis reachable again');
       this.reportedDown = false;
+      if (ready) this.reconnections++;
+      ready = true;
     });
   }
 
@@ -284,8 +437,18 @@ export class RedisStore implements Store {
     dedupeTtlMs: number,
     maxLen: number,
     fields: Record<string, string>,
-  ): Promise<string | null> {
-    const args = [stream, dedupeKey, SEQUENCE_KEY, Math.ceil(dedupeTtlMs), maxLen, ...Object.entries(fields).flat()];
+  ): Promise<AppendedEvent | null> {
+    const args = [
+      stream,
+      dedupeKey,
+      SEQUENCE_KEY,
+      EPOCH_KEY,
+      TRIMMED_KEY,
+      Math.ceil(dedupeTtlMs),
+      Math.max(1, Math.floor(maxLen)),
+      stream,
+      ...Object.entries(fields).flat(),
+    ];
     return new Promise((resolve, reject) => {
       if (this.appends.push({ args, resolve, reject }) === 1) setImmediate(() => this.flushAppends());
     });
@@ -299,9 +462,13 @@ export class RedisStore implements Store {
     pipeline.exec().then(
       (results) =>
         batch.forEach(({ resolve, reject }, i) => {
-          const [err, n] = results?.[i] ?? [new Error('Connection is closed.'), null];
+          const [err, reply] = results?.[i] ?? [new Error('Connection is closed.'), null];
           if (err) reject(this.failure(err));
-          else resolve(n === null ? null : String(n));
+          else if (reply === null) resolve(null);
+          else {
+            const [epoch, n] = reply as [string, number];
+            resolve({ epoch: String(epoch), id: String(n) });
+          }
         }),
       (err: unknown) => {
         const failure = this.failure(err);
@@ -316,12 +483,36 @@ export class RedisStore implements Store {
     );
     return mergeById(lists, count);
   }
+  async readEventLog(streams: string[], after: string, count: number): Promise<EventLogPage> {
+    const tx = this.client.multi();
+    tx.mget(EPOCH_KEY, SEQUENCE_KEY);
+    if (streams.length > 0) tx.hmget(TRIMMED_KEY, ...streams);
+    for (const s of streams) tx.xrange(s, `(${after}-0`, '+', 'COUNT', count);
+    const [head, ...rest] = replies(await this.run(() => tx.exec()));
+    const [epoch, last] = head as (string | null)[];
+    const marks = (streams.length > 0 ? rest.shift() : []) as (string | null)[];
+    const trimmed: Record<string, string> = {};
+    streams.forEach((s, i) => (trimmed[s] = marks[i] ?? '0'));
+    return {
+      head: parseEpochValue(epoch, last ?? '0'),
+      trimmed,
+      entries: mergeById(
+        streams.map((s, i) => toEntries(s, rest[i] as RawEntries)),
+        count,
+      ),
+    };
+  }
   async waitEvents(streams: string[], after: string, blockMs: number, count: number) {
     // No command timeout here: a blocking read legitimately waits for blockMs.
     if (!this.blocking) {
       this.blocking = createRedisClient(this.options.url, { keyPrefix: this.options.prefix });
       // The main client reports outages; without a listener ioredis prints every reconnect failure.
       this.blocking.on('error', () => undefined);
+      let ready = false;
+      this.blocking.on('ready', () => {
+        if (ready) this.reconnections++;
+        ready = true;
+      });
     }
     const blocking = this.blocking;
     if (blocking.status !== 'ready') await new Promise((r) => setTimeout(r, Math.min(blockMs, 200)));
@@ -335,8 +526,14 @@ export class RedisStore implements Store {
       Number.MAX_SAFE_INTEGER,
     );
   }
-  async lastEventId() {
-    return (await this.get(SEQUENCE_KEY)) ?? '0';
+  async eventLogHead(): Promise<EventLogHead> {
+    const [epoch, last] = await this.mget([EPOCH_KEY, SEQUENCE_KEY]);
+    return parseEpochValue(epoch, last ?? '0');
+  }
+  async renewEventLog(epoch: string): Promise<EventLogHead> {
+    const client = this.client as Redis & { renewEventLog(...args: string[]): Promise<[string | null, string]> };
+    const [value, seq] = await this.run(() => client.renewEventLog(EPOCH_KEY, SEQUENCE_KEY, epoch));
+    return parseEpochValue(value, String(seq));
   }
   async liveApply(collection: string, member: string, parts: Record<string, LivePart>, maxLog: number) {
     const client = this.client as Redis & { liveApply(...args: (string | number)[]): Promise<string | null> };
@@ -346,13 +543,17 @@ export class RedisStore implements Store {
       const fields = Object.entries(part.fields);
       args.push(name, part.version, fields.length, ...fields.flat());
     }
-    const entry = await this.run(() => client.liveApply(k.member + member, k.rev, k.members, k.log, ...args));
+    const entry = await this.run(() => client.liveApply(k.member + member, k.rev, k.members, k.log, k.epoch, k.rebuild, ...args));
     return entry === null ? null : parseLiveChange(entry);
   }
   async liveSnapshot(collection: string): Promise<LiveSnapshot> {
-    const client = this.client as Redis & { liveSnapshot(...args: string[]): Promise<[string, ...(string | string[])[]]> };
+    const client = this.client as Redis & {
+      liveSnapshot(...args: string[]): Promise<[string, string, number, ...(string | string[])[]]>;
+    };
     const k = liveKeys(collection);
-    const [rev, ...rest] = await this.run(() => client.liveSnapshot(k.rev, k.members, this.options.prefix + k.member));
+    const [rev, epoch, stale, ...rest] = await this.run(() =>
+      client.liveSnapshot(k.rev, k.members, k.epoch, k.rebuild, this.options.prefix + k.member),
+    );
     const members: LiveSnapshot['members'] = {};
     for (let i = 0; i < rest.length; i += 2) {
       const flat = rest[i + 1] as string[];
@@ -360,11 +561,25 @@ export class RedisStore implements Store {
       for (let j = 0; j < flat.length; j += 2) hash[flat[j]] = flat[j + 1];
       members[rest[i] as string] = liveFields(hash);
     }
-    return { rev: Number(rev), members };
+    return { rev: Number(rev), epoch: epoch || null, stale: Number(stale) === 1, members };
   }
-  async liveChanges(collection: string, after: number, count: number) {
-    const entries = await this.run(() => this.client.zrangebyscore(liveKeys(collection).log, `(${after}`, '+inf', 'LIMIT', 0, count));
-    return entries.map(parseLiveChange);
+  async liveChanges(collection: string, after: number, count: number): Promise<LiveChanges> {
+    const k = liveKeys(collection);
+    const tx = this.client.multi();
+    tx.mget(k.epoch, k.rev);
+    tx.exists(k.rebuild);
+    tx.zrangebyscore(k.log, `(${after}`, '+inf', 'LIMIT', 0, count);
+    const [head, stale, entries] = replies(await this.run(() => tx.exec()));
+    const [epoch, rev] = head as (string | null)[];
+    return { epoch: epoch ?? null, rev: Number(rev ?? 0), stale: Number(stale) === 1, changes: (entries as string[]).map(parseLiveChange) };
+  }
+  async liveRebuild(collection: string, members: string[], ttlMs: number, renew?: string): Promise<LiveHead> {
+    const client = this.client as Redis & { liveRebuild(...args: (string | number)[]): Promise<[string, string, number]> };
+    const k = liveKeys(collection);
+    const [epoch, rev, stale] = await this.run(() =>
+      client.liveRebuild(k.epoch, k.members, k.rebuild, k.rev, leaseTtl(ttlMs), renew ?? '', ...members),
+    );
+    return { epoch, rev: Number(rev), stale: Number(stale) === 1 };
   }
   async acquireLease(key: string, member: string, max: number, ttlMs: number) {
     const client = this.client as Redis & { acquireLease(key: string, member: string, max: number, ttlMs: number): Promise<number> };
@@ -387,6 +602,9 @@ export class RedisStore implements Store {
   }
   isConnected() {
     return this.client.status === 'ready';
+  }
+  reconnects() {
+    return this.reconnections;
   }
   async close() {
     this.blocking?.disconnect();

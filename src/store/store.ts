@@ -23,9 +23,14 @@ export interface Store {
   hgetall(key: string): Promise<Record<string, string>>;
   hdel(key: string, ...fields: string[]): Promise<number>;
   /**
-   * Appends an entry to an event stream (capped near `maxLen`) unless `dedupeKey` was set within
-   * `dedupeTtlMs`, atomically. Entry ids come from one sequence shared by every stream, so ids
-   * order entries across streams. Resolves with the id, or null for a duplicate.
+   * Appends an entry to an event stream unless `dedupeKey` was set within `dedupeTtlMs`,
+   * atomically. Entry ids come from one sequence shared by every stream, so ids order entries
+   * across streams. The stream keeps its latest `maxLen` entries exactly; the id of the newest one
+   * trimmed away is recorded (EventLogPage.trimmed), so a reader can tell a gap from a trim.
+   * The log has a generation (EventLogHead.epoch): a store without one holds a new, empty log
+   * (a first start, or a Redis that lost its data), and the first append creates it.
+   * Resolves with the entry's generation and id, or null for a duplicate.
+   * The field name `epoch` is the store's own (each entry carries its generation).
    */
   appendEvent(
     stream: string,
@@ -33,25 +38,50 @@ export interface Store {
     dedupeTtlMs: number,
     maxLen: number,
     fields: Record<string, string>,
-  ): Promise<string | null>;
+  ): Promise<AppendedEvent | null>;
   /** Entries of the streams with an id after `after`, merged in id order, at most `count`. */
   readEvents(streams: string[], after: string, count: number): Promise<StreamEntry[]>;
+  /**
+   * Like readEvents, read atomically with the log's head and the trim markers of the streams: what
+   * a reader needs to decide whether the page is complete for a cursor (same generation, nothing
+   * after it trimmed away).
+   */
+  readEventLog(streams: string[], after: string, count: number): Promise<EventLogPage>;
   /** Like readEvents, but waits up to `blockMs` for a new entry (on a connection of its own). */
   waitEvents(streams: string[], after: string, blockMs: number, count: number): Promise<StreamEntry[]>;
-  /** The id of the latest appended entry of any stream ("0" before the first). */
-  lastEventId(): Promise<string>;
+  /** The log's generation and the id of its latest entry, read atomically. */
+  eventLogHead(): Promise<EventLogHead>;
+  /**
+   * Starts a new generation of the log if it is still in generation `epoch`, atomically: for a log
+   * that went back (a replica promoted without its latest entries), whose ids handed out again must
+   * not be taken for the ones readers have seen. Resolves with the head after.
+   */
+  renewEventLog(epoch: string): Promise<EventLogHead>;
   /**
    * Live collections (live agent state): members are hashes updated in parts; a part is written
    * only when its `version` is greater (string order) than the one stored, so replays, duplicates
    * and late events are harmless. When any part was written, atomically: the collection's revision
-   * is incremented and the member's new fields are logged under it (log capped at `maxLog`).
+   * is incremented and the member's new fields are logged under it (log capped at `maxLog`). A
+   * collection has a generation like the event log's (created by its first write when absent).
    * Resolves with the logged change, or null when nothing was newer. An empty value deletes a field.
    */
   liveApply(collection: string, member: string, parts: Record<string, LivePart>, maxLog: number): Promise<LiveChange | null>;
   /** Every member of a collection and the revision they reflect, read atomically. */
   liveSnapshot(collection: string): Promise<LiveSnapshot>;
-  /** Logged changes with a revision after `after`, in order, at most `count` (revisions are contiguous until trimmed). */
-  liveChanges(collection: string, after: number, count: number): Promise<LiveChange[]>;
+  /**
+   * Logged changes with a revision after `after`, in order, at most `count` (revisions are
+   * contiguous until trimmed), with the collection's generation and revision read atomically.
+   */
+  liveChanges(collection: string, after: number, count: number): Promise<LiveChanges>;
+  /**
+   * After a collection lost its data (its generation changed): creates its new generation when
+   * absent and marks it stale until each of `members` not written since has been written again, or
+   * `ttlMs` passed (whichever first), atomically. Members written meanwhile are not marked.
+   * With `renew`: first starts a new generation if the collection is still in generation `renew`
+   * (it went back within it: a replica promoted without its latest writes). Resolves with the
+   * generation, the revision and whether the collection is stale now.
+   */
+  liveRebuild(collection: string, members: string[], ttlMs: number, renew?: string): Promise<LiveHead>;
   /**
    * Counted leases (e.g. open sockets of one principal across instances): takes a lease on `key`
    * for `member` unless `max` unexpired leases are held there already, atomically. A lease lapses
@@ -69,6 +99,11 @@ export interface Store {
   ping(): Promise<void>;
   /** Whether the store is connected right now (no round trip). */
   isConnected(): boolean;
+  /**
+   * How often a connection to the store was made again since it started (a failover is one; 0 for
+   * the in-process store). Readers of the event log compare it to check the log after a reconnect.
+   */
+  reconnects(): number;
   close(): Promise<void>;
 }
 
@@ -76,7 +111,34 @@ export interface StreamEntry {
   stream: string;
   /** A positive integer, as a string: the shared sequence number. */
   id: string;
+  /** The generation of the log the entry was appended in (null: appended before logs had generations). */
+  epoch: string | null;
   fields: Record<string, string>;
+}
+
+/** Where an append went. */
+export interface AppendedEvent {
+  /** The log's generation. */
+  epoch: string;
+  /** The entry id (the shared sequence number). */
+  id: string;
+}
+
+/** The event log's generation and position. */
+export interface EventLogHead {
+  /** The generation, made when the log began; null while there is no log (nothing appended yet, or lost since). */
+  epoch: string | null;
+  /** The sequence value when the generation began: its entries have ids after it ("0" for a log begun empty). */
+  start: string;
+  /** The id of the latest entry ("0" before the first). */
+  last: string;
+}
+
+export interface EventLogPage {
+  head: EventLogHead;
+  /** Per stream asked for: the id of the newest entry trimmed away ("0" when none was). */
+  trimmed: Record<string, string>;
+  entries: StreamEntry[];
 }
 
 /** One versioned part of a live-collection member (see Store.liveApply). */
@@ -90,15 +152,40 @@ export interface LiveChange {
   rev: number;
   member: string;
   fields: Record<string, string>;
+  /** The collection's generation (null: logged before collections had generations). */
+  epoch: string | null;
+  /** Whether the collection was still rebuilding after a loss once this change was written (see liveRebuild). */
+  stale: boolean;
 }
 
-export interface LiveSnapshot {
+/** A collection's generation, revision and whether it is rebuilding after a loss. */
+export interface LiveHead {
+  /** Null while the collection has none (nothing written yet, or lost since). */
+  epoch: string | null;
   rev: number;
+  stale: boolean;
+}
+
+export interface LiveSnapshot extends LiveHead {
   members: Record<string, Record<string, string>>;
+}
+
+export interface LiveChanges extends LiveHead {
+  changes: LiveChange[];
 }
 
 /** The field a part's version is kept in, inside the member hash. */
 export const LIVE_VERSION_PREFIX = '_v:';
+
+/** The field of a stream entry that holds its generation (written and removed by the store). */
+export const ENTRY_EPOCH_FIELD = 'epoch';
+
+/** An event log's `epoch` value as stored: "<generation>:<start>"; null when absent. */
+export function parseEpochValue(value: string | null | undefined, last: string): EventLogHead {
+  if (!value) return { epoch: null, start: '0', last };
+  const at = value.indexOf(':');
+  return at < 0 ? { epoch: value, start: '0', last } : { epoch: value.slice(0, at), start: value.slice(at + 1) || '0', last };
+}
 
 /** A member hash without the part versions. */
 export function liveFields(hash: Record<string, string>): Record<string, string> {

@@ -1,6 +1,6 @@
 import { SlowSubscriberError } from '../errors';
 import type { GatewayContext } from '../context';
-import type { DeliveredEvent, EventPayload } from './bus';
+import { parseLogCursor, type DeliveredEvent, type EventPayload } from './bus';
 import { visibleTo } from './visibility';
 
 /**
@@ -80,6 +80,10 @@ function toPayload<E extends DeliveredEvent<string, object>>(event: E): EventPay
  * A subscription's events: first the ones after `after` from the log (page by page, as the client
  * reads), then live ones from the fan-out, with none twice and none missed at the seam. Live events
  * wait in a bounded buffer; a subscriber that lets it overflow gets one Overflow item and the end.
+ * A cursor the log cannot continue from without a gap (of a log lost since, or older than what is
+ * kept) ends the subscription with CURSOR_EXPIRED, also when that happens between two replay pages.
+ * Live events of a newer generation of the log (after a loss) are passed on: the fan-out hands out
+ * each event of the new log once.
  */
 export function eventStream<E extends DeliveredEvent<string, object> = DeliveredEvent>(
   ctx: GatewayContext,
@@ -94,8 +98,14 @@ export function eventStream<E extends DeliveredEvent<string, object> = Delivered
   const pass = (e: E | undefined): e is E => e !== undefined && (!options.filter || options.filter(e));
 
   let replaying = options.after !== undefined && options.after !== null;
-  /** Log position the replay has read up to; live events at or before it were (or will be) replayed. */
-  let replayedUpTo = replaying ? Number(options.after) : 0;
+  /** The cursor the next replay page starts after. */
+  let position = replaying ? String(options.after) : '0';
+  /**
+   * Log position the replay has read up to (generation and id; undefined without a replay): live
+   * events of that generation at or before it were (or will be) replayed.
+   */
+  let replayedIn: string | null | undefined;
+  let replayedUpTo = 0;
   let lastDelivered: string | null = replaying ? String(options.after) : null;
   const replayed: E[] = [];
   const live = new Queue<E>();
@@ -127,17 +137,35 @@ export function eventStream<E extends DeliveredEvent<string, object> = Delivered
     return { value: toPayload(event), done: false };
   };
 
+  const wasReplayed = (cursor: string): boolean => {
+    if (replayedIn === undefined) return false;
+    const at = parseLogCursor(cursor);
+    return at !== undefined && at.epoch === replayedIn && at.seq <= replayedUpTo;
+  };
+
   async function next(): Promise<IteratorResult<Item>> {
+    try {
+      return await step();
+    } catch (err) {
+      end();
+      throw err; // CURSOR_EXPIRED, or the log unreachable during the replay
+    }
+  }
+
+  async function step(): Promise<IteratorResult<Item>> {
     while (!finished) {
       if (replaying) {
         if (replayed.length === 0) {
-          const page = await bus.replay([...kinds], String(replayedUpTo), REPLAY_PAGE);
-          if (page.length > 0) replayedUpTo = Number(page[page.length - 1].cursor);
-          for (const raw of page) {
+          const page = await bus.replayPage([...kinds], position, REPLAY_PAGE);
+          position = page.position;
+          const at = parseLogCursor(position)!;
+          replayedIn = at.epoch;
+          replayedUpTo = at.seq;
+          for (const raw of page.events) {
             const event = accept(raw);
             if (pass(event)) replayed.push(event);
           }
-          if (page.length < REPLAY_PAGE) replaying = false;
+          if (!page.more) replaying = false;
         }
         const event = replayed.shift();
         if (event) return deliver(event);
@@ -150,7 +178,7 @@ export function eventStream<E extends DeliveredEvent<string, object> = Delivered
       }
       const event = live.shift();
       if (event) {
-        if (Number(event.cursor) <= replayedUpTo) continue; // already replayed
+        if (wasReplayed(event.cursor)) continue; // already replayed
         return deliver(event);
       }
       await new Promise<void>((resolve) => (wake = resolve));

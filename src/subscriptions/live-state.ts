@@ -1,5 +1,5 @@
 import type { Logger } from '../logger';
-import type { LiveChange, LivePart, Store } from '../store/store';
+import type { LiveChange, LivePart, LiveChanges, Store } from '../store/store';
 import type { AgentEventData } from './agent-event';
 import type { DeliveredEvent, EventBus } from './bus';
 
@@ -7,6 +7,8 @@ import type { DeliveredEvent, EventBus } from './bus';
 export const LIVE_COLLECTION = 'live:wallboard';
 /** Changes kept for wallboardUpdates catch-up. */
 export const LIVE_LOG_MAX = 20_000;
+/** How long the wallboard stays stale after a loss at most when EVENTS_LOSS_REPORT_S is not given (see LiveState). */
+export const DEFAULT_REBUILD_MS = 600_000;
 
 /** What an agent is doing, as the wallboard shows it. */
 export enum AgentActivity {
@@ -190,6 +192,71 @@ export function agentEventParts(e: AgentEventData): { member: string; parts: Rec
   return { member: agentMember(e.agentNumber), parts };
 }
 
+/** One member of the live collection and the parts an event sets in it. */
+export interface LiveUpdate {
+  member: string;
+  parts: Record<string, LivePart>;
+}
+
+/** The lowest version there is: a part written with it only fills in a part never written (see surveillanceUpdates). */
+const FILL_IN_VERSION = eventVersion({ eventTime: new Date(0), sequence: 0, event: '' });
+
+/** A Surveillance entry's time field: 13-digit epoch ms (HTTP), or how long the state lasted in ms (the SDK's operatingTime). */
+function stateSince(value: unknown, eventTime: Date): Date | undefined {
+  const n = Number(value);
+  if (value === undefined || value === null || value === '' || !Number.isFinite(n) || n < 0) return undefined;
+  return new Date(n >= 1e12 ? n : eventTime.getTime() - n);
+}
+
+/**
+ * A `Surveillance` answer (a supervisor's snapshot of agents and their states, from the
+ * surveillance toolbar request or the SDK's surveillanceStart polling) → the parts it sets per
+ * listed agent. Its parts carry the version of the agent's own state change (operatingTime) when it
+ * gives one, otherwise the lowest version: then they only fill in an agent the live state has no
+ * part of yet (after a loss of the store, or an agent logged in before the gateway ran) and never
+ * override what the agent's own events said. An agent in a state the gateway does not map is left out.
+ */
+export function surveillanceUpdates(e: AgentEventData): LiveUpdate[] {
+  const d = e.data ?? {};
+  const list: unknown[] = Array.isArray(d.agentList) ? d.agentList : Array.isArray(d.infoList) ? d.infoList : [];
+  const updates: LiveUpdate[] = [];
+  for (const item of list) {
+    if (!item || typeof item !== 'object') continue;
+    const a = item as Record<string, unknown>;
+    const agentNumber = str(a.agentNumber);
+    const direction = str(a.callDirection);
+    const activity = activityOf(str(a.nowState), direction === '1');
+    if (!agentNumber || !activity || activity === AgentActivity.OTHER) continue;
+    const since = stateSince(a.operatingTime, e.eventTime);
+    const version = since ? eventVersion({ eventTime: since, sequence: 0, event: '' }) : FILL_IN_VERSION;
+    const state: Record<string, string> = { activity, nowState: str(a.nowState), agentId: str(a.agentId ?? a.agentID) };
+    if (since) state.since = String(since.getTime());
+    const parts: Record<string, LivePart> = { state: { version, fields: state } };
+    const session: Record<string, string> = {};
+    if (Array.isArray(a.groupList)) {
+      session.groups = a.groupList
+        .map((g) => str((g as { id?: unknown } | null)?.id))
+        .filter(Boolean)
+        .join(',');
+    }
+    const login = stateSince(a.loginTime, e.eventTime);
+    if (login && Number(a.loginTime) >= 1e12) session.loginTime = String(login.getTime());
+    if (Object.keys(session).length > 0) parts.session = { version, fields: session };
+    parts.call = ON_CALL.has(activity)
+      ? { version, fields: { callDirection: direction, peer: str(a.peerId) } }
+      : { version, fields: { callDirection: '', peer: '', callId: '' } };
+    updates.push({ member: agentMember(agentNumber), parts });
+  }
+  return updates;
+}
+
+/** One agent event → the live-collection updates it makes (none, one, or one per agent of a Surveillance answer). */
+export function agentEventUpdates(e: AgentEventData): LiveUpdate[] {
+  if (e.event === 'Surveillance') return surveillanceUpdates(e);
+  const update = agentEventParts(e);
+  return update ? [update] : [];
+}
+
 type ChangeListener = (change: LiveChange) => void;
 
 /**
@@ -197,12 +264,25 @@ type ChangeListener = (change: LiveChange) => void;
  * (idempotent and ordered there, so every instance applying every event is harmless), then reads
  * the store's change log in revision order and hands each change to the local listeners (the
  * wallboard subscriptions). Every change reaches the listeners once, whichever instance wrote it.
+ *
+ * The collection has generations like the event log. When its generation changes under it (the
+ * store lost its data: seen in the change log's head, checked after every write and whenever the
+ * event log reports a loss), this instance marks the new generation stale until every agent it last
+ * saw logged in has been written again (by an event of its own, or a Surveillance answer), or
+ * `rebuildMs` passed — whichever comes first (Store.liveRebuild; instances add the agents they knew,
+ * agents already written meanwhile are not waited for) — and reads the new generation from its start.
+ * Listeners get a marker change (member "", revision 0 of the new generation) first.
  */
 export class LiveState {
   private readonly listeners = new Set<ChangeListener>();
   private unsubscribe?: () => void;
+  private unlistenLoss?: () => void;
+  /** Generation of the collection the position is in (undefined until first read; null: none yet). */
+  private epoch: string | null | undefined;
   /** Last revision handed to the listeners. */
-  private position = -1;
+  private position = 0;
+  /** What this instance last saw of each agent (member → activity): who to wait for after a loss. */
+  private readonly known = new Map<string, string>();
   private pulling?: Promise<void>;
   private again = false;
   private applying = Promise.resolve();
@@ -212,10 +292,15 @@ export class LiveState {
     private readonly store: Store,
     private readonly events: EventBus,
     private readonly logger: Logger,
+    private readonly rebuildMs = DEFAULT_REBUILD_MS,
   ) {}
 
   start(): void {
     this.unsubscribe = this.events.subscribe((e) => this.onEvent(e));
+    // What was kept beside the event log is likely lost with it: look at once, not at the next event.
+    this.unlistenLoss = this.events.onLoss(() =>
+      this.pull().catch((err: Error) => this.logger.warn({ err: err.message }, 'live state: cannot read the store after a loss')),
+    );
   }
 
   private onEvent(delivered: DeliveredEvent): void {
@@ -227,11 +312,13 @@ export class LiveState {
       this.logger.warn({ key: delivered.key }, 'live state: agent event without a usable time or agent');
       return;
     }
-    const update = agentEventParts({ ...data, eventTime, sequence: Number(data.sequence) || 0 });
-    if (!update) return;
+    const updates = agentEventUpdates({ ...data, eventTime, sequence: Number(data.sequence) || 0 });
+    if (updates.length === 0) return;
     // One write at a time per instance keeps the store load bounded under bursts.
     this.applying = this.applying
-      .then(() => this.store.liveApply(LIVE_COLLECTION, update.member, update.parts, LIVE_LOG_MAX))
+      .then(async () => {
+        for (const u of updates) await this.store.liveApply(LIVE_COLLECTION, u.member, u.parts, LIVE_LOG_MAX);
+      })
       .then(() => this.pull())
       .catch((err: Error) => this.logger.warn({ err: err.message, key: delivered.key }, 'live state: event not applied'));
   }
@@ -246,14 +333,25 @@ export class LiveState {
       try {
         do {
           this.again = false;
-          if (this.position < 0) this.position = (await this.store.liveSnapshot(LIVE_COLLECTION)).rev;
+          if (this.epoch === undefined) {
+            const snapshot = await this.store.liveSnapshot(LIVE_COLLECTION);
+            this.epoch = snapshot.epoch;
+            this.position = snapshot.rev;
+            for (const [member, fields] of Object.entries(snapshot.members)) this.remember(member, fields);
+          }
           for (;;) {
-            const changes = await this.store.liveChanges(LIVE_COLLECTION, this.position, 1000);
-            for (const c of changes) {
+            const page = await this.store.liveChanges(LIVE_COLLECTION, this.position, 1000);
+            if (page.epoch !== this.epoch || page.rev < this.position) {
+              await this.nextGeneration(page);
+              continue;
+            }
+            for (const c of page.changes) {
               this.position = c.rev;
+              if (c.epoch !== this.epoch && c.epoch !== null) continue; // logged in a generation before (a counter that outlived it)
+              this.remember(c.member, c.fields);
               for (const l of this.listeners) l(c);
             }
-            if (changes.length < 1000) break;
+            if (page.changes.length < 1000) break;
           }
         } while (this.again && !this.closed);
       } finally {
@@ -261,6 +359,31 @@ export class LiveState {
       }
     })();
     return this.pulling;
+  }
+
+  private remember(member: string, fields: Record<string, string>): void {
+    if (member.startsWith('agent:')) this.known.set(member, fields.activity ?? '');
+  }
+
+  /** The collection is in another generation than the one read (or went back in it): follow it. */
+  private async nextGeneration(page: LiveChanges): Promise<void> {
+    if (this.epoch === null && page.epoch !== null && page.rev >= this.position) {
+      this.epoch = page.epoch; // its first generation (a new collection, or one from before generations): nothing lost
+      return;
+    }
+    const waitFor = [...this.known]
+      .filter(([m, activity]) => activity !== AgentActivity.LOGGED_OUT && m.startsWith('agent:'))
+      .map(([m]) => m);
+    const renew = page.epoch !== null && page.epoch === this.epoch ? page.epoch : undefined;
+    const head = await this.store.liveRebuild(LIVE_COLLECTION, waitFor, this.rebuildMs, renew);
+    this.logger.warn(
+      { from: this.epoch, to: head.epoch, waitingFor: waitFor.length, stale: head.stale },
+      'live state lost (the store lost its data): rebuilding from the events that follow',
+    );
+    this.epoch = head.epoch;
+    this.position = 0;
+    const marker: LiveChange = { rev: 0, member: '', fields: {}, epoch: head.epoch, stale: head.stale };
+    for (const l of this.listeners) l(marker);
   }
 
   /** Listens to every change from now on (in revision order). */
@@ -279,6 +402,7 @@ export class LiveState {
   close(): void {
     this.closed = true;
     this.unsubscribe?.();
+    this.unlistenLoss?.();
     this.listeners.clear();
   }
 }
@@ -293,8 +417,8 @@ export function liveStateOf(services: object): LiveState {
 }
 
 /** Starts the live state consumer with the gateway. */
-export function liveStateFeature(services: { store: Store; events: EventBus; logger: Logger }) {
-  const live = new LiveState(services.store, services.events, services.logger);
+export function liveStateFeature(services: { store: Store; events: EventBus; logger: Logger; config: { eventsLossReportMs: number } }) {
+  const live = new LiveState(services.store, services.events, services.logger, services.config.eventsLossReportMs);
   instances.set(services, live);
   live.start();
   return { close: () => live.close() };

@@ -67,8 +67,10 @@ function mapIterator<T, R>(source: AsyncIterator<T>, map: (value: T) => R | Prom
  * per subscriber. Every subscriber keeps its own source stream (its filters, visibility, `after`
  * replay and slow-subscriber buffer); only the execution of an event's selection set is shared
  * between subscribers with the same document, variables, roles and agent number — the inputs the
- * result depends on. Events are told apart by their cursor; anything without one (the end of a
- * slow subscriber's stream) is executed for its subscriber alone.
+ * result depends on. Events are told apart by their cursor, which carries the log's generation
+ * (`<generation>:<sequence>`): after the store lost the log and its ids begin again, a new event is
+ * never taken for the old one at the same id. Anything without a cursor (the end of a slow
+ * subscriber's stream) is executed for its subscriber alone.
  */
 export function sharedSubscribe(maxResults = DEFAULT_MAX_RESULTS) {
   const results = new Map<string, Result>();

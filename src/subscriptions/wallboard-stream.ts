@@ -1,6 +1,7 @@
-import { BadInputError } from '../errors';
+import { BadInputError, CursorExpiredError } from '../errors';
 import type { WallboardUpdate } from '../schema/wallboard';
 import type { LiveChange, Store } from '../store/store';
+import { isLogStart, parseLogCursor, type LogPosition } from './bus';
 import { LIVE_COLLECTION, type LiveState } from './live-state';
 import { toUpdate } from './wallboard';
 
@@ -8,28 +9,34 @@ import { toUpdate } from './wallboard';
 const MAX_PENDING = 10_000;
 const PAGE = 1000;
 
-/** Parses a wallboard cursor (a revision). */
-export function parseCursor(cursor: string): number {
-  if (!/^\d{1,15}$/.test(cursor)) throw new BadInputError('after', `not a wallboard cursor: "${cursor}"`);
-  return Number(cursor);
+/** Parses a wallboard cursor ("<generation>:<revision>", or "0" for the start of the current live state). */
+export function parseCursor(cursor: string): LogPosition {
+  const at = parseLogCursor(cursor);
+  if (!at) throw new BadInputError('after', `not a wallboard cursor: "${cursor}"`);
+  return at;
 }
+
+const expired = (detail: string, reason: 'LOST' | 'TRIMMED' = 'LOST') => new CursorExpiredError('after', reason, detail);
 
 /**
  * The changes after `after`, then live ones, each exactly once and in order: the live listener is
  * registered first, the store's log is read from the cursor, then live changes newer than the last
- * one read are passed on. A cursor older than the kept log is refused (take a new snapshot).
+ * one read are passed on. A cursor of another generation of the live state (lost since), ahead of
+ * it, or older than the kept log is refused with CURSOR_EXPIRED (take a new snapshot). When the
+ * live state is lost while subscribed, the subscription follows its new generation: the marker of
+ * the new generation (an update without agent or queue, `stale: true` while rebuilding), then its
+ * changes.
  */
 export function wallboardUpdates(
   store: Store,
   live: LiveState,
-  after: number,
+  after: LogPosition,
   groupIds?: string[],
 ): AsyncIterableIterator<WallboardUpdate> {
   const pending: LiveChange[] = [];
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
   let done = false;
-  let last = after;
   let caughtUp = false;
 
   const unlisten = live.onChange((c) => {
@@ -41,27 +48,53 @@ export function wallboardUpdates(
     wake?.();
   });
 
+  const backlog: LiveChange[] = [];
+  /** The generation followed (null: none yet) and the last revision passed on in it. */
+  let epoch: string | null = after.epoch;
+  let delivered = after.seq;
+
   const catchUp = async () => {
-    const current = (await store.liveSnapshot(LIVE_COLLECTION)).rev;
-    if (after > current) throw new BadInputError('after', `cursor ${after} is ahead of the live state (${current})`);
-    for (;;) {
+    let last = after.seq;
+    for (let first = true; ; first = false) {
       const page = await store.liveChanges(LIVE_COLLECTION, last, PAGE);
-      if (page.length && page[0].rev !== last + 1) throw new BadInputError('after', 'cursor too old: take a new wallboard snapshot');
-      backlog.push(...page);
-      if (page.length) last = page[page.length - 1].rev;
-      if (page.length < PAGE) break;
+      if (first) {
+        if (isLogStart(after)) epoch = page.epoch;
+        else if (page.epoch !== after.epoch) throw expired('the live state it belongs to was lost and is being rebuilt');
+        if (after.seq > page.rev) throw expired('the live state went back');
+      } else if (page.epoch !== epoch) throw expired('the live state was lost while catching up');
+      const mine = page.changes.filter((c) => c.epoch === epoch || c.epoch === null);
+      if (mine.length && mine[0].rev !== last + 1) throw expired('cursor too old: take a new wallboard snapshot', 'TRIMMED');
+      backlog.push(...mine);
+      if (page.changes.length) last = page.changes[page.changes.length - 1].rev;
+      if (page.changes.length < PAGE) {
+        if (last < page.rev) throw expired('cursor too old: take a new wallboard snapshot', 'TRIMMED');
+        break;
+      }
     }
-    if (last < current) throw new BadInputError('after', 'cursor too old: take a new wallboard snapshot');
     caughtUp = true;
   };
-  const backlog: LiveChange[] = [];
   let catching: Promise<void> | undefined;
-  let delivered = after;
 
   const finish = () => {
     done = true;
     unlisten();
     wake?.();
+  };
+
+  /** Whether a change is to be passed on (and takes the position when it is). */
+  const take = (change: LiveChange): boolean => {
+    if (change.member === '') {
+      // The live state was lost and begun again: follow the new generation from its start.
+      if (change.epoch === epoch) return false;
+      epoch = change.epoch;
+      delivered = change.rev;
+      return true;
+    }
+    if (epoch === null && change.epoch !== null) epoch = change.epoch; // the live state's first generation
+    if (change.epoch !== epoch && change.epoch !== null) return false; // of a generation this subscription does not follow
+    if (change.rev <= delivered) return false; // already passed on (read from the log, then heard live)
+    delivered = change.rev;
+    return true;
   };
 
   const iterator: AsyncIterableIterator<WallboardUpdate> = {
@@ -79,8 +112,7 @@ export function wallboardUpdates(
         }
         const change = backlog.length ? backlog.shift() : caughtUp ? pending.shift() : undefined;
         if (change) {
-          if (change.rev <= delivered) continue; // already passed on (read from the log, then heard live)
-          delivered = change.rev;
+          if (!take(change)) continue;
           const update = toUpdate(change, groupIds);
           if (update) return { done: false, value: update };
           continue;

@@ -2,6 +2,7 @@ import { fromEpochMs, toInt } from '../upstream/convert';
 import { CallDirection } from '../schema/agentcontrol';
 import { ActivityCount, GroupFigures, LiveAgent, QueueState, Wallboard, WallboardUpdate } from '../schema/wallboard';
 import type { LiveChange, LiveSnapshot } from '../store/store';
+import { formatCursor } from './bus';
 import { AgentActivity, ON_CALL } from './live-state';
 
 const ACTIVITIES = Object.values(AgentActivity);
@@ -76,7 +77,8 @@ export function buildWallboard(snapshot: LiveSnapshot, groupIds?: string[]): Wal
       : [...new Set([...agents.flatMap((a) => a.groupIds), ...queues.map((q) => q.groupId)])].sort();
   const shownQueues = queues.filter((q) => groups.includes(q.groupId));
   return Object.assign(new Wallboard(), {
-    cursor: String(snapshot.rev),
+    cursor: formatCursor(snapshot.epoch, snapshot.rev),
+    stale: snapshot.stale,
     agents,
     groups: groups.map((g) =>
       figures(
@@ -89,9 +91,13 @@ export function buildWallboard(snapshot: LiveSnapshot, groupIds?: string[]): Wal
   });
 }
 
-/** A logged change → the update a subscriber of these groups sees (undefined when not for it). */
+/**
+ * A logged change → the update a subscriber of these groups sees (undefined when not for it). The
+ * marker of a new generation (member "", see LiveState) is an update without agent or queue, for all.
+ */
 export function toUpdate(change: LiveChange, groupIds?: string[]): WallboardUpdate | undefined {
-  const update = Object.assign(new WallboardUpdate(), { cursor: String(change.rev) });
+  const update = Object.assign(new WallboardUpdate(), { cursor: formatCursor(change.epoch, change.rev), stale: change.stale });
+  if (change.member === '') return update;
   if (change.member.startsWith('agent:')) {
     const agent = toLiveAgent(change.member.slice(6), change.fields);
     if (!inGroups(groupIds, agent)) return undefined;

@@ -20,6 +20,7 @@ export const CODES = new Set([
   'NOT_FOUND',
   'UPSTREAM_ERROR',
   'OPERATION_LIMIT',
+  'CURSOR_EXPIRED', // a well-formed cursor the log cannot continue (e.g. digits ahead of its end)
   'BAD_REQUEST',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
