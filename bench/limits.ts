@@ -14,35 +14,25 @@
  * REDIS_URL (redis://127.0.0.1:6379). Figures: docs/benchmarks.md, "Limits".
  */
 import 'reflect-metadata';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import net from 'node:net';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { mintToken } from '../src/auth/jwt';
 import { startSandbox, type Sandbox } from '../sandbox/server';
 import { deleteKeysWithPrefix } from '../src/store/redis';
-import { benchPrefix, compare, gatewayEnv, REDIS_URL, type Figures } from './support';
+import { benchPrefix, childProcesses, compare, freePort, gatewayEnv, positiveSettings, REDIS_URL, type Figures } from './support';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 12);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const {
+  BENCH_SECONDS: SECONDS,
+  BENCH_ROUNDS: ROUNDS,
+  BENCH_CONCURRENCY: CONCURRENCY,
+} = positiveSettings({ BENCH_SECONDS: 12, BENCH_ROUNDS: 6, BENCH_CONCURRENCY: 32 }, ['BENCH_SECONDS']);
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 /** The issue's target: the limits cost under 5 % of throughput, i.e. ratio with/without ≥ 0.95. */
 const TARGET_RATIO = 0.95;
 /** The codes that mean the gateway refused a request because of a limit. */
 const REFUSAL_CODES = new Set(['RATE_LIMITED', 'OPERATION_LIMIT']);
-
-for (const [name, value] of [
-  ['BENCH_SECONDS', SECONDS],
-  ['BENCH_ROUNDS', ROUNDS],
-  ['BENCH_CONCURRENCY', CONCURRENCY],
-] as const) {
-  if (!Number.isFinite(value) || value <= 0 || (name !== 'BENCH_SECONDS' && !Number.isInteger(value))) {
-    console.error(`${name} must be a positive ${name === 'BENCH_SECONDS' ? 'number' : 'whole number'}, not ${process.env[name]}`);
-    process.exit(2);
-  }
-}
 
 const WITHOUT_LIMITS: Record<string, string> = {
   LIMIT_DEPTH: '0',
@@ -66,27 +56,7 @@ const WITH_LIMITS: Record<string, string> = {
 type SideName = 'without' | 'with';
 
 /** Every gateway process this run started, killed on any way out. */
-const children = new Set<ChildProcess>();
-const killAll = () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-};
-process.on('exit', killAll);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping the gateways`);
-    killAll();
-    process.exit(130);
-  });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+const { children, killAll } = childProcesses('gateways');
 
 interface Side {
   name: SideName;

@@ -37,9 +37,11 @@ import { mintToken } from '../src/auth/jwt';
 import { deleteKeysWithPrefix } from '../src/store/redis';
 import {
   benchPrefix,
+  childProcesses,
   concurrentLoad,
   freePort,
   gatewayEnvFor,
+  positiveSettings,
   processCpuMs,
   REDIS_URL,
   sequentialLoad,
@@ -47,22 +49,12 @@ import {
   type Figures,
 } from './support';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
-
-for (const [name, value] of [
-  ['BENCH_SECONDS', SECONDS],
-  ['BENCH_ROUNDS', ROUNDS],
-  ['BENCH_CONCURRENCY', CONCURRENCY],
-  ['BENCH_SEQUENTIAL', SEQUENTIAL],
-] as const) {
-  if (!Number.isFinite(value) || value <= 0 || (name !== 'BENCH_SECONDS' && !Number.isInteger(value))) {
-    console.error(`${name} must be a positive ${name === 'BENCH_SECONDS' ? 'number' : 'whole number'}, not ${process.env[name]}`);
-    process.exit(2);
-  }
-}
+const {
+  BENCH_SECONDS: SECONDS,
+  BENCH_ROUNDS: ROUNDS,
+  BENCH_CONCURRENCY: CONCURRENCY,
+  BENCH_SEQUENTIAL: SEQUENTIAL,
+} = positiveSettings({ BENCH_SECONDS: 15, BENCH_ROUNDS: 5, BENCH_CONCURRENCY: 32, BENCH_SEQUENTIAL: 2000 }, ['BENCH_SECONDS']);
 
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const CREDENTIALS = { accessKeyId: 'bench-access-key', accessKeySecret: 'bench-access-secret', companyId: '10001' };
@@ -84,25 +76,9 @@ const GATEWAY_SETTINGS: Record<string, string> = {
 
 // ---- child processes: killed on every way out ----
 
-const children = new Set<ChildProcess>();
 let prefix: string | undefined;
-const killAll = () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-};
-/** Kills the children, removes the run's Redis keys (bounded in time), exits. */
-const abort = (code: number) => {
-  killAll();
-  const done = () => process.exit(code);
-  setTimeout(done, 5000).unref();
-  (prefix ? deleteKeysWithPrefix(REDIS_URL, prefix) : Promise.resolve()).then(done, done);
-};
-process.on('exit', killAll);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping the servers`);
-    abort(130);
-  });
-}
+/** abort(code) kills the children, removes the run's Redis keys (bounded in time) and exits. */
+const { children, abort } = childProcesses('servers', async () => prefix && deleteKeysWithPrefix(REDIS_URL, prefix));
 
 interface Server {
   name: string;

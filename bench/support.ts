@@ -1,6 +1,6 @@
 /** What the in-process benchmarks share: a gateway on a sandbox, and a fixed-concurrency load loop. */
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -189,4 +189,47 @@ export async function freePort(): Promise<number> {
   const port = (server.address() as net.AddressInfo).port;
   await new Promise((r) => server.close(r));
   return port;
+}
+
+/**
+ * Reads positive numeric settings from the environment (whole numbers unless `fractional` names
+ * them), or prints which one is wrong and exits 2.
+ */
+export function positiveSettings<K extends string>(defaults: Record<K, number>, fractional: readonly string[] = []): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const name of Object.keys(defaults) as K[]) {
+    const value = Number(process.env[name] ?? defaults[name]);
+    const whole = !fractional.includes(name);
+    if (!Number.isFinite(value) || value <= 0 || (whole && !Number.isInteger(value))) {
+      console.error(`${name} must be a positive ${whole ? 'whole number' : 'number'}, not ${process.env[name]}`);
+      process.exit(2);
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * The child processes of a bench run, killed on every way out: normal exit, Ctrl-C, SIGTERM, and
+ * `abort` (which first runs `cleanup`, bounded to 5 s, then exits with the code).
+ */
+export function childProcesses(what: string, cleanup: () => Promise<unknown> = async () => undefined) {
+  const children = new Set<ChildProcess>();
+  const killAll = () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  const abort = (code: number) => {
+    killAll();
+    const done = () => process.exit(code);
+    setTimeout(done, 5000).unref();
+    cleanup().then(done, done);
+  };
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: stopping the ${what}`);
+      abort(130);
+    });
+  }
+  return { children, killAll, abort };
 }

@@ -32,12 +32,6 @@ export function fieldSensitivity(type: GraphQLObjectType, name: string): Sensiti
 function typesHoldingSensitiveData(schema: GraphQLSchema): Set<string> {
   const objects = Object.values(schema.getTypeMap()).filter((t): t is GraphQLObjectType => isObjectType(t) && !t.name.startsWith('__'));
   const holding = new Set<string>();
-  const reaches = (t: GraphQLNamedType): boolean => {
-    if (isObjectType(t)) return holding.has(t.name);
-    if (isInterfaceType(t)) return schema.getPossibleTypes(t).some((p) => holding.has(p.name));
-    if (isUnionType(t)) return t.getTypes().some((p) => holding.has(p.name));
-    return false;
-  };
   for (const t of objects) {
     const own = Object.keys(t.getFields()).some((name) => {
       const s = fieldSensitivity(t, name);
@@ -49,7 +43,7 @@ function typesHoldingSensitiveData(schema: GraphQLSchema): Set<string> {
   for (let grew = true; grew;) {
     grew = false;
     for (const t of objects) {
-      if (!holding.has(t.name) && Object.values(t.getFields()).some((f) => reaches(getNamedType(f.type)))) {
+      if (!holding.has(t.name) && Object.values(t.getFields()).some((f) => leadsToHolding(schema, getNamedType(f.type), holding))) {
         holding.add(t.name);
         grew = true;
       }
@@ -127,7 +121,7 @@ export function applySensitivity(schema: GraphQLSchema): GraphQLSchema {
       const resolve = (field.resolve ?? defaultFieldResolver) as Resolver;
       const sensitivity = fieldSensitivity(type, field.name);
       if (sensitivity && sensitivity !== Sensitivity.NOT_PERSONAL) field.resolve = revealing(sensitivity, resolve);
-      else if (!holding.has(getNamedType(field.type).name) && !isAbstractHolding(schema, getNamedType(field.type), holding)) continue;
+      else if (!leadsToHolding(schema, getNamedType(field.type), holding)) continue;
       else if (type === mutation) field.resolve = answeringTheCaller(resolve);
       else field.resolve = passingOwnership(resolve);
     }
@@ -135,7 +129,9 @@ export function applySensitivity(schema: GraphQLSchema): GraphQLSchema {
   return schema;
 }
 
-function isAbstractHolding(schema: GraphQLSchema, t: GraphQLNamedType, holding: Set<string>): boolean {
+/** Whether a field's type is, or may be (an interface or union), an object type that holds personal data. */
+function leadsToHolding(schema: GraphQLSchema, t: GraphQLNamedType, holding: Set<string>): boolean {
+  if (isObjectType(t)) return holding.has(t.name);
   if (isInterfaceType(t)) return schema.getPossibleTypes(t).some((p) => holding.has(p.name));
   if (isUnionType(t)) return t.getTypes().some((p) => holding.has(p.name));
   return false;

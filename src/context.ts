@@ -45,7 +45,7 @@ export class GatewayContext {
   readonly upstreamCalls: UpstreamCallRecord[] = [];
   /**
    * Objects of this answer that belong to the principal (its own calls and events, and what a
-   * mutation answered it), so personal data in them is shown in full (src/personal-data-schema.ts).
+   * mutation answered it), so personal data in them is shown in full (src/apply-sensitivity.ts).
    */
   readonly owned = new WeakSet<object>();
   private readonly sources = new Map<abstract new (ctx: GatewayContext) => unknown, unknown>();

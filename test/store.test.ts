@@ -1,29 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { MemoryStore } from '../src/store/memory';
-import { deleteKeysWithPrefix, RedisStore } from '../src/store/redis';
+import { RedisStore } from '../src/store/redis';
 import { StoreUnavailableError, type Store } from '../src/store/store';
-import { freePort, testRedisUrl } from './support/redis';
-
-/** What a Redis restarted without persistence (or flushed) does to a deployment's keys. */
-async function loseData(store: Store): Promise<void> {
-  if (store instanceof RedisStore) await deleteKeysWithPrefix(testRedisUrl(), store.prefix);
-  else if (store instanceof MemoryStore) store.flush();
-}
+import { freePort } from './support/redis';
+import { freshStoreEachTest, loseData, STORE_KINDS } from './support/stores';
 
 /** The same contract for the Redis store and the in-process store. */
-describe.each([
-  ['redis', () => new RedisStore({ url: testRedisUrl(), prefix: `test:${randomUUID()}:` })],
-  ['memory', () => new MemoryStore()],
-])('%s store', (_name, make: () => Store) => {
+describe.each(STORE_KINDS)('%s store', (_name, make: () => Store) => {
   let store: Store;
-  beforeEach(async () => {
-    store = make();
-    if (store instanceof RedisStore) await store.waitUntilReady(2000);
-  });
-  afterEach(async () => {
-    if (store instanceof RedisStore) await deleteKeysWithPrefix(testRedisUrl(), store.prefix);
-    await store.close();
-  });
+  freshStoreEachTest(make, (s) => (store = s));
 
   it('gets, sets with expiry, mgets and deletes', async () => {
     await store.set('a', '1');

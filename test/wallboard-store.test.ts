@@ -1,29 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { MemoryStore } from '../src/store/memory';
-import { deleteKeysWithPrefix, RedisStore } from '../src/store/redis';
 import type { Store } from '../src/store/store';
-import { testRedisUrl } from './support/redis';
-
-/** What a Redis restarted without persistence (or flushed) does to a deployment's keys. */
-async function loseData(store: Store): Promise<void> {
-  if (store instanceof RedisStore) await deleteKeysWithPrefix(testRedisUrl(), store.prefix);
-  else if (store instanceof MemoryStore) store.flush();
-}
+import { freshStoreEachTest, loseData, STORE_KINDS } from './support/stores';
 
 /** The live-collection contract (Store.liveApply / liveSnapshot / liveChanges), the same for both stores. */
-describe.each([
-  ['redis', () => new RedisStore({ url: testRedisUrl(), prefix: `test:${randomUUID()}:` })],
-  ['memory', () => new MemoryStore()],
-])('%s store: live collections', (_name, make: () => Store) => {
+describe.each(STORE_KINDS)('%s store: live collections', (_name, make: () => Store) => {
   let store: Store;
-  beforeEach(async () => {
-    store = make();
-    if (store instanceof RedisStore) await store.waitUntilReady(2000);
-  });
-  afterEach(async () => {
-    if (store instanceof RedisStore) await deleteKeysWithPrefix(testRedisUrl(), store.prefix);
-    await store.close();
-  });
+  freshStoreEachTest(make, (s) => (store = s));
 
   it('writes a part only when its version is newer, per part, and logs each change under a new revision', async () => {
     const first = await store.liveApply(
