@@ -182,6 +182,13 @@ const env = z.object({
   EVENTS_DEDUPE_TTL_S: positiveInt(48 * 3600),
   EVENT_BUFFER_SIZE: positiveInt(1000),
   EVENTS_LOSS_REPORT_S: positiveInt(600),
+  SERVICE_LEVEL_SECONDS: positiveInt(20),
+  WALLBOARD_STATS_INTERVAL_MS: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(100, 'must be at least 100')
+    .max(60_000, 'must be at most 60000')
+    .default(1000),
   IVR_RULES_REFRESH_MS: positiveInt(1000),
   LOOKUP_TTL_LOCATION_S: positiveInt(30 * 86_400),
   LOOKUP_TTL_PORTABILITY_S: positiveInt(7 * 86_400),
@@ -269,6 +276,10 @@ export interface Config {
    * how long at most the wallboard stays stale while it is rebuilt.
    */
   eventsLossReportMs: number;
+  /** Wallboard service level: an answered call that waited at most this long (seconds) is within it. */
+  serviceLevelSeconds: number;
+  /** Least time between two wallboardUpdates of one group's figures (statistics included), ms. */
+  wallboardStatsIntervalMs: number;
   /** How often an instance checks whether another one changed the IVR routing rules. */
   ivrRulesRefreshMs: number;
   logLevel: z.infer<typeof env>['LOG_LEVEL'];
@@ -380,6 +391,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     eventsDedupeTtlMs: e.EVENTS_DEDUPE_TTL_S * 1000,
     eventBufferSize: e.EVENT_BUFFER_SIZE,
     eventsLossReportMs: e.EVENTS_LOSS_REPORT_S * 1000,
+    serviceLevelSeconds: e.SERVICE_LEVEL_SECONDS,
+    wallboardStatsIntervalMs: e.WALLBOARD_STATS_INTERVAL_MS,
     ivrRulesRefreshMs: e.IVR_RULES_REFRESH_MS,
     logLevel: e.LOG_LEVEL,
     production,

@@ -1,5 +1,11 @@
 import {
   LIVE_VERSION_PREFIX,
+  scoreBound,
+  withinLex,
+  type BatchRead,
+  type BatchReadResult,
+  type BatchValue,
+  type BatchWrite,
   liveFields,
   mergeById,
   type AppendedEvent,
@@ -19,8 +25,22 @@ class LeaseSet {
   readonly expiries = new Map<string, number>();
 }
 
+/** A sorted set: score by member; ordered by score, then member, on read (as Redis orders it). */
+class ZSet {
+  readonly scores = new Map<string, number>();
+  sorted(): [string, number][] {
+    return [...this.scores].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+}
+
+const inScore = (score: number, min: string, max: string) => {
+  const lo = scoreBound(min);
+  const hi = scoreBound(max);
+  return (lo.exclusive ? score > lo.value : score >= lo.value) && (hi.exclusive ? score < hi.value : score <= hi.value);
+};
+
 interface Entry {
-  value: string | Map<string, string> | LeaseSet;
+  value: string | Map<string, string> | LeaseSet | ZSet;
   expiresAt: number | undefined;
 }
 
@@ -164,6 +184,113 @@ export class MemoryStore implements Store {
     for (const f of fields) if (map.delete(f)) n++;
     if (map.size === 0) this.entries.delete(key);
     return n;
+  }
+  private zset(key: string, create: boolean): ZSet | undefined {
+    const entry = this.live(key);
+    if (!entry) {
+      if (!create) return undefined;
+      const set = new ZSet();
+      this.entries.set(key, { value: set, expiresAt: undefined });
+      return set;
+    }
+    if (!(entry.value instanceof ZSet)) throw new Error(WRONGTYPE);
+    return entry.value;
+  }
+  /** Drops a hash or sorted set left empty (Redis deletes empty keys). */
+  private dropIfEmpty(key: string): void {
+    const value = this.entries.get(key)?.value;
+    if ((value instanceof Map && value.size === 0) || (value instanceof ZSet && value.scores.size === 0)) this.entries.delete(key);
+  }
+  async readBatch(reads: BatchRead[], guard?: string): Promise<BatchReadResult> {
+    const results = reads.map((r): BatchValue => {
+      switch (r.op) {
+        case 'get':
+          return this.string(r.key);
+        case 'hgetall':
+          return Object.fromEntries(this.hash(r.key, false) ?? []);
+        case 'hmget': {
+          const h = this.hash(r.key, false);
+          return r.fields.map((f) => h?.get(f) ?? null);
+        }
+        case 'zrangebyscore': {
+          let list = (this.zset(r.key, false)?.sorted() ?? []).filter(([, score]) => inScore(score, r.min, r.max));
+          if (r.rev) list = list.reverse();
+          return r.limit === undefined ? list : list.slice(0, r.limit);
+        }
+        case 'zrangebylex': {
+          let list = (this.zset(r.key, false)?.sorted() ?? [])
+            .map(([m]) => m)
+            .filter((m) => withinLex(m, r.min, 'min') && withinLex(m, r.max, 'max'));
+          if (r.rev) list = list.reverse();
+          return r.limit === undefined ? list : list.slice(0, r.limit);
+        }
+      }
+    });
+    return { guard: guard === undefined ? null : this.string(guard), results };
+  }
+  async commitBatch(guard: string, expected: string | null, writes: BatchWrite[], guardTtlMs: number): Promise<boolean> {
+    if (this.string(guard) !== expected) return false;
+    for (const w of writes) {
+      switch (w.op) {
+        case 'hset': {
+          if (Object.keys(w.fields).length === 0) break;
+          const h = this.hash(w.key, true)!;
+          for (const [f, v] of Object.entries(w.fields)) h.set(f, v);
+          break;
+        }
+        case 'hdel': {
+          const h = this.hash(w.key, false);
+          for (const f of w.fields) h?.delete(f);
+          this.dropIfEmpty(w.key);
+          break;
+        }
+        case 'hincrby': {
+          const h = this.hash(w.key, true)!;
+          const next = (Number.parseInt(h.get(w.field) ?? '0', 10) || 0) + Math.round(w.by);
+          h.set(w.field, String(next));
+          break;
+        }
+        case 'hsetif': {
+          const h = this.hash(w.key, true)!;
+          const raw = h.get(w.field);
+          const cur = raw === undefined ? undefined : Number(raw);
+          if (cur === undefined || Number.isNaN(cur) || (w.cmp === 'gt' ? w.value > cur : w.value < cur)) {
+            h.set(w.field, String(w.value));
+            for (const [f, v] of Object.entries(w.fields ?? {})) h.set(f, v);
+          }
+          break;
+        }
+        case 'zadd':
+          this.zset(w.key, true)!.scores.set(w.member, w.score);
+          break;
+        case 'zrem': {
+          const z = this.zset(w.key, false);
+          for (const m of w.members) z?.scores.delete(m);
+          this.dropIfEmpty(w.key);
+          break;
+        }
+        case 'zremrangebyscore': {
+          const z = this.zset(w.key, false);
+          if (z) for (const [m, score] of [...z.scores]) if (inScore(score, w.min, w.max)) z.scores.delete(m);
+          this.dropIfEmpty(w.key);
+          break;
+        }
+        case 'zremrangebylex': {
+          const z = this.zset(w.key, false);
+          if (z) for (const m of [...z.scores.keys()]) if (withinLex(m, w.min, 'min') && withinLex(m, w.max, 'max')) z.scores.delete(m);
+          this.dropIfEmpty(w.key);
+          break;
+        }
+        case 'pexpire': {
+          const entry = this.live(w.key);
+          if (entry) entry.expiresAt = Date.now() + Math.max(1, Math.ceil(w.ms));
+          break;
+        }
+      }
+    }
+    const next = (Number.parseInt(this.string(guard) ?? '0', 10) || 0) + 1;
+    this.entries.set(guard, { value: String(next), expiresAt: Date.now() + guardTtlMs });
+    return true;
   }
   async acquireLease(key: string, member: string, max: number, ttlMs: number) {
     const set = this.leases(key, true)!;

@@ -7,6 +7,10 @@ import {
   parseEpochValue,
   StoreUnavailableError,
   type AppendedEvent,
+  type BatchRead,
+  type BatchReadResult,
+  type BatchValue,
+  type BatchWrite,
   type EventLogHead,
   type EventLogPage,
   type LiveChange,
@@ -184,6 +188,68 @@ end
 if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[1], 'NX') end
 return { epoch, redis.call('GET', KEYS[4]) or '0', redis.call('EXISTS', KEYS[3]) }`;
 
+/**
+ * A guarded batch of writes (see Store.commitBatch). KEYS: guard. ARGV: the guard value expected
+ * ('' for absent), the key prefix, the guard's TTL ms, the writes as JSON arrays of strings
+ * ([op, key, args…]; every number a string, so Lua never prints one as 1e+12). Returns 1 when
+ * applied, 0 when the guard moved.
+ */
+const COMMIT_BATCH = `
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
+local p = ARGV[2]
+for _, c in ipairs(cjson.decode(ARGV[4])) do
+  local op = c[1]
+  local key = p .. c[2]
+  if op == 'hset' then redis.call('HSET', key, unpack(c, 3))
+  elseif op == 'hdel' then redis.call('HDEL', key, unpack(c, 3))
+  elseif op == 'hincrby' then redis.call('HINCRBY', key, c[3], c[4])
+  elseif op == 'hsetif' then
+    local cur = tonumber(redis.call('HGET', key, c[3]))
+    local v = tonumber(c[5])
+    if (not cur) or (c[4] == 'gt' and v > cur) or (c[4] == 'lt' and v < cur) then
+      redis.call('HSET', key, c[3], c[5])
+      if #c > 5 then redis.call('HSET', key, unpack(c, 6)) end
+    end
+  elseif op == 'zadd' then redis.call('ZADD', key, c[3], c[4])
+  elseif op == 'zrem' then redis.call('ZREM', key, unpack(c, 3))
+  elseif op == 'zremrangebyscore' then redis.call('ZREMRANGEBYSCORE', key, c[3], c[4])
+  elseif op == 'zremrangebylex' then redis.call('ZREMRANGEBYLEX', key, c[3], c[4])
+  elseif op == 'pexpire' then redis.call('PEXPIRE', key, c[3])
+  else return redis.error_reply('commitBatch: unknown write ' .. tostring(op)) end
+end
+redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
+/** A write with nothing to write (Redis refuses HSET, HDEL and ZREM without fields or members). */
+export const isEmptyWrite = (w: BatchWrite) =>
+  (w.op === 'hset' && Object.keys(w.fields).length === 0) ||
+  ((w.op === 'hdel' || w.op === 'zrem') && (w.op === 'hdel' ? w.fields : w.members).length === 0);
+
+/** A write as COMMIT_BATCH takes it: strings only. */
+function encodeWrite(w: BatchWrite): string[] {
+  switch (w.op) {
+    case 'hset':
+      return ['hset', w.key, ...Object.entries(w.fields).flat()];
+    case 'hdel':
+      return ['hdel', w.key, ...w.fields];
+    case 'hincrby':
+      return ['hincrby', w.key, w.field, String(Math.round(w.by))];
+    case 'hsetif':
+      return ['hsetif', w.key, w.field, w.cmp, String(w.value), ...Object.entries(w.fields ?? {}).flat()];
+    case 'zadd':
+      return ['zadd', w.key, String(w.score), w.member];
+    case 'zrem':
+      return ['zrem', w.key, ...w.members];
+    case 'zremrangebyscore':
+      return ['zremrangebyscore', w.key, w.min, w.max];
+    case 'zremrangebylex':
+      return ['zremrangebylex', w.key, w.min, w.max];
+    case 'pexpire':
+      return ['pexpire', w.key, String(Math.max(1, Math.ceil(w.ms)))];
+  }
+}
+
 const liveKeys = (c: string) => ({
   rev: `${c}:rev`,
   members: `${c}:members`,
@@ -333,6 +399,7 @@ export class RedisStore implements Store {
     this.client.defineCommand('liveApply', { numberOfKeys: 6, lua: LIVE_APPLY });
     this.client.defineCommand('liveSnapshot', { numberOfKeys: 4, lua: LIVE_SNAPSHOT });
     this.client.defineCommand('liveRebuild', { numberOfKeys: 4, lua: LIVE_REBUILD });
+    this.client.defineCommand('commitBatch', { numberOfKeys: 1, lua: COMMIT_BATCH });
     this.client.defineCommand('acquireLease', { numberOfKeys: 1, lua: ACQUIRE_LEASE });
     this.client.defineCommand('renewLeases', { numberOfKeys: 1, lua: RENEW_LEASES });
     this.client.defineCommand('countLeases', { numberOfKeys: 1, lua: COUNT_LEASES });
@@ -580,6 +647,44 @@ export class RedisStore implements Store {
       client.liveRebuild(k.epoch, k.members, k.rebuild, k.rev, leaseTtl(ttlMs), renew ?? '', ...members),
     );
     return { epoch, rev: Number(rev), stale: Number(stale) === 1 };
+  }
+  async readBatch(reads: BatchRead[], guard?: string): Promise<BatchReadResult> {
+    if (reads.length === 0 && guard === undefined) return { guard: null, results: [] };
+    const tx = this.client.multi();
+    if (guard !== undefined) tx.get(guard);
+    for (const r of reads) {
+      const limit = r.op === 'zrangebyscore' || r.op === 'zrangebylex' ? (r.limit === undefined ? [] : ['LIMIT', 0, r.limit]) : [];
+      if (r.op === 'get') tx.get(r.key);
+      else if (r.op === 'hgetall') tx.hgetall(r.key);
+      else if (r.op === 'hmget') {
+        if (r.fields.length === 0) tx.echo('');
+        else tx.hmget(r.key, ...r.fields);
+      } else if (r.op === 'zrangebyscore') {
+        if (r.rev) tx.call('ZREVRANGEBYSCORE', r.key, r.max, r.min, 'WITHSCORES', ...limit);
+        else tx.call('ZRANGEBYSCORE', r.key, r.min, r.max, 'WITHSCORES', ...limit);
+      } else if (r.rev) tx.call('ZREVRANGEBYLEX', r.key, r.max, r.min, ...limit);
+      else tx.call('ZRANGEBYLEX', r.key, r.min, r.max, ...limit);
+    }
+    const values = replies(await this.run(() => tx.exec()));
+    const head = guard !== undefined ? ((values.shift() as string | null) ?? null) : null;
+    const results = reads.map((r, i): BatchValue => {
+      const v = values[i];
+      if (r.op === 'hmget') return r.fields.length === 0 ? [] : (v as (string | null)[]);
+      if (r.op === 'zrangebyscore') {
+        const flat = v as string[];
+        const out: [string, number][] = [];
+        for (let j = 0; j < flat.length; j += 2) out.push([flat[j], Number(flat[j + 1])]);
+        return out;
+      }
+      return v as BatchValue;
+    });
+    return { guard: head, results };
+  }
+  async commitBatch(guard: string, expected: string | null, writes: BatchWrite[], guardTtlMs: number): Promise<boolean> {
+    const client = this.client as Redis & { commitBatch(...args: string[]): Promise<number> };
+    const encoded = JSON.stringify(writes.filter((w) => !isEmptyWrite(w)).map(encodeWrite));
+    const ttl = String(leaseTtl(guardTtlMs));
+    return (await this.run(() => client.commitBatch(guard, expected ?? '', this.options.prefix, ttl, encoded))) === 1;
   }
   async acquireLease(key: string, member: string, max: number, ttlMs: number) {
     const client = this.client as Redis & { acquireLease(key: string, member: string, max: number, ttlMs: number): Promise<number> };

@@ -83,6 +83,21 @@ export interface Store {
    */
   liveRebuild(collection: string, members: string[], ttlMs: number, renew?: string): Promise<LiveHead>;
   /**
+   * Reads a batch of keys at one point in time (atomically), with the value of `guard` when given:
+   * the optimistic-concurrency read of a multi-key update (see commitBatch). Ranges are written as
+   * Redis writes them: scores `-inf`, `+inf`, `5`, `(5` (exclusive); lex bounds `-`, `+`, `[m`, `(m`.
+   * Results, by read: get → string | null; hgetall → a record; hmget → (string | null)[];
+   * zrangebyscore → [member, score][] in score order (highest first with `rev`); zrangebylex →
+   * members in lex order (highest first with `rev`), at most `limit` of either.
+   */
+  readBatch(reads: BatchRead[], guard?: string): Promise<BatchReadResult>;
+  /**
+   * Applies `writes` atomically, in order, if `guard` still holds `expected` (null: absent), and then
+   * moves the guard on (a new value, expiring after `guardTtlMs`). Resolves false, writing nothing,
+   * when another writer moved it first: read again and retry. Numbers are whole (HINCRBY).
+   */
+  commitBatch(guard: string, expected: string | null, writes: BatchWrite[], guardTtlMs: number): Promise<boolean>;
+  /**
    * Counted leases (e.g. open sockets of one principal across instances): takes a lease on `key`
    * for `member` unless `max` unexpired leases are held there already, atomically. A lease lapses
    * `ttlMs` after it was taken or last renewed (so a crashed instance's leases free themselves).
@@ -172,6 +187,57 @@ export interface LiveSnapshot extends LiveHead {
 
 export interface LiveChanges extends LiveHead {
   changes: LiveChange[];
+}
+
+/** One read of Store.readBatch (ranges in Redis syntax: see there). */
+export type BatchRead =
+  | { op: 'get'; key: string }
+  | { op: 'hgetall'; key: string }
+  | { op: 'hmget'; key: string; fields: string[] }
+  | { op: 'zrangebyscore'; key: string; min: string; max: string; rev?: boolean; limit?: number }
+  | { op: 'zrangebylex'; key: string; min: string; max: string; rev?: boolean; limit?: number };
+
+export type BatchValue = string | null | Record<string, string> | (string | null)[] | [string, number][] | string[];
+
+export interface BatchReadResult {
+  /** The guard's value when the batch was read (null: absent, or no guard asked for). */
+  guard: string | null;
+  results: BatchValue[];
+}
+
+/**
+ * One write of Store.commitBatch. `hsetif` sets `field` to `value` (and `fields` with it) only when
+ * the field is absent or `value` is greater (`gt`) / less (`lt`) than it, compared as numbers.
+ */
+export type BatchWrite =
+  | { op: 'hset'; key: string; fields: Record<string, string> }
+  | { op: 'hdel'; key: string; fields: string[] }
+  | { op: 'hincrby'; key: string; field: string; by: number }
+  | { op: 'hsetif'; key: string; field: string; cmp: 'gt' | 'lt'; value: number; fields?: Record<string, string> }
+  | { op: 'zadd'; key: string; score: number; member: string }
+  | { op: 'zrem'; key: string; members: string[] }
+  | { op: 'zremrangebyscore'; key: string; min: string; max: string }
+  | { op: 'zremrangebylex'; key: string; min: string; max: string }
+  | { op: 'pexpire'; key: string; ms: number };
+
+/** A score bound in Redis syntax ("-inf", "+inf", "5", "(5") → value and whether it is exclusive. */
+export function scoreBound(bound: string): { value: number; exclusive: boolean } {
+  const exclusive = bound.startsWith('(');
+  const text = exclusive ? bound.slice(1) : bound;
+  const value = text === '-inf' ? -Infinity : text === '+inf' || text === 'inf' ? Infinity : Number(text);
+  if (Number.isNaN(value)) throw new Error(`ERR min or max is not a float: ${bound}`);
+  return { value, exclusive };
+}
+
+/** A lex bound in Redis syntax ("-", "+", "[m", "(m"): whether `member` lies on the inner side of it. */
+export function withinLex(member: string, bound: string, side: 'min' | 'max'): boolean {
+  if (bound === '-') return side === 'max' ? false : true;
+  if (bound === '+') return side === 'min' ? false : true;
+  const inclusive = bound.startsWith('[');
+  if (!inclusive && !bound.startsWith('(')) throw new Error(`ERR min or max not valid string range item: ${bound}`);
+  const edge = bound.slice(1);
+  if (side === 'min') return inclusive ? member >= edge : member > edge;
+  return inclusive ? member <= edge : member < edge;
 }
 
 /** The field a part's version is kept in, inside the member hash. */

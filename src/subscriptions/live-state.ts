@@ -2,6 +2,7 @@ import type { Logger } from '../logger';
 import type { LiveChange, LivePart, LiveChanges, Store } from '../store/store';
 import type { AgentEventData } from './agent-event';
 import type { DeliveredEvent, EventBus } from './bus';
+import { afterCallInput, mainGroupOf, QueueStatistics, queueInfoInput } from './queue-stats';
 
 /** The live collection of agents and queues in the store. */
 export const LIVE_COLLECTION = 'live:wallboard';
@@ -104,13 +105,17 @@ export function agentEventParts(e: AgentEventData): { member: string; parts: Rec
   const at = String(e.eventTime.getTime());
   const d = e.data ?? {};
   if (e.event === 'QueueInfo') {
-    // Undocumented payload: the gateway reads the group id, the waiting count and the first waiting call's enqueue time.
-    const groupId = str(d.groupId ?? d.id);
-    if (!groupId) return null;
+    // original-zh.txt 4506–4533: groupID, groupWaitNumber, isInQueue, handleAgentID, data[] (caller, called, groupID, inQueueTime).
+    const q = queueInfoInput(e);
+    if (!q) return null;
+    const oldest = q.calls.length ? Math.min(...q.calls.map((c) => c.inQueueTime)) : undefined;
     return {
-      member: queueMember(groupId),
+      member: queueMember(q.groupId),
       parts: {
-        queue: { version, fields: { groupId, waiting: str(d.waiting ?? d.queueCount ?? 0), longestWaitSince: str(d.longestWaitSince) } },
+        queue: {
+          version,
+          fields: { groupId: q.groupId, waiting: String(q.waiting), oldestAt: oldest === undefined ? '' : String(oldest) },
+        },
       },
     };
   }
@@ -232,6 +237,8 @@ export function surveillanceUpdates(e: AgentEventData): LiveUpdate[] {
     const state: Record<string, string> = { activity, nowState: str(a.nowState), agentId: str(a.agentId ?? a.agentID) };
     if (since) state.since = String(since.getTime());
     const parts: Record<string, LivePart> = { state: { version, fields: state } };
+    const name = str(a.agentName);
+    if (name) parts.name = { version: eventVersion(e), fields: { agentName: name } };
     const session: Record<string, string> = {};
     if (Array.isArray(a.groupList)) {
       session.groups = a.groupList
@@ -250,11 +257,66 @@ export function surveillanceUpdates(e: AgentEventData): LiveUpdate[] {
   return updates;
 }
 
+/** The objects of a list field of an event's data. */
+const listOf = (v: unknown): Record<string, unknown>[] =>
+  Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => !!x && typeof x === 'object') : [];
+
+/**
+ * Names an event carries: agents' (IdleAgent agentList[].agentName, original-zh.txt 3624–3634) and
+ * skill groups' (Login / Reconnect groupInfoList[{id, name}], 3064–3086; GroupInfo groupList[{id,
+ * name}], 3590–3600). The newest event naming a member wins.
+ */
+export function nameUpdates(e: AgentEventData): LiveUpdate[] {
+  const d = e.data ?? {};
+  const version = eventVersion(e);
+  const out: LiveUpdate[] = [];
+  const groups =
+    e.event === 'Login' || e.event === 'Reconnect' ? listOf(d.groupInfoList) : e.event === 'GroupInfo' ? listOf(d.groupList) : [];
+  for (const g of groups) {
+    const id = str(g.id);
+    const name = str(g.name);
+    if (id && name) out.push({ member: queueMember(id), parts: { group: { version, fields: { name } } } });
+  }
+  if (e.event === 'IdleAgent') {
+    for (const a of listOf(d.agentList)) {
+      const agentNumber = str(a.agentNumber);
+      const name = str(a.agentName);
+      if (agentNumber && name) out.push({ member: agentMember(agentNumber), parts: { name: { version, fields: { agentName: name } } } });
+    }
+  }
+  return out;
+}
+
 /** One agent event → the live-collection updates it makes (none, one, or one per agent of a Surveillance answer). */
 export function agentEventUpdates(e: AgentEventData): LiveUpdate[] {
   if (e.event === 'Surveillance') return surveillanceUpdates(e);
   const update = agentEventParts(e);
-  return update ? [update] : [];
+  return [...(update ? [update] : []), ...nameUpdates(e)];
+}
+
+/** The parts that only name a member (see LiveState: written only when the name changes). */
+const NAME_PARTS: Record<string, string> = { name: 'agentName', group: 'name' };
+
+/** What an event gives the queue statistics: a QueueInfo's calls, an agent's change of activity. */
+export function recordStatistics(stats: QueueStatistics, e: AgentEventData): void {
+  if (e.event === 'QueueInfo') {
+    const q = queueInfoInput(e);
+    if (q) stats.enqueue(`QueueInfo ${q.groupId}`, () => stats.applyQueueInfo(q));
+    return;
+  }
+  if (e.event === 'Surveillance') return;
+  const state = agentEventParts(e)?.parts.state;
+  if (!state) return;
+  const activity = state.fields.activity;
+  const input = {
+    agentNumber: e.agentNumber,
+    version: state.version,
+    at: e.eventTime.getTime(),
+    activity,
+    after: e.event === 'After' ? afterCallInput(e) : undefined,
+    mainGroup: e.event === 'Login' ? mainGroupOf(e) : undefined,
+  };
+  stats.enqueue(`${e.event} ${e.agentNumber}`, () => stats.applyAgentState(input));
 }
 
 type ChangeListener = (change: LiveChange) => void;
@@ -283,6 +345,8 @@ export class LiveState {
   private position = 0;
   /** What this instance last saw of each agent (member → activity): who to wait for after a loss. */
   private readonly known = new Map<string, string>();
+  /** The names last seen per member (agentName, a group's name): a name part is written only when it changes. */
+  private readonly names = new Map<string, string>();
   private pulling?: Promise<void>;
   private again = false;
   private applying = Promise.resolve();
@@ -293,6 +357,8 @@ export class LiveState {
     private readonly events: EventBus,
     private readonly logger: Logger,
     private readonly rebuildMs = DEFAULT_REBUILD_MS,
+    /** The queue statistics fed from the same events (none: not counted). */
+    readonly stats?: QueueStatistics,
   ) {}
 
   start(): void {
@@ -312,7 +378,9 @@ export class LiveState {
       this.logger.warn({ key: delivered.key }, 'live state: agent event without a usable time or agent');
       return;
     }
-    const updates = agentEventUpdates({ ...data, eventTime, sequence: Number(data.sequence) || 0 });
+    const event = { ...data, eventTime, sequence: Number(data.sequence) || 0 };
+    if (this.stats) recordStatistics(this.stats, event);
+    const updates = agentEventUpdates(event).filter((u) => this.withoutKnownNames(u));
     if (updates.length === 0) return;
     // One write at a time per instance keeps the store load bounded under bursts.
     this.applying = this.applying
@@ -363,6 +431,16 @@ export class LiveState {
 
   private remember(member: string, fields: Record<string, string>): void {
     if (member.startsWith('agent:')) this.known.set(member, fields.activity ?? '');
+    const name = member.startsWith('agent:') ? fields.agentName : fields.name;
+    if (name) this.names.set(member, name);
+  }
+
+  /** Drops the name parts of an update that say what the member is known as already; false when nothing is left. */
+  private withoutKnownNames(u: LiveUpdate): boolean {
+    for (const [part, field] of Object.entries(NAME_PARTS)) {
+      if (u.parts[part] && this.names.get(u.member) === u.parts[part].fields[field]) delete u.parts[part];
+    }
+    return Object.keys(u.parts).length > 0;
   }
 
   /** The collection is in another generation than the one read (or went back in it): follow it. */
@@ -397,6 +475,7 @@ export class LiveState {
     await this.events.caughtUp();
     await this.applying;
     await this.pull();
+    await this.stats?.settled();
   }
 
   close(): void {
@@ -416,9 +495,20 @@ export function liveStateOf(services: object): LiveState {
   return live;
 }
 
-/** Starts the live state consumer with the gateway. */
-export function liveStateFeature(services: { store: Store; events: EventBus; logger: Logger; config: { eventsLossReportMs: number } }) {
-  const live = new LiveState(services.store, services.events, services.logger, services.config.eventsLossReportMs);
+/** The queue statistics of a gateway instance (started with its live state); undefined when not running. */
+export function queueStatsOf(services: object): QueueStatistics | undefined {
+  return instances.get(services)?.stats;
+}
+
+/** Starts the live state consumer and the queue statistics with the gateway. */
+export function liveStateFeature(services: {
+  store: Store;
+  events: EventBus;
+  logger: Logger;
+  config: { eventsLossReportMs: number; serviceLevelSeconds: number };
+}) {
+  const stats = new QueueStatistics(services.store, { serviceLevelSeconds: services.config.serviceLevelSeconds, logger: services.logger });
+  const live = new LiveState(services.store, services.events, services.logger, services.config.eventsLossReportMs, stats);
   instances.set(services, live);
   live.start();
   return { close: () => live.close() };
