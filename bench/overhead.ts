@@ -24,7 +24,10 @@
  * platform), each sequential (BENCH_SEQUENTIAL / 8 warm, / 40 cold, per round) and under load
  * (BENCH_SECONDS / 2 per side and mode). The plain side keeps lookups in a Map of its own.
  * Settings (env): BENCH_SECONDS (15), BENCH_ROUNDS (5), BENCH_CONCURRENCY (32), BENCH_SEQUENTIAL
- * (2000), REDIS_URL (redis://127.0.0.1:6379). Figures: docs/benchmarks.md, "Overhead".
+ * (2000), REDIS_URL (redis://127.0.0.1:6379); BENCH_NESTED=0 skips the nested case;
+ * BENCH_GATEWAY_NODE_ARGS adds node options to the gateway process (space-separated, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`: the profile is written when the gateway stops).
+ * Figures: docs/benchmarks.md, "Overhead".
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -55,6 +58,9 @@ const {
   BENCH_CONCURRENCY: CONCURRENCY,
   BENCH_SEQUENTIAL: SEQUENTIAL,
 } = positiveSettings({ BENCH_SECONDS: 15, BENCH_ROUNDS: 5, BENCH_CONCURRENCY: 32, BENCH_SEQUENTIAL: 2000 }, ['BENCH_SECONDS']);
+const NESTED = process.env.BENCH_NESTED !== '0';
+/** Extra node options for the gateway process only (profiling: --cpu-prof, --prof). */
+const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const CREDENTIALS = { accessKeyId: 'bench-access-key', accessKeySecret: 'bench-access-secret', companyId: '10001' };
@@ -134,7 +140,7 @@ async function startGateway(upstream: string): Promise<Server> {
   prefix = benchPrefix();
   const port = await freePort();
   const hosts = { cc: upstream, notice: `${upstream}/notice`, open: upstream };
-  const child = spawn(process.execPath, [join(__dirname, '..', 'src', 'main.js')], {
+  const child = spawn(process.execPath, [...GATEWAY_NODE_ARGS, join(__dirname, '..', 'src', 'main.js')], {
     env: { PATH: process.env.PATH ?? '', ...gatewayEnvFor(hosts, CREDENTIALS, prefix), PORT: String(port), ...GATEWAY_SETTINGS },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -447,6 +453,14 @@ async function main(): Promise<number> {
         `sequential p99 ≤ direct + ${TARGET.p99AddedMs} ms: ${verdict(p99Added <= TARGET.p99AddedMs)} (+${ms(p99Added)})`,
     );
 
+    if (!NESTED) {
+      console.log(
+        `\nnested case skipped (BENCH_NESTED=0); load average at the end: ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}`,
+      );
+      return 0;
+    }
     // ---- nested case: taskCallLogs(50) with calledInfo { location { province } }, warm and cold ----
     let nextCold = 0;
     const fiftyWithProvince = (records: any) =>

@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import { GraphQLError, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -21,7 +20,6 @@ import { HookRoutes } from './hooks/routes';
 import type { Logger } from './logger';
 import { buildGatewaySchema } from './build-schema';
 import { IvrRouting } from './ivr/routing';
-import { graphqlUploads } from './schema/upload';
 import { MemoryStore } from './store/memory';
 import { RedisStore } from './store/redis';
 import type { Store } from './store/store';
@@ -36,13 +34,16 @@ import { sharedSubscribe } from './subscriptions/shared-execution';
 import { SharedFrames } from './subscriptions/shared-frames';
 import { StreamEventBus } from './subscriptions/stream-bus';
 import { EVENT_KIND_VALUES } from './events/kinds';
-import { corsMiddleware } from './guards/cors';
-import { authenticateFirst, bodyErrors, principalOf } from './guards/http';
+import { corsGuard } from './guards/cors';
+import { authenticateFirst } from './guards/http';
 import { OperationGuard } from './guards/operation-limits';
 import { admitOperation, operationAdmissionPlugin } from './guards/operation-plugin';
 import { RateLimits } from './guards/rate-limits';
 import { SocketLimits } from './guards/socket-limits';
 import { clientAddressResolver } from './http/client-address';
+import { GraphqlHttp } from './http/graphql-http';
+import { multipartUploads } from './http/multipart';
+import { staticPages } from './http/static-pages';
 import type { Principal } from './auth/principal';
 
 export interface Gateway {
@@ -119,8 +120,19 @@ function createServices(config: Config, logger: Logger): Services {
 
 /** One log line per GraphQL operation: name, duration, upstream calls, outcome. */
 function operationLog(logger: Logger): ApolloServerPlugin<GatewayContext> {
+  const unexpected = async ({ errors }: { errors: readonly GraphQLError[] }) => {
+    for (const e of errors) {
+      const original = e.originalError;
+      if (original && !(original instanceof GatewayError) && !(original instanceof GraphQLError)) {
+        logger.error({ err: { message: original.message, stack: original.stack } }, 'unexpected resolver error');
+      }
+    }
+  };
+  // Below info (LOG_LEVEL=warn and up) there is no line to write: one listener for every request, nothing timed or built.
+  const errorsOnly = { didEncounterErrors: unexpected };
   return {
     async requestDidStart() {
+      if (!logger.isLevelEnabled('info')) return errorsOnly;
       const started = performance.now();
       return {
         async willSendResponse({ contextValue, operationName, errors }) {
@@ -136,14 +148,7 @@ function operationLog(logger: Logger): ApolloServerPlugin<GatewayContext> {
             'graphql operation',
           );
         },
-        async didEncounterErrors({ errors }) {
-          for (const e of errors) {
-            const original = e.originalError;
-            if (original && !(original instanceof GatewayError) && !(original instanceof GraphQLError)) {
-              logger.error({ err: { message: original.message, stack: original.stack } }, 'unexpected resolver error');
-            }
-          }
-        },
+        didEncounterErrors: unexpected,
       };
     },
   };
@@ -197,9 +202,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   const hookRoutes = new HookRoutes(config, logger);
-  // Platform callbacks and IVR requests are answered by Node's HTTP server directly; the rest is Express.
+  // Platform callbacks, IVR requests and /graphql are answered by Node's HTTP server directly; the rest is Express.
+  const served: { graphql?: GraphqlHttp } = {}; // /graphql: set once Apollo has started, before the server listens
+  const pages = staticPages();
   const httpServer = http.createServer((req, res) => {
-    if (!hookRoutes.handle(req, res)) app(req, res);
+    if (pages(req, res)) return; // GET /, /wallboard and its assets (src/http/static-pages.ts)
+    if (!hookRoutes.handle(req, res) && !served.graphql?.handle(req, res)) app(req, res);
   });
   const frames = new SharedFrames();
   // A reader judged slow (WS_MAX_BUFFERED_BYTES waiting, or nothing written for half the keep-alive
@@ -380,18 +388,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     f.hooks?.(hookRoutes);
   }
 
-  app.use(
-    '/graphql',
-    corsMiddleware(config.cors),
-    // The token is checked before any body is read; uploads and JSON bodies have their own limits.
-    authenticateFirst(services.jwt, services.rateLimits, clientAddressResolver(config.trustProxy)),
-    graphqlUploads(config.uploadMaxBytes),
-    express.json({ limit: config.httpMaxBodyBytes }),
-    expressMiddleware(apollo, {
-      context: async ({ res }) => new GatewayContext(services, principalOf(res), randomUUID()),
-    }),
-    bodyErrors(logger),
-  );
+  // /graphql over HTTP, ahead of Express (src/http/graphql-http.ts): CORS, then the token before any
+  // body is read; uploads and JSON bodies have their own limits; then Apollo.
+  served.graphql = new GraphqlHttp({
+    apollo,
+    context: (principal) => new GatewayContext(services, principal!, randomUUID()),
+    cors: corsGuard(config.cors),
+    authenticate: authenticateFirst(services.jwt, services.rateLimits, clientAddressResolver(config.trustProxy)),
+    uploads: multipartUploads(config.uploadMaxBytes),
+    maxBodyBytes: config.httpMaxBodyBytes,
+    logger,
+  });
 
   httpServer.listen(config.port, config.host);
   await once(httpServer, 'listening');

@@ -46,8 +46,12 @@ export class GatewayContext {
   /**
    * Objects of this answer that belong to the principal (its own calls and events, and what a
    * mutation answered it), so personal data in them is shown in full (src/apply-sensitivity.ts).
+   * Created on first use: most operations touch no personal data.
    */
-  readonly owned = new WeakSet<object>();
+  get owned(): WeakSet<object> {
+    return (this.ownedObjects ??= new WeakSet<object>());
+  }
+  private ownedObjects?: WeakSet<object>;
   private readonly sources = new Map<abstract new (ctx: GatewayContext) => unknown, unknown>();
 
   constructor(

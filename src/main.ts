@@ -42,8 +42,11 @@ async function main(): Promise<void> {
     sandbox.callbacks.configure({ hookUrl: `${gateway.url}/hooks/${config.hookSecret}` });
     if (config.jwtSecret) {
       const admin = await mintToken(config.jwtSecret, { sub: 'sandbox-admin', roles: ['admin'] });
+      const viewer = await mintToken(config.jwtSecret, { sub: 'sandbox-wallboard', roles: ['viewer'] });
       process.stdout.write(
-        `\nocc-gateway (sandbox) at ${gateway.url}/graphql\nadmin token (12 h):\n  Authorization: Bearer ${admin}\n` +
+        `\nocc-gateway (sandbox) at ${gateway.url}/graphql\n` +
+          `wallboard (open it; a viewer token, 12 h):\n  ${gateway.url}/wallboard#token=${viewer}\n` +
+          `admin token (12 h):\n  Authorization: Bearer ${admin}\n` +
           `mint others with: AUTH_JWT_SECRET=${config.jwtSecret} npm run token -- --role agent --agent 1001\n\n`,
       );
     }

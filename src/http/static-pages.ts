@@ -1,0 +1,248 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { basename, extname, join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+/**
+ * The gateway's own pages, served by Node's HTTP server ahead of any other routing: `GET /` (a
+ * short page pointing to the wallboard and the GraphQL endpoint) and `GET /wallboard` with its
+ * assets, the files `npm run build` bundled into dist/web/wallboard (scripts/build-web.mjs).
+ *
+ * The files are read once, when the handler is made; nothing is built or looked up on disk per
+ * request, and a request can only name one of the files read (no path reaches the file system).
+ * Pages are never cached (`no-cache`, with an ETag); files under /wallboard/assets/ have a hash of
+ * their content in their name and are cached for a year (`immutable`). Every page carries a strict
+ * Content-Security-Policy: scripts, styles, images and fonts from this origin only (no inline
+ * script), connections to this origin and its ws:/wss: twin only, no framing.
+ */
+export type PageHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+export interface StaticPagesOptions {
+  /** The built wallboard (default: dist/web/wallboard of the project). */
+  wallboardDir?: string;
+}
+
+interface StaticFile {
+  body: Buffer;
+  gzip?: Buffer;
+  type: string;
+  etag: string;
+  cacheControl: string;
+  /** A page (HTML): gets the Content-Security-Policy and the other page headers. */
+  page: boolean;
+  /** Extra style-src sources (the hash of an inline stylesheet). */
+  styleSources?: string;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
+const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.map', '.svg']);
+
+const PAGE_CACHE = 'no-cache';
+const ASSET_CACHE = 'public, max-age=31536000, immutable';
+
+const WALLBOARD = '/wallboard';
+const ASSETS = '/wallboard/assets/';
+
+/**
+ * dist/web/wallboard beside the compiled gateway (this module is dist/src/http/static-pages.js),
+ * or in the project when it runs from its TypeScript source (src/http/static-pages.ts, in tests).
+ */
+function defaultWallboardDir(): string {
+  const up = resolve(__dirname, '..', '..');
+  return basename(up) === 'dist' ? join(up, 'web', 'wallboard') : join(up, 'dist', 'web', 'wallboard');
+}
+
+function file(body: Buffer, ext: string, cacheControl: string, page: boolean): StaticFile {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  const gzip = COMPRESSIBLE.has(ext) && body.length > 1024 ? gzipSync(body, { level: 9 }) : undefined;
+  return {
+    body,
+    gzip: gzip && gzip.length < body.length ? gzip : undefined,
+    type: TYPES[ext] ?? 'application/octet-stream',
+    etag,
+    cacheControl,
+    page,
+  };
+}
+
+const HOME_STYLE =
+  'body{margin:0;background:#070b10;color:#f4f7fa;font:18px/1.5 system-ui,sans-serif}' +
+  'main{max-width:44rem;margin:0 auto;padding:2.5rem 1.25rem}h1{margin:0 0 .25rem}p{color:#a9b6c4;margin:.25rem 0 1.5rem}' +
+  'ul{list-style:none;padding:0;margin:0;display:grid;gap:.75rem}li{background:#0f1720;border:1px solid #22303e;border-radius:.5rem;padding:.9rem 1.1rem}' +
+  'a{color:#4db8ff;font-weight:700;font-size:1.15rem}a:focus-visible{outline:3px solid #ffc233;outline-offset:2px}' +
+  'span{display:block;color:#a9b6c4}code{color:#f4f7fa;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}';
+
+const HOME_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="dark">
+<title>occ-gateway</title>
+<style>${HOME_STYLE}</style>
+</head>
+<body>
+<main>
+<h1>occ-gateway</h1>
+<p>One GraphQL API in front of the v-call contact-center platform.</p>
+<ul>
+<li><a href="/wallboard">Wallboard</a><span>Live skill groups and agents. Needs a viewer token: it asks for one, or takes <code>/wallboard#token=&lt;JWT&gt;</code>.</span></li>
+<li><a href="/graphql">GraphQL endpoint</a><span><code>POST /graphql</code> with <code>Authorization: Bearer &lt;JWT&gt;</code>; subscriptions over WebSocket at the same path (<code>graphql-transport-ws</code>).</span></li>
+<li><a href="/readyz">Readiness</a><span><code>/healthz</code> and <code>/readyz</code>.</span></li>
+</ul>
+</main>
+</body>
+</html>
+`;
+
+const NOT_BUILT_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Wallboard not built</title></head>
+<body><p>The wallboard is not built: run <code>npm run build</code> (it bundles web/wallboard into dist/web/wallboard).</p></body></html>
+`;
+
+function homePage(): StaticFile {
+  const home = file(Buffer.from(HOME_HTML), '.html', PAGE_CACHE, true);
+  home.styleSources = `'sha256-${createHash('sha256').update(HOME_STYLE).digest('base64')}'`;
+  return home;
+}
+
+/** The built wallboard: index.html and the files of assets/, by URL path; undefined when it was not built. */
+function wallboardFiles(dir: string): Map<string, StaticFile> | undefined {
+  if (!existsSync(join(dir, 'index.html'))) return undefined;
+  const files = new Map<string, StaticFile>();
+  files.set(WALLBOARD, file(readFileSync(join(dir, 'index.html')), '.html', PAGE_CACHE, true));
+  const assets = join(dir, 'assets');
+  if (existsSync(assets)) {
+    for (const entry of readdirSync(assets, { withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      files.set(`${ASSETS}${entry.name}`, file(readFileSync(join(assets, entry.name)), extname(entry.name), ASSET_CACHE, false));
+    }
+  }
+  return files;
+}
+
+/** ws: and wss: of the Host the page was asked for (a Host that is not a plain host[:port] adds nothing). */
+const PLAIN_HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+function contentSecurityPolicy(req: IncomingMessage, styleSources = ''): string {
+  const host = req.headers.host;
+  const sockets = host && PLAIN_HOST.test(host) ? ` ws://${host} wss://${host}` : '';
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    `style-src 'self'${styleSources ? ` ${styleSources}` : ''}`,
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src 'self'${sockets}`,
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** The path of a request target (origin-form, or the path of an absolute-form one), undefined when unreadable. */
+function pathOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  if (url.charCodeAt(0) === 47 /* / */) {
+    const end = url.search(/[?#]/);
+    return end < 0 ? url : url.slice(0, end);
+  }
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+function sendFile(req: IncomingMessage, res: ServerResponse, f: StaticFile): void {
+  res.setHeader('Content-Type', f.type);
+  res.setHeader('Cache-Control', f.cacheControl);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  if (f.gzip) res.setHeader('Vary', 'Accept-Encoding');
+  if (f.page) {
+    res.setHeader('Content-Security-Policy', contentSecurityPolicy(req, f.styleSources));
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  }
+  const gzip = f.gzip !== undefined && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  // Each encoding is its own representation, with its own entity tag.
+  const etag = gzip ? `${f.etag.slice(0, -1)}-gz"` : f.etag;
+  res.setHeader('ETag', etag);
+  const match = req.headers['if-none-match'];
+  if (match && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+    res.writeHead(304);
+    res.end();
+    return;
+  }
+  const body = gzip ? f.gzip! : f.body;
+  if (gzip) res.setHeader('Content-Encoding', 'gzip');
+  res.setHeader('Content-Length', body.length);
+  res.writeHead(200);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+function plain(req: IncomingMessage, res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  const body = Buffer.from(`${text}\n`);
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': body.length,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...headers,
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * The handler of `/`, `/wallboard` (and `/wallboard/`) and `/wallboard/assets/*`: true when it
+ * answered. Other methods than GET and HEAD on these paths get 405; an unknown file under
+ * /wallboard/ gets 404.
+ */
+export function staticPages(options: StaticPagesOptions = {}): PageHandler {
+  const home = homePage();
+  const dir = options.wallboardDir ?? defaultWallboardDir();
+  const wallboard = wallboardFiles(dir);
+  const notBuilt = file(Buffer.from(NOT_BUILT_HTML), '.html', 'no-store', true);
+
+  return (req, res) => {
+    const url = req.url;
+    // Most requests (/graphql, /hooks/…) are told apart by their second character, without parsing.
+    if (url?.charCodeAt(0) === 47 /* / */ && url.length > 1 && !'w?#'.includes(url[1])) return false;
+    const path = pathOf(url);
+    if (path === undefined) return false;
+    let found: StaticFile | undefined;
+    if (path === '/') found = home;
+    else if (path === WALLBOARD || path === `${WALLBOARD}/`) found = wallboard?.get(WALLBOARD) ?? notBuilt;
+    else if (path.startsWith(`${WALLBOARD}/`)) found = wallboard?.get(path);
+    else return false;
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      plain(req, res, 405, 'Method not allowed: GET or HEAD.', { Allow: 'GET, HEAD' });
+      return true;
+    }
+    if (!found) {
+      plain(req, res, 404, 'Not found.');
+      return true;
+    }
+    if (found === notBuilt) {
+      res.statusCode = 503;
+      res.setHeader('Content-Type', found.type);
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Content-Security-Policy', contentSecurityPolicy(req));
+      res.end(req.method === 'HEAD' ? undefined : found.body);
+      return true;
+    }
+    sendFile(req, res, found);
+    return true;
+  };
+}
