@@ -1,4 +1,4 @@
-import type { Activity, Agent, Group, QueueChange, Snapshot, Update } from './queries';
+import { TOTALS_ID, type Activity, type Agent, type Group, type QueueChange, type Snapshot, type Update } from './queries';
 
 /** Activities with a call (the gateway's ON_CALL: callsInProgress counts them). */
 export const ON_CALL: ReadonlySet<Activity> = new Set<Activity>(['DIALING', 'RINGING', 'TALKING']);
@@ -33,6 +33,8 @@ export class Board {
   updatedAt = 0;
   readonly agents = new Map<string, Agent>();
   readonly groups = new Map<string, Group>();
+  /** All groups together (the gateway's totals), when it sends them. */
+  totals?: Group;
   /** Per group, the trend sampled by the page (oldest first, at most the last 60 minutes). */
   readonly samples = new Map<string, Sample[]>();
 
@@ -46,6 +48,7 @@ export class Board {
     for (const a of snapshot.agents) this.agents.set(a.agentNumber, a);
     this.groups.clear();
     for (const g of snapshot.groups) this.groups.set(g.groupId, g);
+    this.totals = snapshot.totals;
     this.loaded = true;
     this.snapshots++;
     this.updatedAt = now;
@@ -62,7 +65,8 @@ export class Board {
     this.stale = update.stale;
     this.updatedAt = now;
     if (!update.agent && !update.queue && !update.group) return false;
-    if (update.group) this.groups.set(update.group.groupId, { ...this.groups.get(update.group.groupId), ...update.group });
+    if (update.group?.groupId === TOTALS_ID) this.totals = { ...this.totals, ...update.group };
+    else if (update.group) this.groups.set(update.group.groupId, { ...this.groups.get(update.group.groupId), ...update.group });
     if (update.queue) this.applyQueue(update.queue);
     if (update.agent) this.applyAgent(update.agent);
     return true;
@@ -86,24 +90,36 @@ export class Board {
     const g = this.group(q.groupId);
     g.callsWaiting = q.callsWaiting;
     g.longestWaitingSince = q.callsWaiting > 0 ? q.longestWaitingSince : undefined;
+    // The totals' group update comes at most once a second; their queue follows the groups' at once.
+    if (this.totals) {
+      let waiting = 0;
+      let longest: number | undefined;
+      for (const x of this.groups.values()) {
+        waiting += x.callsWaiting;
+        if (x.longestWaitingSince !== undefined && (longest === undefined || x.longestWaitingSince < longest))
+          longest = x.longestWaitingSince;
+      }
+      this.totals.callsWaiting = waiting;
+      this.totals.longestWaitingSince = longest;
+    }
   }
 
   private applyAgent(agent: Agent): void {
     const before = this.agents.get(agent.agentNumber);
     this.agents.set(agent.agentNumber, agent);
     const touched = new Set([...(before?.groupIds ?? []), ...agent.groupIds]);
-    for (const id of touched) if (this.groups.has(id) || this.wanted(id)) this.refigure(id);
+    for (const id of touched) if (this.groups.has(id) || this.wanted(id)) this.refigure(this.group(id), (a) => a.groupIds.includes(id));
+    if (this.totals) this.refigure(this.totals, () => true);
   }
 
-  /** The agent figures of a group from its agents, as the gateway computes them. */
-  private refigure(groupId: string): void {
-    const g = this.group(groupId);
+  /** The agent figures of a group (or of the totals) from its agents, as the gateway computes them. */
+  private refigure(g: Group, member: (a: Agent) => boolean): void {
     const counts: Partial<Record<Activity, number>> = {};
     let loggedIn = 0;
     let onCalls = 0;
     let longestIdle: number | undefined;
     for (const a of this.agents.values()) {
-      if (!a.groupIds.includes(groupId) || a.activity === 'LOGGED_OUT') continue;
+      if (!member(a) || a.activity === 'LOGGED_OUT') continue;
       counts[a.activity] = (counts[a.activity] ?? 0) + 1;
       loggedIn++;
       if (ON_CALL.has(a.activity)) onCalls++;
@@ -148,7 +164,7 @@ export class Board {
    * point when they changed, or SAMPLE_KEEP_MS after the last one; what is older than 60 minutes goes.
    */
   sample(now = Date.now()): void {
-    for (const g of this.groups.values()) {
+    for (const g of this.totals ? [this.totals, ...this.groups.values()] : this.groups.values()) {
       let list = this.samples.get(g.groupId);
       if (!list) this.samples.set(g.groupId, (list = []));
       const last = list.at(-1);

@@ -24,7 +24,7 @@ export function documents(stats: boolean): { snapshot: string; updates: string }
     : 'groupId loggedIn callsInProgress callsWaiting longestWaitSince longestIdleSince agentsByActivity { activity count }';
   return {
     snapshot: `query WallboardSnapshot($groupIds: [ID!]) {
-  wallboard(groupIds: $groupIds) { cursor stale agents { ${agent} } groups { ${group} } }
+  wallboard(groupIds: $groupIds) { cursor stale agents { ${agent} } groups { ${group} } ${stats ? `totals { ${group} }` : ''} }
 }`,
     updates: `subscription WallboardUpdates($after: ID!, $groupIds: [ID!]) {
   wallboardUpdates(after: $after, groupIds: $groupIds) {
@@ -84,7 +84,11 @@ export interface QueueMinute {
   callsWaiting: number;
 }
 
+/** The groupId the page gives the figures of all groups together (the gateway's groupId null). */
+export const TOTALS_ID = '';
+
 export interface Group {
+  /** The skill group, or TOTALS_ID for all groups together. */
   groupId: string;
   name?: string;
   loggedIn: number;
@@ -104,6 +108,8 @@ export interface Snapshot {
   stale: boolean;
   agents: Agent[];
   groups: Group[];
+  /** All requested groups together (STATS_AVAILABLE only). */
+  totals?: Group;
 }
 
 export interface QueueChange {
@@ -149,7 +155,7 @@ function toGroup(g: Raw): Group {
   for (const c of (g.agentsByActivity ?? []) as Raw[]) counts[c.activity as Activity] = c.count;
   const stats = g.today as Raw | null | undefined;
   return {
-    groupId: String(g.groupId),
+    groupId: g.groupId === null || g.groupId === undefined ? TOTALS_ID : String(g.groupId),
     name: opt(g.name) || undefined,
     loggedIn: g.loggedIn ?? 0,
     callsInProgress: g.callsInProgress ?? 0,
@@ -190,6 +196,7 @@ export function parseSnapshot(data: Raw): Snapshot {
     stale: w.stale === true,
     agents: (w.agents as Raw[]).map(toAgent),
     groups: (w.groups as Raw[]).map(toGroup),
+    totals: w.totals ? { ...toGroup(w.totals), groupId: TOTALS_ID } : undefined,
   };
 }
 

@@ -21,7 +21,8 @@ function rootPx(): number {
  */
 function xRange(mode: Mode, xs: ArrayLike<number>): uPlot.Range.MinMax {
   const last = xs.length ? Number(xs[xs.length - 1]) : Date.now() / 1000;
-  if (mode === 'minutes') return [last - WINDOW_S, last];
+  // Minutes: the points are the minutes' middles; the axis ends where the current minute does.
+  if (mode === 'minutes') return [last + 30 - WINDOW_S, last + 30];
   const first = xs.length ? Number(xs[0]) : last;
   return [Math.max(last - WINDOW_S, Math.min(first, last - MIN_SAMPLES_S)), last];
 }
@@ -78,13 +79,9 @@ function options(mode: Mode, width: number, height: number): uPlot.Options {
 function data(mode: Mode, minutes: QueueMinute[] | undefined, samples: Sample[], now: number): uPlot.AlignedData {
   if (mode === 'minutes') {
     const m = minutes ?? [];
-    // Each bar stands for its minute: placed at the minute's middle, the line at its start.
-    return [
-      [...m.map((x) => x.startedAt / 1000 + 30), now / 1000],
-      [...m.map((x) => x.answered), null],
-      [...m.map((x) => x.abandoned), null],
-      [...m.map((x) => x.callsWaiting), m.at(-1)?.callsWaiting ?? null],
-    ];
+    // Each bar stands for its minute, placed at the minute's middle (the current one too, though it is not over).
+    if (!m.length) return [[now / 1000], [null], [null], [null]];
+    return [m.map((x) => x.startedAt / 1000 + 30), m.map((x) => x.answered), m.map((x) => x.abandoned), m.map((x) => x.callsWaiting)];
   }
   const s = samples.length ? samples : [{ at: now, callsWaiting: 0, callsInProgress: 0 }];
   return [

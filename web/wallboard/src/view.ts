@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ACTIVITY_ORDER, Board } from './board';
 import { ACTIVITY_LABEL, clock, count, percent, seconds, since, timeOfDay } from './format';
 import { startLive, type Status } from './live';
-import type { Activity, Agent, Group } from './queries';
+import { TOTALS_ID, type Activity, type Agent, type Group } from './queries';
 import { Trend } from './trend';
 
 /** Waits this long (seconds) are shown in warning and alarm colours. */
@@ -61,7 +61,9 @@ export function App({ token, url, groupIds, onRefused, onFailed }: AppProps) {
   const groups = board.groupList();
   const agents = board.agentList();
   const counts = board.activityCounts();
-  const waiting = groups.reduce((n, g) => n + g.callsWaiting, 0);
+  const waiting = board.totals?.callsWaiting ?? groups.reduce((n, g) => n + g.callsWaiting, 0);
+  // All groups together first, when there is more than one to add up.
+  const cards = board.totals && groups.length > 1 ? [board.totals, ...groups] : groups;
   const onCalls = agents.filter((a) => a.activity === 'TALKING' || a.activity === 'RINGING' || a.activity === 'DIALING').length;
 
   return html`<div class="wallboard" data-status=${status.status} data-snapshots=${board.snapshots}>
@@ -89,7 +91,7 @@ export function App({ token, url, groupIds, onRefused, onFailed }: AppProps) {
       board.loaded
         ? html`<main>
             <section class="groups" aria-label="Skill groups">
-              ${groups.length ? groups.map((g) => html`<${GroupCard} key=${g.groupId} group=${g} board=${board} now=${now} />`) : html`<p class="empty">No skill group has agents or calls yet.</p>`}
+              ${cards.length ? cards.map((g) => html`<${GroupCard} key=${g.groupId} group=${g} board=${board} now=${now} />`) : html`<p class="empty">No skill group has agents or calls yet.</p>`}
             </section>
             <section class="agents" aria-label="Agents">
               <header class="agents-head">
@@ -151,7 +153,7 @@ function Banner({
 }
 
 function groupName(g: Group): string {
-  return g.name ?? `Group ${g.groupId}`;
+  return g.groupId === TOTALS_ID ? 'All groups' : (g.name ?? `Group ${g.groupId}`);
 }
 
 function waitClass(seconds: number | undefined): string {
@@ -163,7 +165,10 @@ function GroupCard({ group: g, board, now }: { group: Group; board: Board; now: 
   const waitS = g.callsWaiting > 0 && g.longestWaitingSince !== undefined ? (now - g.longestWaitingSince) / 1000 : undefined;
   const today = g.today;
   const total = ACTIVITY_ORDER.reduce((n, a) => n + (g.agentsByActivity[a] ?? 0), 0);
-  return html`<article class="group" data-group-id=${g.groupId}>
+  return html`<article
+    class=${g.groupId === TOTALS_ID ? 'group group-totals' : 'group'}
+    data-group-id=${g.groupId === TOTALS_ID ? 'all' : g.groupId}
+  >
     <header>
       <h2>${groupName(g)}</h2>
       <span class="group-sub"
