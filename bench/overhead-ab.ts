@@ -25,6 +25,7 @@ import { createInterface } from 'node:readline';
 import { Agent, request } from 'undici';
 import { mintToken } from '../src/auth/jwt';
 import { deleteKeysWithPrefix } from '../src/store/redis';
+import { CREDENTIALS, GATEWAY_SETTINGS, SECRET, SKILL_GROUPS_QUERY } from './overhead-settings';
 import { benchPrefix, concurrentLoad, freePort, gatewayEnvFor, processCpuMs, REDIS_URL, sequentialLoad, summarize } from './support';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 12);
@@ -37,17 +38,7 @@ if (!mainA || !mainB) {
   process.exit(2);
 }
 
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
-const CREDENTIALS = { accessKeyId: 'bench-access-key', accessKeySecret: 'bench-access-secret', companyId: '10001' };
-const SETTINGS: Record<string, string> = {
-  NODE_ENV: 'production',
-  LOG_LEVEL: 'warn',
-  HOOK_SECRET: 'bench-hook-secret',
-  AUTH_JWT_SECRET: SECRET,
-  RATE_LIMIT_OPERATIONS_PER_MINUTE: '0',
-  RATE_LIMIT_BILLED_PER_MINUTE: '0',
-};
-const QUERY = JSON.stringify({ query: '{ skillGroups(page: 1, pageSize: 10) { total records { sn name agentTotal } } }' });
+const QUERY = JSON.stringify({ query: SKILL_GROUPS_QUERY });
 
 const children = new Set<ChildProcess>();
 const prefixes: string[] = [];
@@ -101,7 +92,7 @@ async function startGateway(main: string, upstream: string): Promise<Proc> {
   const port = await freePort();
   const hosts = { cc: upstream, notice: `${upstream}/notice`, open: upstream };
   const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH ?? '', ...gatewayEnvFor(hosts, CREDENTIALS, prefix), PORT: String(port), ...SETTINGS },
+    env: { PATH: process.env.PATH ?? '', ...gatewayEnvFor(hosts, CREDENTIALS, prefix), PORT: String(port), ...GATEWAY_SETTINGS },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const stop = spawned(child);

@@ -38,6 +38,7 @@ import { createInterface } from 'node:readline';
 import { Agent, request } from 'undici';
 import { mintToken } from '../src/auth/jwt';
 import { deleteKeysWithPrefix } from '../src/store/redis';
+import { CREDENTIALS, GATEWAY_SETTINGS, SECRET, SKILL_GROUPS_QUERY } from './overhead-settings';
 import {
   benchPrefix,
   childProcesses,
@@ -62,23 +63,12 @@ const NESTED = process.env.BENCH_NESTED !== '0';
 /** Extra node options for the gateway process only (profiling: --cpu-prof, --prof). */
 const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
-const CREDENTIALS = { accessKeyId: 'bench-access-key', accessKeySecret: 'bench-access-secret', companyId: '10001' };
 const PLAIN_AUTHORIZATION = 'Bearer plain-bench-token-0123456789abcdef';
 const LOG_PAGE = 50;
 const WARM_SEQUENTIAL = Math.max(1, Math.round(SEQUENTIAL / 8));
 const COLD_SEQUENTIAL = Math.max(1, Math.round(SEQUENTIAL / 40));
 /** The targets. */
 const TARGET = { throughputRatio: 0.4, p50AddedMs: 0.5, p99AddedMs: 2 };
-/** Rate limits off; everything else (operation limits, resilience, lookups) at its default. */
-const GATEWAY_SETTINGS: Record<string, string> = {
-  NODE_ENV: 'production',
-  LOG_LEVEL: 'warn',
-  HOOK_SECRET: 'bench-hook-secret',
-  AUTH_JWT_SECRET: SECRET,
-  RATE_LIMIT_OPERATIONS_PER_MINUTE: '0',
-  RATE_LIMIT_BILLED_PER_MINUTE: '0',
-};
 
 // ---- child processes: killed on every way out ----
 
@@ -345,7 +335,7 @@ async function main(): Promise<number> {
     const plainHeaders = { authorization: PLAIN_AUTHORIZATION };
 
     const tenRecords = (records: unknown) => Array.isArray(records) && records.length === 10;
-    const skillGroupsQuery = JSON.stringify({ query: '{ skillGroups(page: 1, pageSize: 10) { total records { sn name agentTotal } } }' });
+    const skillGroupsQuery = JSON.stringify({ query: SKILL_GROUPS_QUERY });
     const sends = {
       direct: getSender(
         'direct',
