@@ -11,7 +11,7 @@ import { StatsWindow } from '../src/schema/wallboard';
 import { buildWallboard } from '../src/subscriptions/wallboard';
 import { eventually } from './support/agent-events';
 import { testRedisUrl } from './support/redis';
-import { startStack, type Stack } from './support/stack';
+import { liveStatesSettled, startStack, type Stack } from './support/stack';
 
 /**
  * Queue statistics from scripted toolbar events, against figures worked out by hand (docs/wallboard.md).
@@ -375,10 +375,7 @@ describe('through the gateway: hook callbacks, two instances, a controlled clock
     await sandbox.close();
     await deleteKeysWithPrefix(testRedisUrl(), prefix);
   });
-  const settle = async () => {
-    await liveStateOf(a.gateway.services).settled();
-    await liveStateOf(b.gateway.services).settled();
-  };
+  const settle = () => liveStatesSettled(a, b);
 
   test('late and duplicated events, the figures on both instances, names, agent days, roll-over', async () => {
     const events = script();

@@ -5,7 +5,7 @@ import { agentEventKey, normalizeAgentEvent, type AgentEventData } from '../src/
 import { liveStateOf } from '../src/subscriptions/live-state';
 import { AgentEventRelay, eventually } from './support/agent-events';
 import { testRedisUrl } from './support/redis';
-import { startStack, type Stack } from './support/stack';
+import { liveStatesSettled, startStack, type Stack } from './support/stack';
 
 const BOARD = `query($g: [ID!]) { wallboard(groupIds: $g) {
   cursor
@@ -46,10 +46,7 @@ describe('live state from the sandbox toolbar flows', () => {
     await deleteKeysWithPrefix(testRedisUrl(), prefix);
   });
 
-  const settle = async () => {
-    await liveStateOf(a.gateway.services).settled();
-    await liveStateOf(b.gateway.services).settled();
-  };
+  const settle = () => liveStatesSettled(a, b);
 
   test('a scripted sequence gives the right agent and group state, the same on two instances, and after a restart', async () => {
     const t1 = await a.token(['agent'], '1001');

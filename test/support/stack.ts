@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { features as defaultFeatures } from '../../src/features';
 import { createLogger } from '../../src/logger';
 import { deleteKeysWithPrefix } from '../../src/store/redis';
+import { liveStateOf } from '../../src/subscriptions/live-state';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { startOwnRedis, testRedisUrl, type OwnRedis } from './redis';
 import { platformEnv, SandboxApi } from './sandbox';
@@ -58,6 +59,11 @@ function startOrClose<T>(sandbox: Sandbox | undefined, fn: () => T): T {
 }
 
 /** Starts a sandbox platform (unless given) and a gateway pointed at it over HTTP. */
+/** Waits until each stack's live state (wallboard) has taken in every event its instance has read. */
+export async function liveStatesSettled(...stacks: Stack[]): Promise<void> {
+  for (const s of stacks) await liveStateOf(s.gateway.services).settled();
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const ownSandbox = !options.sandbox;
   const sandbox = options.sandbox ?? (await startSandbox({ callbacks: { retryIntervalMs: 200 } }));
