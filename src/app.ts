@@ -309,7 +309,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         const contextValue = new GatewayContext(services, principal, randomUUID());
         ctx.extra.operations?.set(id, contextValue);
-        ctx.extra.observed?.admitted(id, getOperationAST(parsed.document, payload.operationName)?.operation ?? 'unknown', contextValue);
+        const operation = getOperationAST(parsed.document, payload.operationName);
+        ctx.extra.observed?.admitted(id, operation?.operation ?? 'unknown', operation?.name?.value, contextValue);
         return {
           schema,
           document: parsed.document,

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { getOperationAST, GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { GatewayContext, Services } from '../context';
 import { GatewayError } from '../errors';
 import { operationOutcome, type OperationType } from './metrics';
@@ -41,11 +41,14 @@ export function operationObserver({ logger, metrics, tracing }: Pick<Services, '
       const started = performance.now();
       return {
         didEncounterErrors: unexpected,
-        async willSendResponse({ contextValue, operationName, operation, response }) {
+        async willSendResponse({ contextValue, operation, document, request, response }) {
           const requestId = contextValue?.requestId;
           if (requestId && answeredErrors(response)) withRequestId(response, requestId);
           const errors = answeredErrors(response);
-          const type: OperationType = operation?.operation ?? 'unknown';
+          // A document refused by validation was parsed: its operation is known, though not resolved.
+          const op = operation ?? (document ? getOperationAST(document, request.operationName) : undefined);
+          const type: OperationType = op?.operation ?? 'unknown';
+          const operationName = op?.name?.value ?? request.operationName;
           const outcome = operationOutcome(errors);
           const seconds = (performance.now() - started) / 1000;
           metrics.operation(type, operationName, outcome, seconds);

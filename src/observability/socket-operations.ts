@@ -29,11 +29,12 @@ export class SocketOperations {
     this.running.set(id, { type: 'unknown', name, started: performance.now(), outcome: 'ok' });
   }
 
-  /** It passed the limits and runs with this context. */
-  admitted(id: string, type: OperationType, context: GatewayContext): void {
+  /** It passed the limits and runs with this context (its name from the document when the message named none). */
+  admitted(id: string, type: OperationType, name: string | undefined, context: GatewayContext): void {
     const op = this.running.get(id);
     if (!op) return;
     op.type = type;
+    op.name ??= name;
     op.context = context;
     if (type === 'subscription') this.services.metrics.subscriptionOpened();
   }
