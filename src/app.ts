@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import express, { type Express } from 'express';
@@ -190,7 +190,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const pages = staticPages();
   // GET /metrics: on the main port, or on METRICS_PORT alone.
   const metricsAt = metricsRoute(services.metrics, config.metrics.token, logger);
-  const metricsServer = config.metrics.port === undefined ? undefined : await startMetricsServer(metricsAt, config.metrics.port, config.host);
+  const metricsServer =
+    config.metrics.port === undefined ? undefined : await startMetricsServer(metricsAt, config.metrics.port, config.host);
   const httpServer = http.createServer((req, res) => {
     if (pages(req, res)) return; // GET /, /wallboard and its assets (src/http/static-pages.ts)
     if (!metricsServer && metricsAt(req, res)) return;

@@ -71,7 +71,14 @@ describe('log lines', () => {
     assertBuilt();
     const prefix = `test:${randomUUID()}:`;
     const child = spawn('script', ['-qfec', `${process.execPath} ${MAIN_JS}`, '/dev/null'], {
-      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, LOG_LEVEL: 'info' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        REDIS_URL: testRedisUrl(),
+        REDIS_PREFIX: prefix,
+        LOG_LEVEL: 'info',
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let output = '';

@@ -9,7 +9,15 @@ const GROUPS = `query Groups { skillGroups(page: 1, pageSize: 5) { total } }`;
 const LOCATION = `query Where($n: Phone!) { phone(number: $n) { location { province } } }`;
 
 const callEnd = (callId: string) =>
-  JSON.stringify({ event: 'CallEnd', callId, taskSn: randomUUID(), called: '13800000000', caller: '95001', hangupGcode: 0, duration: 1000 });
+  JSON.stringify({
+    event: 'CallEnd',
+    callId,
+    taskSn: randomUUID(),
+    called: '13800000000',
+    caller: '95001',
+    hangupGcode: 0,
+    duration: 1000,
+  });
 
 async function postHook(url: string, body: string): Promise<number> {
   const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -91,7 +99,8 @@ describe('GET /metrics on the main port', () => {
     expect(big.statusCode).toBe(413);
     await big.body.dump();
     const after = await metricsOf(stack.url);
-    const moved = (reason: string) => after.value('gateway_refusals_total', { reason }) - before.value('gateway_refusals_total', { reason });
+    const moved = (reason: string) =>
+      after.value('gateway_refusals_total', { reason }) - before.value('gateway_refusals_total', { reason });
     expect(moved('aliases')).toBe(1);
     expect(moved('bodyBytes')).toBe(1);
     const refused = { type: 'query', operation: 'TooWide', outcome: 'refused' };

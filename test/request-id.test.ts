@@ -30,7 +30,11 @@ describe('request ids', () => {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
     const header = res.headers['x-request-id'];
-    return { status: res.statusCode, requestId: typeof header === 'string' ? header : undefined, body: (await res.body.json()) as Answer['body'] };
+    return {
+      status: res.statusCode,
+      requestId: typeof header === 'string' ? header : undefined,
+      body: (await res.body.json()) as Answer['body'],
+    };
   }
 
   it("flows from the client's x-request-id into the header, every error and the upstream-call log lines", async () => {
@@ -79,7 +83,15 @@ describe('request ids', () => {
     const res = await request(stack.hookUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': id },
-      body: JSON.stringify({ event: 'CallEnd', callId: id, taskSn: id, called: '13800000000', caller: '95001', hangupGcode: 0, duration: 1 }),
+      body: JSON.stringify({
+        event: 'CallEnd',
+        callId: id,
+        taskSn: id,
+        called: '13800000000',
+        caller: '95001',
+        hangupGcode: 0,
+        duration: 1,
+      }),
     });
     expect(res.statusCode).toBe(200);
     await res.body.dump();

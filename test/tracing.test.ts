@@ -100,7 +100,15 @@ describe('OpenTelemetry traces (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     const res = await request(`${gateway.proc.url}/hooks/${HOOK_SECRET}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ event: 'CallEnd', callId, taskSn: callId, called: '13800000000', caller: '95001', hangupGcode: 0, duration: 1 }),
+      body: JSON.stringify({
+        event: 'CallEnd',
+        callId,
+        taskSn: callId,
+        called: '13800000000',
+        caller: '95001',
+        hangupGcode: 0,
+        duration: 1,
+      }),
     });
     expect(res.statusCode).toBe(200);
     await res.body.dump();
@@ -144,7 +152,11 @@ describe('tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     };
     expect(loaded({}).filter((name) => name !== '@opentelemetry/api')).toEqual([]);
     expect(loaded({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' })).toEqual(
-      expect.arrayContaining(['@opentelemetry/sdk-trace-node', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/instrumentation-ioredis']),
+      expect.arrayContaining([
+        '@opentelemetry/sdk-trace-node',
+        '@opentelemetry/exporter-trace-otlp-http',
+        '@opentelemetry/instrumentation-ioredis',
+      ]),
     );
   });
 });

@@ -99,37 +99,37 @@ export function webhookReceiver(services: Services): GatewayFeature {
         handle: (request, reply) => (tracing ? tracing.callback(() => receive(request, reply)) : receive(request, reply)),
       });
       async function receive({ body: raw, contentType, requestId }: HookRequest, reply: HookReply): Promise<void> {
-          let kind = 'unknown';
-          try {
-            const event = normalizeCallback(parseBody(raw, contentType));
-            kind = event.kind;
-            const cursor = await events.publish(event.kind, event.key, event.data);
-            received(kind, cursor === null ? 'duplicate' : 'accepted');
-            // Debug: the platform pushes several a second, every one of them acknowledged.
-            logger.debug({ requestId, kind, duplicate: cursor === null, cursor }, 'callback received');
-            return reply(200, { code: 0, msg: 'success' });
-          } catch (err) {
-            if (err instanceof StoreUnavailableError) {
-              logger.warn({ requestId, kind }, 'callback refused: event log unavailable (the platform will push it again)');
-              return reply(503, { code: 503, msg: 'try again later' });
-            }
-            const unusable = err instanceof UnusableCallback || err instanceof SyntaxError;
-            const reason = unusable ? err.message : 'normalisation failed';
-            if (!unusable) logger.error({ requestId, err: (err as Error).message }, 'callback normalisation failed');
-            try {
-              await store.appendEvent(DEAD_LETTER_STREAM, `deadletter:${randomUUID()}`, 60_000, config.eventsMaxLenPerKind, {
-                at: String(Date.now()),
-                reason,
-                contentType: String(contentType ?? ''),
-                raw,
-              });
-            } catch {
-              return reply(503, { code: 503, msg: 'try again later' });
-            }
-            received(kind, 'dead_letter');
-            logger.warn({ requestId, reason }, 'callback kept as a dead letter');
-            reply(200, { code: 0, msg: 'received' });
+        let kind = 'unknown';
+        try {
+          const event = normalizeCallback(parseBody(raw, contentType));
+          kind = event.kind;
+          const cursor = await events.publish(event.kind, event.key, event.data);
+          received(kind, cursor === null ? 'duplicate' : 'accepted');
+          // Debug: the platform pushes several a second, every one of them acknowledged.
+          logger.debug({ requestId, kind, duplicate: cursor === null, cursor }, 'callback received');
+          return reply(200, { code: 0, msg: 'success' });
+        } catch (err) {
+          if (err instanceof StoreUnavailableError) {
+            logger.warn({ requestId, kind }, 'callback refused: event log unavailable (the platform will push it again)');
+            return reply(503, { code: 503, msg: 'try again later' });
           }
+          const unusable = err instanceof UnusableCallback || err instanceof SyntaxError;
+          const reason = unusable ? err.message : 'normalisation failed';
+          if (!unusable) logger.error({ requestId, err: (err as Error).message }, 'callback normalisation failed');
+          try {
+            await store.appendEvent(DEAD_LETTER_STREAM, `deadletter:${randomUUID()}`, 60_000, config.eventsMaxLenPerKind, {
+              at: String(Date.now()),
+              reason,
+              contentType: String(contentType ?? ''),
+              raw,
+            });
+          } catch {
+            return reply(503, { code: 503, msg: 'try again later' });
+          }
+          received(kind, 'dead_letter');
+          logger.warn({ requestId, reason }, 'callback kept as a dead letter');
+          reply(200, { code: 0, msg: 'received' });
+        }
       }
     },
   };

@@ -25,7 +25,11 @@ function withRequestId(response: GraphQLResponse, requestId: string): void {
  * - one info line (name, type, duration, upstream calls, outcome and error codes), its request id on it.
  * Unexpected resolver errors are logged with their stack (never sent).
  */
-export function operationObserver({ logger, metrics, tracing }: Pick<Services, 'logger' | 'metrics' | 'tracing'>): ApolloServerPlugin<GatewayContext> {
+export function operationObserver({
+  logger,
+  metrics,
+  tracing,
+}: Pick<Services, 'logger' | 'metrics' | 'tracing'>): ApolloServerPlugin<GatewayContext> {
   const unexpected = async ({ errors }: { errors: readonly GraphQLError[] }) => {
     for (const e of errors) {
       const original = e.originalError;

@@ -274,10 +274,16 @@ export class UpstreamClient {
         const ms = Math.round(elapsed);
         const ok = isSuccess(out.envelope.code, options.alsoSuccess);
         if (this.logsCalls)
-          (scope?.logger ?? this.options.logger).debug({ endpoint: spec.id, status: out.httpStatus, code: out.code, ms, attempt }, 'upstream call');
+          (scope?.logger ?? this.options.logger).debug(
+            { endpoint: spec.id, status: out.httpStatus, code: out.code, ms, attempt },
+            'upstream call',
+          );
         scope?.observe?.({ endpoint: spec.id, ms, outcome: ok ? 'ok' : `code ${out.code}` });
         metrics?.upstream(spec.id, ok ? 'ok' : 'platform_error', out.code, elapsed / 1000);
-        span?.end({ 'http.response.status_code': out.httpStatus, 'gateway.upstream.code': out.code, 'gateway.upstream.attempt': attempt }, !ok);
+        span?.end(
+          { 'http.response.status_code': out.httpStatus, 'gateway.upstream.code': out.code, 'gateway.upstream.attempt': attempt },
+          !ok,
+        );
         return out;
       } catch (err) {
         const elapsed = performance.now() - started;

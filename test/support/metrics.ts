@@ -34,9 +34,7 @@ export class Scrape {
   count(name: string, labels: Record<string, string> = {}): number {
     // The parser starts a family again where the series' names alternate (_sum, _count, _sum, …).
     const series = this.series.filter((f) => f.name === `${name}_count`).flatMap((f) => f.metrics);
-    return series
-      .filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))
-      .reduce((sum, m) => sum + Number(m.value), 0);
+    return series.filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v)).reduce((sum, m) => sum + Number(m.value), 0);
   }
 
   /** Every value a label takes in a family. */

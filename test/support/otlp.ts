@@ -30,25 +30,24 @@ function attributes(list: { key: string; value: AnyValue }[] | undefined): Recei
 /** A tiny OTLP/HTTP trace receiver (JSON, POST /v1/traces), what a collector is to the gateway. */
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
-  private constructor(
-    private readonly server: http.Server,
-    readonly url: string,
-  ) {}
+  private server?: http.Server;
+  url = '';
 
   static async start(): Promise<OtlpReceiver> {
-    let receiver: OtlpReceiver | undefined;
+    const receiver = new OtlpReceiver();
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        if (req.method === 'POST' && req.url === '/v1/traces') receiver!.take(JSON.parse(Buffer.concat(chunks).toString()) as ExportRequest);
+        if (req.method === 'POST' && req.url === '/v1/traces') receiver.take(JSON.parse(Buffer.concat(chunks).toString()) as ExportRequest);
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{}');
       });
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    receiver = new OtlpReceiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    receiver.server = server;
+    receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return receiver;
   }
 
@@ -82,8 +81,9 @@ export class OtlpReceiver {
   }
 
   async close(): Promise<void> {
-    const closed = new Promise((r) => this.server.close(r));
-    this.server.closeAllConnections();
+    const server = this.server!;
+    const closed = new Promise((r) => server.close(r));
+    server.closeAllConnections();
     await closed;
   }
 }
