@@ -285,7 +285,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       },
       // The same limits as over HTTP: parse (tokens), validation (depth, aliases, introspection), cost, rate.
       onSubscribe: async (ctx, id, payload) => {
-        ctx.extra.observed?.begin(id, payload.operationName);
+        const requestId = ctx.extra.observed?.begin(id, payload.operationName) ?? randomUUID();
         const active = Object.keys(ctx.subscriptions).length; // this one included
         if (maxSubscriptions > 0 && active > maxSubscriptions) {
           return [
@@ -308,7 +308,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           if (err instanceof GatewayError || err instanceof StoreUnavailableError) return [refusal(err)];
           throw err;
         }
-        const contextValue = new GatewayContext(services, principal, randomUUID());
+        const contextValue = new GatewayContext(services, principal, requestId);
         ctx.extra.operations?.set(id, contextValue);
         const operation = getOperationAST(parsed.document, payload.operationName);
         ctx.extra.observed?.admitted(id, operation?.operation ?? 'unknown', operation?.name?.value, contextValue);
@@ -331,12 +331,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       },
       jsonMessageReplacer: frames.replacer,
       onError: (ctx, id, _payload, errors) => {
+        const requestId = ctx.extra.observed?.requestIdOf(id);
         const formatted = errors.map((e) => {
           const original = e.originalError;
           if (original && !(original instanceof GatewayError) && !(original instanceof StoreUnavailableError)) {
-            logger.warn({ message: e.message }, 'subscription error');
+            logger.warn({ requestId, message: e.message }, 'subscription error');
           }
-          return formatError(e.toJSON(), e);
+          const error = formatError(e.toJSON(), e);
+          return requestId ? { ...error, extensions: { ...error.extensions, requestId } } : error;
         });
         ctx.extra.observed?.failed(id, formatted);
         return formatted;

@@ -78,6 +78,26 @@ describe('request ids', () => {
     expect(big.body.errors?.[0].extensions).toMatchObject({ code: 'OPERATION_LIMIT', limit: 'bodyBytes', requestId: 'too-big-1' });
   });
 
+  it('is in the errors of an operation refused over WebSocket, and on its log line', async () => {
+    const client = stack.ws();
+    const errors = await new Promise<readonly { extensions?: Record<string, unknown> }[]>((resolve, reject) => {
+      client.subscribe(
+        { query: 'subscription Nope { nope }', operationName: 'Nope' },
+        {
+          next: () => reject(new Error('unexpected next')),
+          error: (e) => resolve(e as never),
+          complete: () => reject(new Error('no error')),
+        },
+      );
+    });
+    await client.dispose();
+    const requestId = String(errors[0].extensions?.requestId);
+    expect(requestId).toMatch(UUID);
+    expect(logs.of(requestId)).toEqual([
+      expect.objectContaining({ msg: 'graphql operation', operation: 'Nope', transport: 'ws', outcome: 'client_error', requestId }),
+    ]);
+  });
+
   it('is echoed by the callback URL and on its log line', async () => {
     const id = `hook-${randomUUID()}`;
     const res = await request(stack.hookUrl, {

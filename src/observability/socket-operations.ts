@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { GatewayContext, Services } from '../context';
 import { operationOutcome, type FormattedErrors, type OperationOutcome, type OperationType } from './metrics';
 
 interface Running {
+  requestId: string;
   type: OperationType;
   name: string | null | undefined;
   started: number;
@@ -24,9 +26,16 @@ export class SocketOperations {
     this.logs = services.logger.isLevelEnabled('info');
   }
 
-  /** A subscribe message arrived (graphql-ws onSubscribe). */
-  begin(id: string, name: string | null | undefined): void {
-    this.running.set(id, { type: 'unknown', name, started: performance.now(), outcome: 'ok' });
+  /** A subscribe message arrived (graphql-ws onSubscribe): the operation's request id (a WebSocket message has no header to take one from). */
+  begin(id: string, name: string | null | undefined): string {
+    const requestId = randomUUID();
+    this.running.set(id, { requestId, type: 'unknown', name, started: performance.now(), outcome: 'ok' });
+    return requestId;
+  }
+
+  /** The request id of an operation of this socket. */
+  requestIdOf(id: string): string | undefined {
+    return this.running.get(id)?.requestId;
   }
 
   /** It passed the limits and runs with this context (its name from the document when the message named none). */
@@ -65,7 +74,7 @@ export class SocketOperations {
     if (this.logs) {
       logger.info(
         {
-          requestId: op.context?.requestId,
+          requestId: op.requestId,
           operation: op.name ?? null,
           type: op.type,
           transport: 'ws',
