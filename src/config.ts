@@ -394,6 +394,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (corsOrigins.includes('*') && e.CORS_ALLOW_CREDENTIALS) {
     throw new ConfigError('CORS_ALLOW_CREDENTIALS', 'must not be true with CORS_ORIGINS=* (name the origins that may send credentials)');
   }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError('METRICS_PORT', 'must differ from PORT (leave it unset to serve /metrics on the main port)');
+  }
   const production = e.NODE_ENV === 'production';
   if (!sandbox) {
     for (const name of ['VCALL_ACCESS_KEY_ID', 'VCALL_ACCESS_KEY_SECRET', 'HOOK_SECRET', 'REDIS_URL'] as const) {

@@ -106,6 +106,7 @@ describe('configuration', () => {
     [{ TRUST_PROXY: '1,loopback' }, 'TRUST_PROXY'],
     [{ METRICS_PORT: 'ninety' }, 'METRICS_PORT'],
     [{ METRICS_TOKEN: 'too-short' }, 'METRICS_TOKEN'],
+    [{ PORT: '4000', METRICS_PORT: '4000' }, 'METRICS_PORT'],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT'],
     [{ OTEL_PROPAGATE_UPSTREAM: 'sometimes' }, 'OTEL_PROPAGATE_UPSTREAM'],
   ])('rejects %j naming %s', (env, variable) => {
