@@ -30,11 +30,14 @@ export function operationObserver({
   metrics,
   tracing,
 }: Pick<Services, 'logger' | 'metrics' | 'tracing'>): ApolloServerPlugin<GatewayContext> {
-  const unexpected = async ({ errors }: { errors: readonly GraphQLError[] }) => {
+  const unexpected = async ({ errors, contextValue }: { errors: readonly GraphQLError[]; contextValue?: GatewayContext }) => {
     for (const e of errors) {
       const original = e.originalError;
       if (original && !(original instanceof GatewayError) && !(original instanceof GraphQLError)) {
-        logger.error({ err: { message: original.message, stack: original.stack } }, 'unexpected resolver error');
+        logger.error(
+          { requestId: contextValue?.requestId, err: { message: original.message, stack: original.stack } },
+          'unexpected resolver error',
+        );
       }
     }
   };
