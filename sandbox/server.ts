@@ -41,6 +41,8 @@ export interface LoggedRequest {
   token?: string;
   /** The envelope code answered (or the HTTP status for a non-envelope answer). */
   answered?: string | number;
+  /** The W3C `traceparent` header the request carried, if any (a gateway propagating its traces). */
+  traceparent?: string;
 }
 
 export interface SandboxRequest {
@@ -367,6 +369,7 @@ export class Sandbox {
       })),
       tokenIn,
       token,
+      ...(typeof req.headers.traceparent === 'string' ? { traceparent: req.headers.traceparent } : {}),
     };
     this.requestLog.push(entry);
     if (this.requestLog.length > MAX_LOG) this.requestLog.splice(0, this.requestLog.length - MAX_LOG);

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import express, { type Express } from 'express';
-import { GraphQLError, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { JwtVerifier } from './auth/jwt';
 import type { Config } from './config';
@@ -45,10 +45,17 @@ import { GraphqlHttp } from './http/graphql-http';
 import { multipartUploads } from './http/multipart';
 import { staticPages } from './http/static-pages';
 import type { Principal } from './auth/principal';
+import { GatewayMetrics } from './observability/metrics';
+import { metricsRoute, startMetricsServer } from './observability/metrics-endpoint';
+import { operationObserver } from './observability/operation-plugin';
+import { SocketOperations } from './observability/socket-operations';
+import { tracing as processTracing } from './observability/tracing';
 
 export interface Gateway {
   url: string;
   port: number;
+  /** Where GET /metrics is served: the main port, or METRICS_PORT's. */
+  metricsUrl: string;
   services: Services;
   /** Graceful stop: no new connections, in-flight requests finish, sockets close with 1001. */
   close(): Promise<void>;
@@ -80,7 +87,11 @@ function createServices(config: Config, logger: Logger): Services {
   if (!config.accessKeyId || !config.accessKeySecret) throw new Error('no platform credentials configured');
   const store = createStore(config, logger);
   const resilience = config.upstreamResilience;
+  const metrics = new GatewayMetrics();
+  const tracing = processTracing();
   const upstream = new UpstreamClient({
+    metrics,
+    tracing,
     hosts: config.upstream,
     timeoutMs: config.upstreamTimeoutMs,
     logger,
@@ -98,6 +109,7 @@ function createServices(config: Config, logger: Logger): Services {
     logger,
     lockTtlMs: config.upstreamTimeoutMs + 5000,
     backoffMaxMs: resilience.tokenBackoffMaxMs,
+    metrics,
   };
   const tokens = {
     cc: new TokenProvider({ ...tokenOptions, endpointId: 'auth.token' }),
@@ -111,47 +123,18 @@ function createServices(config: Config, logger: Logger): Services {
     kinds: EVENT_KIND_VALUES,
     maxLenPerKind: config.eventsMaxLenPerKind,
     dedupeTtlMs: config.eventsDedupeTtlMs,
+    metrics,
+    tracing,
   });
   const lookups = new PhoneLookupCache(store, logger, lookupCacheSettings(config));
   const ivr = new IvrRouting(store, logger, config.ivrRulesRefreshMs);
   const rateLimits = new RateLimits(store, config.rateLimits, logger);
-  return { config, logger, store, upstream, tokens, jwt, events, lookups, ivr, rateLimits };
-}
-
-/** One log line per GraphQL operation: name, duration, upstream calls, outcome. */
-function operationLog(logger: Logger): ApolloServerPlugin<GatewayContext> {
-  const unexpected = async ({ errors }: { errors: readonly GraphQLError[] }) => {
-    for (const e of errors) {
-      const original = e.originalError;
-      if (original && !(original instanceof GatewayError) && !(original instanceof GraphQLError)) {
-        logger.error({ err: { message: original.message, stack: original.stack } }, 'unexpected resolver error');
-      }
-    }
-  };
-  // Below info (LOG_LEVEL=warn and up) there is no line to write: one listener for every request, nothing timed or built.
-  const errorsOnly = { didEncounterErrors: unexpected };
-  return {
-    async requestDidStart() {
-      if (!logger.isLevelEnabled('info')) return errorsOnly;
-      const started = performance.now();
-      return {
-        async willSendResponse({ contextValue, operationName, errors }) {
-          const codes = (errors ?? []).map((e) => (e.extensions?.code as string | undefined) ?? 'INTERNAL');
-          logger.info(
-            {
-              requestId: contextValue?.requestId,
-              operation: operationName ?? null,
-              ms: Math.round(performance.now() - started),
-              upstreamCalls: contextValue?.upstreamCalls.length ?? 0,
-              outcome: codes.length === 0 ? 'ok' : [...new Set(codes)].join(','),
-            },
-            'graphql operation',
-          );
-        },
-        didEncounterErrors: unexpected,
-      };
-    },
-  };
+  metrics.watch({
+    hosts: Object.keys(config.upstream) as (keyof typeof config.upstream)[],
+    breakerState: (host) => upstream.breakerState(host),
+    lookups: () => lookups.instanceStats(),
+  });
+  return { config, logger, store, upstream, tokens, jwt, events, lookups, ivr, rateLimits, metrics, tracing };
 }
 
 async function checkReadiness(services: Services) {
@@ -205,8 +188,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Platform callbacks, IVR requests and /graphql are answered by Node's HTTP server directly; the rest is Express.
   const served: { graphql?: GraphqlHttp } = {}; // /graphql: set once Apollo has started, before the server listens
   const pages = staticPages();
+  // GET /metrics: on the main port, or on METRICS_PORT alone.
+  const metricsAt = metricsRoute(services.metrics, config.metrics.token, logger);
+  const metricsServer =
+    config.metrics.port === undefined ? undefined : await startMetricsServer(metricsAt, config.metrics.port, config.host);
   const httpServer = http.createServer((req, res) => {
     if (pages(req, res)) return; // GET /, /wallboard and its assets (src/http/static-pages.ts)
+    if (!metricsServer && metricsAt(req, res)) return;
     if (!hookRoutes.handle(req, res) && !served.graphql?.handle(req, res)) app(req, res);
   });
   const frames = new SharedFrames();
@@ -218,6 +206,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     stallMs: Math.max(1, Math.floor(config.ws.keepAliveMs / 2)),
     graceMs: config.ws.keepAliveMs,
   });
+  services.metrics.watch({ websocketsOpen: () => wsServer.clients.size });
   // The cursor of every event message is known when it is sent (the resume cursor of a slow reader).
   trackSubscriptionCursors(schema);
   // Results with errors get the same shape as over HTTP; mapped once per result, shared like the result.
@@ -237,6 +226,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     principal?: Principal;
     socketId?: string;
     operations?: Map<string, GatewayContext>;
+    /** Its operations as metrics and the log see them. */
+    observed?: SocketOperations;
     socket: CoalescingWebSocket;
   };
   const refusal = (err: GatewayError | StoreUnavailableError) => new GraphQLError(err.message, { originalError: err });
@@ -257,6 +248,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         const socketId = randomUUID();
         if (!(await socketLimits.admit(principal, socketId))) {
+          services.metrics.refused('socketsPerPrincipal');
           // Closed before graphql-ws's own 4403 for `false`, which then has no effect.
           ctx.extra.socket.close(
             4429,
@@ -265,11 +257,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           return false;
         }
         const operations = new Map<string, GatewayContext>();
-        Object.assign(ctx.extra, { principal, socketId, operations });
+        Object.assign(ctx.extra, { principal, socketId, operations, observed: new SocketOperations(services) });
         const { socket } = ctx.extra;
         socket.slowReaderEnd = () => {
           const open = [...operations].filter(([id]) => id in ctx.subscriptions);
           const end = slowSubscriptionsEnd(socket, open);
+          services.metrics.refused('slowSubscriber');
           logger.warn({ sub: principal.sub, subscriptions: open.length, reason: end.reason }, 'slow subscriber cut off');
           return {
             ...end,
@@ -286,11 +279,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         if (principal && socketId) void socketLimits.release(principal, socketId);
       },
       onComplete: (ctx, id) => {
+        ctx.extra.observed?.end(id);
         ctx.extra.operations?.delete(id);
         ctx.extra.socket.forget(id);
       },
       // The same limits as over HTTP: parse (tokens), validation (depth, aliases, introspection), cost, rate.
       onSubscribe: async (ctx, id, payload) => {
+        const requestId = ctx.extra.observed?.begin(id, payload.operationName) ?? randomUUID();
         const active = Object.keys(ctx.subscriptions).length; // this one included
         if (maxSubscriptions > 0 && active > maxSubscriptions) {
           return [
@@ -313,8 +308,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           if (err instanceof GatewayError || err instanceof StoreUnavailableError) return [refusal(err)];
           throw err;
         }
-        const contextValue = new GatewayContext(services, principal, randomUUID());
+        const contextValue = new GatewayContext(services, principal, requestId);
         ctx.extra.operations?.set(id, contextValue);
+        const operation = getOperationAST(parsed.document, payload.operationName);
+        ctx.extra.observed?.admitted(id, operation?.operation ?? 'unknown', operation?.name?.value, contextValue);
         return {
           schema,
           document: parsed.document,
@@ -328,17 +325,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // which event each message carries (graphql-ws sends them in this order).
       onNext: (ctx, id, _payload, args, result) => {
         ctx.extra.socket.expectNext(id, handedCursor(args.contextValue));
-        return frames.share(formatResult(result));
+        const answer = formatResult(result);
+        if (answer.errors) ctx.extra.observed?.answered(id, answer.errors as FormattedExecutionResult['errors']);
+        return frames.share(answer);
       },
       jsonMessageReplacer: frames.replacer,
-      onError: (_ctx, _id, _payload, errors) =>
-        errors.map((e) => {
+      onError: (ctx, id, _payload, errors) => {
+        const requestId = ctx.extra.observed?.requestIdOf(id);
+        const formatted = errors.map((e) => {
           const original = e.originalError;
           if (original && !(original instanceof GatewayError) && !(original instanceof StoreUnavailableError)) {
-            logger.warn({ message: e.message }, 'subscription error');
+            logger.warn({ requestId, message: e.message }, 'subscription error');
           }
-          return formatError(e.toJSON(), e);
-        }),
+          const error = formatError(e.toJSON(), e);
+          return requestId ? { ...error, extensions: { ...error.extensions, requestId } } : error;
+        });
+        ctx.extra.observed?.failed(id, formatted);
+        return formatted;
+      },
     },
     wsServer,
     config.ws.keepAliveMs, // a socket that does not answer a ping within this is closed
@@ -360,7 +364,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      operationLog(logger),
+      operationObserver(services),
       {
         async serverWillStart() {
           return {
@@ -392,12 +396,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // body is read; uploads and JSON bodies have their own limits; then Apollo.
   served.graphql = new GraphqlHttp({
     apollo,
-    context: (principal) => new GatewayContext(services, principal!, randomUUID()),
+    context: (principal, requestId) => new GatewayContext(services, principal!, requestId),
     cors: corsGuard(config.cors),
     authenticate: authenticateFirst(services.jwt, services.rateLimits, clientAddressResolver(config.trustProxy)),
     uploads: multipartUploads(config.uploadMaxBytes),
     maxBodyBytes: config.httpMaxBodyBytes,
     logger,
+    metrics: services.metrics,
+    tracing: services.tracing,
   });
 
   httpServer.listen(config.port, config.host);
@@ -410,6 +416,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     url,
     port,
+    metricsUrl: metricsServer ? `http://127.0.0.1:${metricsServer.port}` : url,
     services,
     close: () =>
       (closing ??= (async () => {
@@ -423,6 +430,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await services.lookups.close();
         await services.upstream.close();
         await services.store.close();
+        await metricsServer?.close();
+        await services.tracing?.flush();
         logger.info('gateway stopped');
       })()),
   };

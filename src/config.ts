@@ -152,7 +152,38 @@ const trustProxy = optionalString
             .filter(Boolean),
   );
 
+/** Observability (src/observability/): metrics endpoint and OpenTelemetry tracing. */
+const observabilityEnv = {
+  METRICS_PORT: port.optional(),
+  METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_PROPAGATE_UPSTREAM: bool(false),
+  OTEL_SERVICE_NAME: z.string().trim().default('occ-gateway'),
+};
+
+export interface TracingSettings {
+  /** OTLP/HTTP endpoint of the collector (the exporter sends to `<endpoint>/v1/traces`). */
+  endpoint: string;
+  /** Whether platform requests carry the `traceparent` header. */
+  propagateUpstream: boolean;
+  serviceName: string;
+}
+
+/**
+ * The tracing variables alone, read before the rest of the configuration (tracing starts before the
+ * modules it instruments are loaded); undefined when tracing is off or they are bad (loadConfig then
+ * names the bad variable).
+ */
+export function tracingSettings(source: NodeJS.ProcessEnv): TracingSettings | undefined {
+  const { OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_PROPAGATE_UPSTREAM, OTEL_SERVICE_NAME } = observabilityEnv;
+  const parsed = z.object({ OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_PROPAGATE_UPSTREAM, OTEL_SERVICE_NAME }).safeParse(source);
+  if (!parsed.success || !parsed.data.OTEL_EXPORTER_OTLP_ENDPOINT) return undefined;
+  const e = parsed.data;
+  return { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT!, propagateUpstream: e.OTEL_PROPAGATE_UPSTREAM, serviceName: e.OTEL_SERVICE_NAME };
+}
+
 const env = z.object({
+  ...observabilityEnv,
   PORT: port.default(4000),
   HOST: z.string().trim().default('0.0.0.0'),
   VCALL_BASE_URL: httpUrl.optional(),
@@ -338,6 +369,8 @@ export interface Config {
     /** How long an instance keeps entries it read in its own memory (0 disables the near cache). */
     nearCacheMs: number;
   };
+  /** GET /metrics: on its own port (METRICS_PORT; then not on the main one), behind a bearer token (METRICS_TOKEN). */
+  metrics: { port: number | undefined; token: string | undefined };
 }
 
 /** Reads and validates the environment. Throws ConfigError naming the first bad variable. */
@@ -360,6 +393,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('CORS_ORIGINS', 'must be * alone or a list of exact origins');
   if (corsOrigins.includes('*') && e.CORS_ALLOW_CREDENTIALS) {
     throw new ConfigError('CORS_ALLOW_CREDENTIALS', 'must not be true with CORS_ORIGINS=* (name the origins that may send credentials)');
+  }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError('METRICS_PORT', 'must differ from PORT (leave it unset to serve /metrics on the main port)');
   }
   const production = e.NODE_ENV === 'production';
   if (!sandbox) {
@@ -442,5 +478,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrent: e.LOOKUP_MAX_CONCURRENCY,
       nearCacheMs: e.LOOKUP_NEAR_CACHE_MS,
     },
+    metrics: { port: e.METRICS_PORT, token: e.METRICS_TOKEN },
   };
 }

@@ -2,11 +2,13 @@ import type { EndpointId } from '../spec/endpoint-ids';
 import type { Principal } from './auth/principal';
 import type { JwtVerifier } from './auth/jwt';
 import type { Config } from './config';
-import type { CallOptions, UpstreamClient, UpstreamResult } from './upstream/http';
+import type { CallScope, UpstreamClient, CallOptions, UpstreamResult } from './upstream/http';
 import type { PhoneLookupCache } from './upstream/phone-cache';
 import type { TokenProvider } from './upstream/token';
 import type { IvrRouting } from './ivr/routing';
 import type { Logger } from './logger';
+import type { GatewayMetrics } from './observability/metrics';
+import type { Tracing } from './observability/tracing';
 import { OperationLimitError } from './errors';
 import { billedUnits } from './guards/billing';
 import type { RateLimits } from './guards/rate-limits';
@@ -29,6 +31,10 @@ export interface Services {
   ivr: IvrRouting;
   /** Per-principal operation and billed-call budgets, shared by every instance. */
   rateLimits: RateLimits;
+  /** This instance's Prometheus metrics (GET /metrics). */
+  metrics: GatewayMetrics;
+  /** OpenTelemetry spans, when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing?: Tracing;
 }
 
 export interface UpstreamCallRecord {
@@ -41,8 +47,9 @@ export interface UpstreamCallRecord {
  * What one GraphQL operation (or one subscription event) runs with: the principal, the upstream
  * calls it made (logged per operation), and its own datasource instances with their DataLoaders.
  */
-export class GatewayContext {
+export class GatewayContext implements CallScope {
   readonly upstreamCalls: UpstreamCallRecord[] = [];
+  private operationLogger?: Logger;
   /**
    * Objects of this answer that belong to the principal (its own calls and events, and what a
    * mutation answered it), so personal data in them is shown in full (src/apply-sensitivity.ts).
@@ -59,6 +66,16 @@ export class GatewayContext {
     readonly principal: Principal,
     readonly requestId: string,
   ) {}
+
+  /** The operation's logger: every line it writes (its upstream calls' included) carries its request id. Made on first use. */
+  get logger(): Logger {
+    return (this.operationLogger ??= this.services.logger.child({ requestId: this.requestId }));
+  }
+
+  /** Records one platform request made for this operation (its log line counts them). */
+  observe(call: UpstreamCallRecord): void {
+    this.upstreamCalls.push(call);
+  }
 
   /** The per-request instance of a datasource (created on first use, so its loaders batch per request). */
   dataSource<T>(Source: new (ctx: GatewayContext) => T): T {
@@ -90,7 +107,7 @@ export class GatewayContext {
     this.platformRequests++;
     const units = billedUnits(endpointId, options);
     if (units > 0) await this.services.rateLimits.billed(this.principal, units);
-    return this.services.upstream.call<T>(endpointId, options, (c) => this.upstreamCalls.push(c));
+    return this.services.upstream.call<T>(endpointId, options, this);
   }
 
   /** A context for one event of a subscription: its own datasources, loaders and platform-call budget. */

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
+import './observability/start-tracing'; // first: tracing (when configured) must patch modules before they load
 import { randomBytes } from 'node:crypto';
 import { startGateway, type Gateway } from './app';
 import { mintToken } from './auth/jwt';
 import { ConfigError, loadConfig, type Config } from './config';
 import { features } from './features';
-import { createLogger, stdoutDestination } from './logger';
+import { createLogger, logDestination } from './logger';
 import type { Sandbox } from '../sandbox/server';
 
 async function main(): Promise<void> {
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel, stdoutDestination());
+  const logger = createLogger(config.logLevel, logDestination(config.sandbox));
   let sandbox: Sandbox | undefined;
   if (config.sandbox) {
     // Loaded only here: a deployment with VCALL_BASE_URL never loads the simulator.

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, loadConfig, tracingSettings } from '../src/config';
 import { runToExit } from './support/process';
 
 describe('configuration', () => {
@@ -104,9 +104,29 @@ describe('configuration', () => {
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: 'loopback,office' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: '1,loopback' }, 'TRUST_PROXY'],
+    [{ METRICS_PORT: 'ninety' }, 'METRICS_PORT'],
+    [{ METRICS_TOKEN: 'too-short' }, 'METRICS_TOKEN'],
+    [{ PORT: '4000', METRICS_PORT: '4000' }, 'METRICS_PORT'],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT'],
+    [{ OTEL_PROPAGATE_UPSTREAM: 'sometimes' }, 'OTEL_PROPAGATE_UPSTREAM'],
   ])('rejects %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^invalid configuration: ${variable} `));
+  });
+
+  it('reads the observability variables: metrics on the main port without a token, tracing off by default', () => {
+    expect(loadConfig({}).metrics).toEqual({ port: undefined, token: undefined });
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_TOKEN: 'a-metrics-token-0123' }).metrics).toEqual({
+      port: 9464,
+      token: 'a-metrics-token-0123',
+    });
+    expect(tracingSettings({})).toBeUndefined();
+    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' })).toBeUndefined();
+    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_PROPAGATE_UPSTREAM: 'true' })).toEqual({
+      endpoint: 'http://collector:4318',
+      propagateUpstream: true,
+      serviceName: 'occ-gateway',
+    });
   });
 
   it.each([

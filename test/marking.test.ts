@@ -276,7 +276,13 @@ describe('number marking (family marking)', () => {
     ) {
       // A mutation answers data null; a (nullable) root query field answers null beside its error.
       expect(Object.values((res.data ?? {}) as Record<string, unknown>).filter((v) => v !== null)).toEqual([]);
-      expect(res.errors![0].extensions).toEqual({ code: 'UPSTREAM_ERROR', endpoint, upstreamCode: code, upstreamMessage: msg });
+      expect(res.errors![0].extensions).toEqual({
+        code: 'UPSTREAM_ERROR',
+        endpoint,
+        upstreamCode: code,
+        upstreamMessage: msg,
+        requestId: expect.any(String),
+      });
       expect(res.errors![0].message).toBe(`${meaning}.`);
     }
 

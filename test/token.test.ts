@@ -96,6 +96,7 @@ describe('platform token', () => {
       HOOK_SECRET: 'hook-secret-for-two-processes',
       AUTH_JWT_SECRET: JWT_SECRET,
       RATE_LIMIT_OPERATIONS_PER_MINUTE: '0',
+      LOG_LEVEL: 'debug', // upstream calls are logged at debug: the lines checked for secrets below
     };
     const procs: GatewayProcess[] = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
     try {

@@ -60,6 +60,7 @@ describe('upstream client behaviour', () => {
       endpoint: 'task.status',
       upstreamCode: '1005009',
       upstreamMessage: '坐席不存在',
+      requestId: expect.any(String),
     });
     expect(JSON.stringify(res)).not.toMatch(/stacktrace|at .*\.ts:\d+/i);
   });

@@ -60,7 +60,8 @@ export function ivrEndpoint(services: Services): GatewayFeature {
             return;
           }
           const micros = Number((process.hrtime.bigint() - started) / 1000n);
-          logger.info({ occCallId: query.occCallId, outcome: decision.outcome, ruleId: decision.ruleId, micros }, 'IVR transfer decided');
+          // Debug, like callbacks: one a call.
+          logger.debug({ occCallId: query.occCallId, outcome: decision.outcome, ruleId: decision.ruleId, micros }, 'IVR transfer decided');
           // One event per call and key sequence: a retried request is the same decision.
           const key = query.occCallId ? `${query.occCallId}:${query.dtmf}` : randomUUID();
           const { occCallId } = query;

@@ -5,6 +5,7 @@ import { callbackKind, recognise, type CallbackKindName, type EventData } from '
 import { StoreUnavailableError } from '../store/store';
 import { DEAD_LETTER_STREAM } from '../subscriptions/bus';
 import { checkJsonText, readableBody, UnusableCallback, type Body } from './normalize';
+import type { HookReply, HookRequest } from './routes';
 
 const MAX_BODY = 1024 * 1024;
 
@@ -81,7 +82,12 @@ export function parseBody(raw: string, contentType: string | undefined): Record<
  * platform pushes it again. An authentic body that cannot be used goes to the dead letters (200).
  */
 export function webhookReceiver(services: Services): GatewayFeature {
-  const { config, logger, store, events } = services;
+  const { config, logger, store, events, metrics, tracing } = services;
+  /** Counts the callback and names its span (kind: a known kind or `unknown`, never body text). */
+  const received = (kind: string, result: 'accepted' | 'duplicate' | 'dead_letter') => {
+    metrics.callback(kind, result);
+    tracing?.annotate({ 'gateway.callback.kind': kind, 'gateway.callback.result': result }, `callback ${kind}`);
+  };
   return {
     hooks(routes) {
       routes.add({
@@ -89,37 +95,42 @@ export function webhookReceiver(services: Services): GatewayFeature {
         maxBody: MAX_BODY,
         // Oversized or unreadable bodies: a status, never a stack trace.
         unreadable: (status) => ({ code: status, msg: status === 413 ? 'body too large' : 'bad request' }),
-        async handle({ body: raw, contentType }, reply) {
-          let kind = 'unknown';
-          try {
-            const event = normalizeCallback(parseBody(raw, contentType));
-            kind = event.kind;
-            const cursor = await events.publish(event.kind, event.key, event.data);
-            logger.info({ kind, duplicate: cursor === null, cursor }, 'callback received');
-            return reply(200, { code: 0, msg: 'success' });
-          } catch (err) {
-            if (err instanceof StoreUnavailableError) {
-              logger.warn({ kind }, 'callback refused: event log unavailable (the platform will push it again)');
-              return reply(503, { code: 503, msg: 'try again later' });
-            }
-            const unusable = err instanceof UnusableCallback || err instanceof SyntaxError;
-            const reason = unusable ? err.message : 'normalisation failed';
-            if (!unusable) logger.error({ err: (err as Error).message }, 'callback normalisation failed');
-            try {
-              await store.appendEvent(DEAD_LETTER_STREAM, `deadletter:${randomUUID()}`, 60_000, config.eventsMaxLenPerKind, {
-                at: String(Date.now()),
-                reason,
-                contentType: String(contentType ?? ''),
-                raw,
-              });
-            } catch {
-              return reply(503, { code: 503, msg: 'try again later' });
-            }
-            logger.warn({ reason }, 'callback kept as a dead letter');
-            reply(200, { code: 0, msg: 'received' });
-          }
-        },
+        // With tracing on, the callback's span is active while its event is appended: the event carries its trace context.
+        handle: (request, reply) => (tracing ? tracing.callback(() => receive(request, reply)) : receive(request, reply)),
       });
+      async function receive({ body: raw, contentType, requestId }: HookRequest, reply: HookReply): Promise<void> {
+        let kind = 'unknown';
+        try {
+          const event = normalizeCallback(parseBody(raw, contentType));
+          kind = event.kind;
+          const cursor = await events.publish(event.kind, event.key, event.data);
+          received(kind, cursor === null ? 'duplicate' : 'accepted');
+          // Debug: the platform pushes several a second, every one of them acknowledged.
+          logger.debug({ requestId, kind, duplicate: cursor === null, cursor }, 'callback received');
+          return reply(200, { code: 0, msg: 'success' });
+        } catch (err) {
+          if (err instanceof StoreUnavailableError) {
+            logger.warn({ requestId, kind }, 'callback refused: event log unavailable (the platform will push it again)');
+            return reply(503, { code: 503, msg: 'try again later' });
+          }
+          const unusable = err instanceof UnusableCallback || err instanceof SyntaxError;
+          const reason = unusable ? err.message : 'normalisation failed';
+          if (!unusable) logger.error({ requestId, err: (err as Error).message }, 'callback normalisation failed');
+          try {
+            await store.appendEvent(DEAD_LETTER_STREAM, `deadletter:${randomUUID()}`, 60_000, config.eventsMaxLenPerKind, {
+              at: String(Date.now()),
+              reason,
+              contentType: String(contentType ?? ''),
+              raw,
+            });
+          } catch {
+            return reply(503, { code: 503, msg: 'try again later' });
+          }
+          received(kind, 'dead_letter');
+          logger.warn({ requestId, reason }, 'callback kept as a dead letter');
+          reply(200, { code: 0, msg: 'received' });
+        }
+      }
     },
   };
 }

@@ -6,11 +6,14 @@ import getRawBody from 'raw-body';
 import type { Config } from '../config';
 import { clientAddressResolver } from '../http/client-address';
 import type { Logger } from '../logger';
+import { assignRequestId } from '../observability/request-id';
 
 /** A platform request under /hooks/<HOOK_SECRET>, its body read and decoded. */
 export interface HookRequest {
   body: string;
   contentType: string | undefined;
+  /** The request's id (its `x-request-id`, or a new one), echoed in the answer's header; for its log lines. */
+  requestId: string;
 }
 
 /** Answers a hook request with a JSON body. */
@@ -26,10 +29,10 @@ export interface HookRoute {
   handle(request: HookRequest, reply: HookReply): void | Promise<void>;
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
+export const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Constant-time comparison of the path secret with the secret's digest (hashing makes the lengths equal). */
-function secretMatches(given: string, expected: Buffer): boolean {
+/** Constant-time comparison of a given secret with the secret's digest (hashing makes the lengths equal). */
+export function secretMatches(given: string, expected: Buffer): boolean {
   return timingSafeEqual(digest(given), expected);
 }
 
@@ -117,6 +120,7 @@ export class HookRoutes {
   }
 
   private async serve(route: HookRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = assignRequestId(req, res);
     let body: string;
     try {
       body = await getRawBody(req, { limit: route.maxBody, length: req.headers['content-length'], encoding: charsetOf(req) });
@@ -131,9 +135,9 @@ export class HookRoutes {
       sendJson(res, status, answer);
     };
     try {
-      await route.handle({ body, contentType: req.headers['content-type'] }, reply);
+      await route.handle({ body, contentType: req.headers['content-type'], requestId }, reply);
     } catch (err) {
-      this.logger.error({ route: route.path || '/', err: (err as Error).message }, 'hook handler failed');
+      this.logger.error({ requestId, route: route.path || '/', err: (err as Error).message }, 'hook handler failed');
     }
     // A handler that failed without answering: a status, never a stack trace.
     if (!answered) reply(500, { code: 500, msg: 'internal error' });

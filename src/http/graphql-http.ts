@@ -6,13 +6,16 @@ import type { Principal } from '../auth/principal';
 import type { GatewayContext } from '../context';
 import { answerBodyError, wantsLandingPage } from '../guards/http';
 import type { Logger } from '../logger';
+import type { GatewayMetrics } from '../observability/metrics';
+import { assignRequestId } from '../observability/request-id';
+import type { Tracing } from '../observability/tracing';
 import { isMultipart } from './multipart';
 import { sendText } from './respond';
 
 export interface GraphqlHttpOptions {
   apollo: ApolloServer<GatewayContext>;
   /** The context of one operation (principal undefined only for Apollo's landing page, which runs none). */
-  context(principal: Principal | undefined): GatewayContext;
+  context(principal: Principal | undefined, requestId: string): GatewayContext;
   /** CORS: true when it answered the request (a preflight). */
   cors(req: IncomingMessage, res: ServerResponse): boolean;
   /** The bearer token, before any body is read: the principal, or undefined when it answered (401, 429). */
@@ -22,6 +25,10 @@ export interface GraphqlHttpOptions {
   /** HTTP_MAX_BODY_BYTES. */
   maxBodyBytes: number;
   logger: Logger;
+  /** Counts the refusals answered here (bodyBytes, authFailures); Apollo's answers are counted by its plugin. */
+  metrics?: GatewayMetrics;
+  /** With tracing on, each authenticated request runs in its operation span. */
+  tracing?: Tracing;
 }
 
 /**
@@ -90,18 +97,35 @@ export class GraphqlHttp {
   /** Serves the request when its path is /graphql or below; false when it is not (the caller passes it on). */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     if (!isGraphqlPath(req.url ?? '')) return false;
-    this.serve(req, res).catch((err: unknown) => answerBodyError(this.options.logger, req, res, err));
+    // The id is in the answer's header from here on: every answer, Apollo's or an early refusal, carries it.
+    const requestId = assignRequestId(req, res);
+    this.serve(req, res, requestId).catch((err: unknown) => {
+      answerBodyError(this.options.logger, req, res, err);
+      if (res.statusCode === 413) this.options.metrics?.refused('bodyBytes');
+    });
     return true;
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const { options } = this;
     if (options.cors(req, res)) return;
     let principal: Principal | undefined;
     if (!wantsLandingPage(req)) {
       principal = await options.authenticate(req, res);
-      if (!principal) return;
+      if (!principal) {
+        if (res.statusCode === 429) options.metrics?.refused('authFailures');
+        return;
+      }
     }
+    const { tracing } = options;
+    return tracing
+      ? tracing.operation(req.headers, () => this.answer(req, res, principal, requestId))
+      : this.answer(req, res, principal, requestId);
+  }
+
+  /** Reads the body and answers with Apollo (in the operation's span, when tracing is on). */
+  private async answer(req: IncomingMessage, res: ServerResponse, principal: Principal | undefined, requestId: string): Promise<void> {
+    const { options } = this;
     let body: unknown;
     if (isMultipart(req)) {
       body = await options.uploads(req, res);
@@ -119,7 +143,7 @@ export class GraphqlHttp {
     };
     const answer = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
-      context: async () => options.context(principal),
+      context: async () => options.context(principal, requestId),
     });
     for (const [key, value] of answer.headers) res.setHeader(key, value);
     const status = answer.status || 200;

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import contentType from 'content-type';
 import fresh from 'fresh';
+import { requestIdOfAnswer } from '../observability/request-id';
 
 /**
  * Answers as Express's `res.send(string)` / `res.json(value)` answered, for the routes served by
@@ -73,7 +74,7 @@ export function sendJson(req: IncomingMessage, res: ServerResponse, status: numb
   sendText(req, res, status, JSON.stringify(value));
 }
 
-/** A GraphQL-shaped error answer: `{ errors: [{ message, extensions }] }`. */
+/** A GraphQL-shaped error answer: `{ errors: [{ message, extensions }] }`, with the request's id when it has one. */
 export function sendErrors(
   req: IncomingMessage,
   res: ServerResponse,
@@ -81,5 +82,6 @@ export function sendErrors(
   message: string,
   extensions: Record<string, unknown>,
 ): void {
-  sendJson(req, res, status, { errors: [{ message, extensions }] });
+  const requestId = requestIdOfAnswer(res);
+  sendJson(req, res, status, { errors: [{ message, extensions: requestId ? { ...extensions, requestId } : extensions }] });
 }

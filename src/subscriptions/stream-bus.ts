@@ -1,5 +1,7 @@
 import { BadInputError, CursorExpiredError } from '../errors';
 import type { Logger } from '../logger';
+import type { GatewayMetrics } from '../observability/metrics';
+import type { Tracing } from '../observability/tracing';
 import type { EventLogHead, Store, StreamEntry } from '../store/store';
 import { formatCursor, isLogStart, parseLogCursor, type DeliveredEvent, type EventBus, type EventListener, type LogLoss } from './bus';
 
@@ -10,6 +12,10 @@ export interface StreamBusOptions {
   maxLenPerKind: number;
   /** How long an idempotency key is remembered (longer than the platform's retry window). */
   dedupeTtlMs: number;
+  /** Append latency and the read loop's lag (gateway_event_*). */
+  metrics?: GatewayMetrics;
+  /** With tracing on, an event keeps the trace context of its callback (`tp`), and its delivery is a span in that trace. */
+  tracing?: Tracing;
 }
 
 const streamOf = (kind: string) => `events:${kind}`;
@@ -207,13 +213,19 @@ export class StreamEventBus implements EventBus {
 
   async publish(kind: string, key: string, data: object): Promise<string | null> {
     if (!this.kinds.has(kind)) throw new Error(`unknown event kind ${kind}`);
+    const { metrics, tracing } = this.options;
+    const fields: Record<string, string> = { kind, key, at: String(Date.now()), data: encode(data) };
+    const traceparent = tracing?.traceparent();
+    if (traceparent) fields.tp = traceparent;
+    const started = performance.now();
     const appended = await this.store.appendEvent(
       streamOf(kind),
       `events:seen:${kind}:${key}`,
       this.options.dedupeTtlMs,
       this.options.maxLenPerKind,
-      { kind, key, at: String(Date.now()), data: encode(data) },
+      fields,
     );
+    metrics?.eventAppended((performance.now() - started) / 1000);
     return appended && formatCursor(appended.epoch, appended.id);
   }
 
@@ -289,6 +301,8 @@ export class StreamEventBus implements EventBus {
         failures = 0;
         // A read that waited in vain may be waiting for ids a new log has not reached: check the head.
         check = entries.length === 0;
+        // Behind by the age of the newest entry read now; nothing read: caught up.
+        this.options.metrics?.eventReadBehind(entries.length === 0 ? 0 : (Date.now() - Number(entries.at(-1)!.fields.at)) / 1000);
         for (const entry of entries) {
           if (entry.epoch !== this.epoch && entry.epoch !== null) {
             check = true; // an entry of another generation: the head says where the new log starts
@@ -372,6 +386,12 @@ export class StreamEventBus implements EventBus {
       this.logger.error({ cursor: entry.id, reason: (err as Error).message }, 'unreadable event in the log skipped');
       return;
     }
+    const tracing = this.options.tracing;
+    if (tracing) tracing.delivered(event.kind, entry.fields.tp, () => this.handOut(event));
+    else this.handOut(event);
+  }
+
+  private handOut(event: DeliveredEvent): void {
     this.notify(this.listeners, event);
     const ofKind = this.listenersByKind.get(event.kind);
     if (ofKind) this.notify(ofKind, event);

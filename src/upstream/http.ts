@@ -14,6 +14,8 @@ import { Agent, FormData, type Dispatcher } from 'undici';
 import type { HostName, UpstreamHosts } from '../config';
 import { BadInputError, UpstreamError, UpstreamUnavailableError } from '../errors';
 import type { Logger } from '../logger';
+import type { GatewayMetrics, UpstreamOutcome } from '../observability/metrics';
+import type { Tracing } from '../observability/tracing';
 import type { EndpointId } from '../../spec/endpoint-ids';
 import { endpoint as endpointSpec, type EndpointSpec } from '../spec';
 
@@ -56,6 +58,21 @@ export interface TokenSource {
 /** Receives one record per upstream call (for per-operation logs and tests). */
 export type CallObserver = (call: { endpoint: string; ms: number; outcome: string }) => void;
 
+/** Who a call is made for: the operation (GatewayContext) whose log line and request id it belongs to. */
+export interface CallScope {
+  /** Receives one record per request made for the call. */
+  observe?: CallObserver;
+  /** The operation's logger (its request id bound), read only when a line is written; the client's own otherwise. */
+  readonly logger?: Logger;
+}
+
+/** What a failed call means for metrics: refused without a request, answered with an error code, or not answered. */
+export function upstreamOutcomeOf(err: unknown): UpstreamOutcome {
+  if (err instanceof UpstreamRejectedError) return 'refused';
+  if (err instanceof UpstreamError) return 'platform_error';
+  return 'unavailable';
+}
+
 /**
  * The platform's clock as seen through the Date header of its answers. Token expiry is in the
  * platform's time, so it is judged against this estimate rather than the local clock.
@@ -90,6 +107,10 @@ export interface UpstreamClientOptions {
   maxConcurrencyPerFamily?: number;
   /** … and how many more may wait for a slot before calls are refused (default 0). */
   queuePerFamily?: number;
+  /** Counts requests by endpoint id, outcome and platform code (gateway_upstream_*). */
+  metrics?: GatewayMetrics;
+  /** A span per request (only when tracing is on). */
+  tracing?: Tracing;
 }
 
 /** A host's circuit breaker as metrics see it. `halfOpen`: the open time is over and the next request is (or is in flight as) the probe. */
@@ -183,11 +204,11 @@ export class UpstreamClient {
   /** Per endpoint id: the host's origin and the path's pieces (see pathOf). */
   private readonly routes = new Map<string, { origin: string; pieces: string[] }>();
 
-  /** Whether each call's info line is logged (the level is fixed at start): without it, no object is built per call. */
+  /** Whether each call's debug line is logged (the level is fixed at start): without it, no object is built per call. */
   private readonly logsCalls: boolean;
 
   constructor(private readonly options: UpstreamClientOptions) {
-    this.logsCalls = options.logger.isLevelEnabled?.('info') ?? true;
+    this.logsCalls = options.logger.isLevelEnabled?.('debug') ?? true;
     this.clock = options.clock ?? new PlatformClock();
     this.agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, connections: 128, pipelining: 1 });
     if ((options.breakerFailures ?? 0) > 0) {
@@ -216,20 +237,20 @@ export class UpstreamClient {
     this.tokens.set(host, source);
   }
 
-  async call<T = unknown>(endpointId: EndpointId, options: CallOptions = {}, observe?: CallObserver): Promise<UpstreamResult<T>> {
+  async call<T = unknown>(endpointId: EndpointId, options: CallOptions = {}, scope?: CallScope): Promise<UpstreamResult<T>> {
     const spec = endpointSpec(endpointId);
     // An open circuit refuses at once: no token, no request.
     const refused = this.circuitRefusal(spec);
-    if (refused) throw this.refuse(spec, refused, observe);
+    if (refused) throw this.refuse(spec, refused, scope);
     const tokens = spec.tokenIn === 'none' ? undefined : this.tokens.get(spec.host);
     if (spec.tokenIn !== 'none' && !tokens) throw new Error(`no token source for host ${spec.host}`);
     let token = tokens ? await tokens.get() : undefined;
-    let result = await this.send(spec, options, token, observe);
+    let result = await this.send(spec, options, token, scope);
     if (tokens && token && isAuthFailure(result.httpStatus, result.code)) {
       // The token was refused: drop it (once, however many requests saw it) and retry this request once.
       await tokens.invalidate(token);
       token = await tokens.get();
-      result = await this.send(spec, options, token, observe);
+      result = await this.send(spec, options, token, scope);
     }
     if (!isSuccess(result.envelope.code, options.alsoSuccess)) {
       throw new UpstreamError(spec.id, result.code, result.msg, result.httpStatus);
@@ -241,27 +262,44 @@ export class UpstreamClient {
     await this.agent.close();
   }
 
-  private async send(spec: EndpointSpec, options: CallOptions, token: string | undefined, observe?: CallObserver): Promise<Exchange> {
+  private async send(spec: EndpointSpec, options: CallOptions, token: string | undefined, scope?: CallScope): Promise<Exchange> {
     const retries = spec.method === 'GET' ? (this.options.getRetries ?? 2) : 0;
+    const { metrics, tracing } = this.options;
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
+      const span = tracing?.upstream(spec.id, spec.host);
       try {
-        const out = await this.guarded(spec, options, token);
-        const ms = Math.round(performance.now() - started);
-        const outcome = isSuccess(out.envelope.code, options.alsoSuccess) ? 'ok' : `code ${out.code}`;
+        const out = await this.guarded(spec, options, token, span?.headers);
+        const elapsed = performance.now() - started;
+        const ms = Math.round(elapsed);
+        const ok = isSuccess(out.envelope.code, options.alsoSuccess);
         if (this.logsCalls)
-          this.options.logger.info({ endpoint: spec.id, status: out.httpStatus, code: out.code, ms, attempt }, 'upstream call');
-        observe?.({ endpoint: spec.id, ms, outcome });
+          (scope?.logger ?? this.options.logger).debug(
+            { endpoint: spec.id, status: out.httpStatus, code: out.code, ms, attempt },
+            'upstream call',
+          );
+        scope?.observe?.({ endpoint: spec.id, ms, outcome: ok ? 'ok' : `code ${out.code}` });
+        metrics?.upstream(spec.id, ok ? 'ok' : 'platform_error', out.code, elapsed / 1000);
+        span?.end(
+          { 'http.response.status_code': out.httpStatus, 'gateway.upstream.code': out.code, 'gateway.upstream.attempt': attempt },
+          !ok,
+        );
         return out;
       } catch (err) {
-        const ms = Math.round(performance.now() - started);
-        if (err instanceof UpstreamRejectedError) throw this.refuse(spec, err, observe, attempt);
+        const elapsed = performance.now() - started;
+        const ms = Math.round(elapsed);
+        span?.end({ 'gateway.upstream.outcome': upstreamOutcomeOf(err), 'gateway.upstream.attempt': attempt }, true);
+        if (err instanceof UpstreamRejectedError) throw this.refuse(spec, err, scope, attempt);
         if (err instanceof BadInputError) throw err;
         const failure = err instanceof UpstreamUnavailableError ? err : new UpstreamUnavailableError(spec.id, (err as Error).message);
         // No retry into a host whose breaker this failure (or another call's) has just opened.
         const retryable = attempt < retries && !failure.timedOut && this.breakerState(spec.host) === 'closed';
-        this.options.logger.warn({ endpoint: spec.id, ms, attempt, reason: failure.reason, retrying: retryable }, 'upstream call failed');
-        observe?.({ endpoint: spec.id, ms, outcome: 'unavailable' });
+        (scope?.logger ?? this.options.logger).warn(
+          { endpoint: spec.id, ms, attempt, reason: failure.reason, retrying: retryable },
+          'upstream call failed',
+        );
+        scope?.observe?.({ endpoint: spec.id, ms, outcome: 'unavailable' });
+        metrics?.upstream(spec.id, 'unavailable', undefined, elapsed / 1000);
         if (!retryable) throw failure;
         await sleep(100 * 2 ** attempt * (0.5 + Math.random()));
       }
@@ -269,15 +307,20 @@ export class UpstreamClient {
   }
 
   /** One request through the family's bulkhead and the host's breaker. */
-  private async guarded(spec: EndpointSpec, options: CallOptions, token: string | undefined): Promise<Exchange> {
+  private async guarded(
+    spec: EndpointSpec,
+    options: CallOptions,
+    token: string | undefined,
+    extraHeaders: Record<string, string> | undefined,
+  ): Promise<Exchange> {
     const breaker = this.breakers.get(spec.host);
     const request = (): Promise<Exchange> => {
-      if (!breaker) return this.sendOnce(spec, options, token);
+      if (!breaker) return this.sendOnce(spec, options, token, extraHeaders);
       // Checked again here: the breaker may have opened, or a probe started, while this call waited
       // for a slot. Check and execute run in one synchronous step, so only one call becomes the probe.
       const refused = this.circuitRefusal(spec);
       if (refused) throw refused;
-      return breaker.policy.execute(() => this.sendOnce(spec, options, token));
+      return breaker.policy.execute(() => this.sendOnce(spec, options, token, extraHeaders));
     };
     const family = bulkheadKey(spec);
     const limiter = this.bulkheadFor(family);
@@ -312,9 +355,10 @@ export class UpstreamClient {
   }
 
   /** A refused call: made no request, so it is logged at debug level only (an open circuit refuses every call). */
-  private refuse(spec: EndpointSpec, err: UpstreamRejectedError, observe: CallObserver | undefined, attempt = 0): UpstreamRejectedError {
-    this.options.logger.debug({ endpoint: spec.id, attempt, reason: err.reason }, 'upstream call refused');
-    observe?.({ endpoint: spec.id, ms: 0, outcome: err.rejectedBy === 'circuit' ? 'circuit open' : 'bulkhead full' });
+  private refuse(spec: EndpointSpec, err: UpstreamRejectedError, scope: CallScope | undefined, attempt = 0): UpstreamRejectedError {
+    (scope?.logger ?? this.options.logger).debug({ endpoint: spec.id, attempt, reason: err.reason }, 'upstream call refused');
+    scope?.observe?.({ endpoint: spec.id, ms: 0, outcome: err.rejectedBy === 'circuit' ? 'circuit open' : 'bulkhead full' });
+    this.options.metrics?.upstream(spec.id, 'refused', undefined, 0);
     return err;
   }
 
@@ -379,7 +423,12 @@ export class UpstreamClient {
     return path;
   }
 
-  private async sendOnce(spec: EndpointSpec, options: CallOptions, token: string | undefined): Promise<Exchange> {
+  private async sendOnce(
+    spec: EndpointSpec,
+    options: CallOptions,
+    token: string | undefined,
+    extraHeaders: Record<string, string> | undefined,
+  ): Promise<Exchange> {
     const path = this.pathOf(spec, options.params);
     const origin = this.routes.get(spec.id)!.origin;
     const query = new FormFields();
@@ -417,6 +466,7 @@ export class UpstreamClient {
         if (fields) for (const k of Object.keys(fields)) if (k !== 'token') query.append(k, fields[k]);
         headers = { accept: 'application/json' };
     }
+    if (extraHeaders) Object.assign(headers, extraHeaders);
     const search = query.toString();
     if (path.length + search.length + 1 > MAX_URL_LENGTH) {
       // Platforms and proxies refuse long URLs (414, 431) without an envelope: say so before sending.

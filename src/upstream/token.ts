@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UpstreamUnavailableError } from '../errors';
 import type { Logger } from '../logger';
 import { StoreUnavailableError, type Store } from '../store/store';
-import { UpstreamRejectedError, type PlatformClock, type TokenSource, type UpstreamClient } from './http';
+import type { GatewayMetrics } from '../observability/metrics';
+import { UpstreamRejectedError, upstreamOutcomeOf, type PlatformClock, type TokenSource, type UpstreamClient } from './http';
 
 /** The platform re-issues a token only within the last 4 h of its 24 h life (spec "Get access token"). */
 export const REFRESH_WINDOW_MS = 4 * 3600_000;
@@ -31,6 +32,8 @@ export interface TokenProviderOptions {
   lockTtlMs: number;
   /** Longest wait between token fetch attempts after failures (default 60 s). */
   backoffMaxMs?: number;
+  /** Counts token requests to the platform (gateway_token_requests_total). */
+  metrics?: GatewayMetrics;
 }
 
 const serialize = (t: PlatformToken) => JSON.stringify({ token: t.token, expireTime: t.expireTime });
@@ -138,7 +141,7 @@ export class TokenProvider implements TokenSource {
           // Another instance may have finished between the read and the lock.
           const again = parse(await store.get(this.key));
           if (this.usable(again, stale)) return this.adopt(again);
-          const fresh = await this.fetch();
+          const fresh = await this.fetch(stale);
           if (fresh.token === stale) this.quietUntil = Date.now() + 30_000;
           const ttl = this.remaining(fresh);
           if (ttl > 0) await store.set(this.key, serialize(fresh), ttl);
@@ -148,7 +151,7 @@ export class TokenProvider implements TokenSource {
         if (!(err instanceof StoreUnavailableError)) throw err;
         this.noteStoreFailure(err);
         // Without the store there is nothing to share: this process asks for itself.
-        return this.adopt(await this.fetch());
+        return this.adopt(await this.fetch(stale));
       } finally {
         if (held) await store.deleteIfEquals(this.lockKey, lockId).catch((err) => this.noteStoreFailure(err));
       }
@@ -162,9 +165,11 @@ export class TokenProvider implements TokenSource {
     return token;
   }
 
-  private async fetch(): Promise<PlatformToken> {
-    const { endpointId, accessKeyId, accessKeySecret, client, logger } = this.options;
+  /** Asks the platform for a token: a refresh when it replaces one (`stale`), else a fetch. */
+  private async fetch(stale: string | undefined): Promise<PlatformToken> {
+    const { endpointId, accessKeyId, accessKeySecret, client, logger, metrics } = this.options;
     this.throwIfBackingOff();
+    const kind = stale === undefined ? 'fetch' : 'refresh';
     let data: { token: string; expireTime: number | string } | undefined;
     let expireTime: number;
     try {
@@ -176,9 +181,11 @@ export class TokenProvider implements TokenSource {
         throw new UpstreamUnavailableError(endpointId, 'token answer without token or expireTime');
       }
     } catch (err) {
+      metrics?.token(kind, upstreamOutcomeOf(err));
       this.noteFetchFailure(err as Error);
       throw err;
     }
+    metrics?.token(kind, 'ok');
     this.fetchFailures = 0;
     this.lastFailure = undefined;
     this.retryAt = 0;

@@ -30,6 +30,8 @@ export interface StackOptions {
   sandbox?: Sandbox;
   env?: Record<string, string>;
   withFeatures?: boolean;
+  /** Where the gateway's log lines go (a LogCapture, test/support/logs.ts); standard output by default. */
+  logs?: NodeJS.WritableStream;
 }
 
 export const JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
@@ -83,7 +85,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...options.env,
     }),
   );
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, options.logs);
   const gateway = await startGateway({ config, logger, features: options.withFeatures === false ? [] : defaultFeatures });
   const hookUrl = `${gateway.url}/hooks/${hookSecret}`;
   if (ownSandbox) sandbox.callbacks.configure({ hookUrl });
