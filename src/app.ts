@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import express, { type Express } from 'express';
 import { GraphQLError, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -42,6 +40,8 @@ import { RateLimits } from './guards/rate-limits';
 import { SocketLimits } from './guards/socket-limits';
 import { clientAddressResolver } from './http/client-address';
 import { GraphqlHttp } from './http/graphql-http';
+import { InFlightRequests } from './http/in-flight';
+import { listenOrExplain } from './http/listen';
 import { multipartUploads } from './http/multipart';
 import { staticPages } from './http/static-pages';
 import type { Principal } from './auth/principal';
@@ -50,7 +50,13 @@ export interface Gateway {
   url: string;
   port: number;
   services: Services;
-  /** Graceful stop: no new connections, in-flight requests finish, sockets close with 1001. */
+  /** The first step of a graceful stop: /readyz answers 503 from now on; everything else is still served. */
+  beginShutdown(): void;
+  /**
+   * Graceful stop (after the drain, src/main.ts): no new connections, WebSockets closed with 1012
+   * (service restart: clients reconnect elsewhere and resume after their cursor), in-flight requests
+   * finish within SHUTDOWN_TIMEOUT_MS or are answered UNAVAILABLE, then everything is closed.
+   */
   close(): Promise<void>;
 }
 
@@ -154,6 +160,14 @@ function operationLog(logger: Logger): ApolloServerPlugin<GatewayContext> {
   };
 }
 
+/**
+ * Closes every WebSocket with 1012 (service restart): graphql-ws clients reconnect (to another
+ * instance) and resume their subscriptions after the last cursor they received.
+ */
+function closeSocketsForRestart(sockets: Iterable<{ close(code: number, reason: string): void }>): void {
+  for (const socket of sockets) socket.close(1012, 'Service restart');
+}
+
 async function checkReadiness(services: Services) {
   const checks: Record<string, string> = {};
   if (services.store.kind === 'memory') checks.store = 'in-process';
@@ -205,7 +219,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Platform callbacks, IVR requests and /graphql are answered by Node's HTTP server directly; the rest is Express.
   const served: { graphql?: GraphqlHttp } = {}; // /graphql: set once Apollo has started, before the server listens
   const pages = staticPages();
+  const inFlight = new InFlightRequests();
+  let shuttingDown = false;
   const httpServer = http.createServer((req, res) => {
+    inFlight.track(req, res);
     if (pages(req, res)) return; // GET /, /wallboard and its assets (src/http/static-pages.ts)
     if (!hookRoutes.handle(req, res) && !served.graphql?.handle(req, res)) app(req, res);
   });
@@ -359,7 +376,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // No HTTP cache hints or federated traces are used: without these, no plugin hooks every field.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
       operationLog(logger),
       {
         async serverWillStart() {
@@ -378,6 +394,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     res.json({ status: 'alive' });
   });
   app.get('/readyz', async (_req, res) => {
+    // Stopping: the load balancer is told at once and moves new traffic away during the drain.
+    if (shuttingDown) return void res.status(503).json({ status: 'shutting down' });
     const { ready, checks } = await checkReadiness(services);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...checks });
   });
@@ -400,8 +418,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
   });
 
-  httpServer.listen(config.port, config.host);
-  await once(httpServer, 'listening');
+  await listenOrExplain(httpServer, config.port, config.host);
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
   logger.info({ url: `${url}/graphql`, port, store: services.store.kind }, 'gateway listening');
@@ -411,10 +428,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     url,
     port,
     services,
+    beginShutdown: () => {
+      shuttingDown = true;
+    },
     close: () =>
       (closing ??= (async () => {
-        // Apollo's drain plugin stops accepting, waits for in-flight requests, then the WS cleanup closes sockets with 1001.
-        await apollo.stop();
+        shuttingDown = true;
+        httpServer.close(); // no new connections; idle keep-alive ones are closed
+        httpServer.closeIdleConnections();
+        closeSocketsForRestart(wsServer.clients);
+        const { timeoutMs } = config.shutdown;
+        if (!(await inFlight.settle(timeoutMs))) {
+          const cut = inFlight.cutOff(`The gateway is shutting down and the operation did not finish within ${timeoutMs} ms; try again`);
+          logger.warn({ requests: cut, timeoutMs }, 'shutdown deadline: requests still in flight answered UNAVAILABLE');
+        }
+        httpServer.closeAllConnections();
+        await apollo.stop(); // its drainServer hook disposes of graphql-ws (sockets still open: 1001)
         socketLimits.close();
         for (const f of features) await f.close?.();
         wsServer.close();
@@ -423,6 +452,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await services.lookups.close();
         await services.upstream.close();
         await services.store.close();
+        for (const socket of wsServer.clients) socket.terminate(); // a peer that never answered the close
         logger.info('gateway stopped');
       })()),
   };

@@ -121,6 +121,8 @@ export class GraphqlHttp {
       httpGraphQLRequest,
       context: async () => options.context(principal),
     });
+    // Answered meanwhile: the gateway stopped and its deadline cut the operation (src/http/in-flight.ts).
+    if (res.headersSent) return;
     for (const [key, value] of answer.headers) res.setHeader(key, value);
     const status = answer.status || 200;
     if (answer.body.kind === 'complete') return sendText(req, res, status, answer.body.string);
