@@ -43,6 +43,7 @@ import { GraphqlHttp } from './http/graphql-http';
 import { InFlightRequests } from './http/in-flight';
 import { listenOrExplain } from './http/listen';
 import { multipartUploads } from './http/multipart';
+import { persistedQueries } from './persisted-queries';
 import { staticPages } from './http/static-pages';
 import type { Principal } from './auth/principal';
 
@@ -369,6 +370,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     introspection: config.allowIntrospection,
     // Without introspection, no "Did you mean …" either: both tell a stranger the schema.
     hideSchemaDetailsFromClientErrors: !config.allowIntrospection,
+    // Shared by every instance through Redis (src/persisted-queries.ts), bounded by APQ_TTL_S and APQ_MAX_BYTES.
+    persistedQueries: persistedQueries(services.store, config.apq, logger),
     parseOptions: guard.parseOptions,
     validationRules: guard.validationRules,
     plugins: [

@@ -1,19 +1,7 @@
 import { createServer } from 'node:net';
 import { request } from 'undici';
 import WebSocket from 'ws';
-import { runToExit, startGatewayProcess, type GatewayProcess } from './support/process';
-import { SandboxApi } from './support/sandbox';
-
-/** The sandbox's URL and the admin token that `npm start` prints in sandbox mode. */
-async function sandboxOf(gateway: GatewayProcess): Promise<{ api: SandboxApi; token: string }> {
-  for (let i = 0; i < 100; i++) {
-    const sandbox = gateway.output.map((l) => /"sandbox":"([^"]+)"/.exec(l)?.[1]).find(Boolean);
-    const token = gateway.output.map((l) => /Authorization: Bearer (\S+)/.exec(l)?.[1]).find(Boolean);
-    if (sandbox && token) return { api: new SandboxApi(sandbox), token };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no sandbox URL or admin token printed:\n${gateway.output.join('\n')}`);
-}
+import { runToExit, sandboxOf, startGatewayProcess, type GatewayProcess } from './support/process';
 
 function gql(url: string, token: string, query: string, variables?: Record<string, unknown>) {
   return request(`${url}/graphql`, {
