@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import express, { type Express } from 'express';
 import { GraphQLError, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -219,12 +223,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const hookRoutes = new HookRoutes(config, logger);
   // Platform callbacks, IVR requests and /graphql are answered by Node's HTTP server directly; the rest is Express.
   const served: { graphql?: GraphqlHttp } = {}; // /graphql: set once Apollo has started, before the server listens
-  const pages = staticPages();
+  const pages = staticPages({ explorer: config.explorer, compressFrom: config.compressionMinBytes });
   const inFlight = new InFlightRequests();
   let shuttingDown = false;
   const httpServer = http.createServer((req, res) => {
     inFlight.track(req, res);
-    if (pages(req, res)) return; // GET /, /wallboard and its assets (src/http/static-pages.ts)
+    if (pages(req, res)) return; // GET /, /wallboard, /explorer and their assets (src/http/static-pages.ts)
     if (!hookRoutes.handle(req, res) && !served.graphql?.handle(req, res)) app(req, res);
   });
   const frames = new SharedFrames();
@@ -379,6 +383,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // No HTTP cache hints or federated traces are used: without these, no plugin hooks every field.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      // Apollo's landing page loads Apollo Sandbox from Apollo's CDN: the gateway serves its own explorer (/explorer).
+      ApolloServerPluginLandingPageDisabled(),
       operationLog(logger),
       {
         async serverWillStart() {
@@ -413,11 +419,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // body is read; uploads and JSON bodies have their own limits; then Apollo.
   served.graphql = new GraphqlHttp({
     apollo,
-    context: (principal) => new GatewayContext(services, principal!, randomUUID()),
+    context: (principal) => new GatewayContext(services, principal, randomUUID()),
     cors: corsGuard(config.cors),
     authenticate: authenticateFirst(services.jwt, services.rateLimits, clientAddressResolver(config.trustProxy)),
     uploads: multipartUploads(config.uploadMaxBytes),
     maxBodyBytes: config.httpMaxBodyBytes,
+    compressFrom: config.compressionMinBytes,
+    browserPage: config.explorer ? '/explorer' : undefined,
     logger,
   });
 

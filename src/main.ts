@@ -47,6 +47,7 @@ async function main(): Promise<void> {
       process.stdout.write(
         `\nocc-gateway (sandbox) at ${gateway.url}/graphql\n` +
           `wallboard (open it; a viewer token, 12 h):\n  ${gateway.url}/wallboard#token=${viewer}\n` +
+          (config.explorer ? `explorer (GraphiQL; the admin token):\n  ${gateway.url}/explorer#token=${admin}\n` : '') +
           `admin token (12 h):\n  Authorization: Bearer ${admin}\n` +
           `mint others with: AUTH_JWT_SECRET=${config.jwtSecret} npm run token -- --role agent --agent 1001\n\n`,
       );

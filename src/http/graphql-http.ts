@@ -11,8 +11,8 @@ import { sendText } from './respond';
 
 export interface GraphqlHttpOptions {
   apollo: ApolloServer<GatewayContext>;
-  /** The context of one operation (principal undefined only for Apollo's landing page, which runs none). */
-  context(principal: Principal | undefined): GatewayContext;
+  /** The context of one operation. */
+  context(principal: Principal): GatewayContext;
   /** CORS: true when it answered the request (a preflight). */
   cors(req: IncomingMessage, res: ServerResponse): boolean;
   /** The bearer token, before any body is read: the principal, or undefined when it answered (401, 429). */
@@ -21,6 +21,10 @@ export interface GraphqlHttpOptions {
   uploads(req: IncomingMessage, res: ServerResponse): Promise<unknown>;
   /** HTTP_MAX_BODY_BYTES. */
   maxBodyBytes: number;
+  /** Where a browser asking /graphql for a page is sent (the explorer), or undefined: it needs a token like any request. */
+  browserPage?: string;
+  /** COMPRESSION_MIN_BYTES: answers from this size on are compressed when the client accepts it. */
+  compressFrom: number;
   logger: Logger;
 }
 
@@ -97,11 +101,13 @@ export class GraphqlHttp {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { options } = this;
     if (options.cors(req, res)) return;
-    let principal: Principal | undefined;
-    if (!wantsLandingPage(req)) {
-      principal = await options.authenticate(req, res);
-      if (!principal) return;
+    if (options.browserPage && wantsLandingPage(req)) {
+      res.writeHead(302, { location: options.browserPage, 'cache-control': 'no-store', 'content-length': '0' });
+      res.end();
+      return;
     }
+    const principal = await options.authenticate(req, res);
+    if (!principal) return;
     let body: unknown;
     if (isMultipart(req)) {
       body = await options.uploads(req, res);
@@ -125,7 +131,7 @@ export class GraphqlHttp {
     if (res.headersSent) return;
     for (const [key, value] of answer.headers) res.setHeader(key, value);
     const status = answer.status || 200;
-    if (answer.body.kind === 'complete') return sendText(req, res, status, answer.body.string);
+    if (answer.body.kind === 'complete') return sendText(req, res, status, answer.body.string, options.compressFrom);
     res.statusCode = status;
     for await (const chunk of answer.body.asyncIterator) res.write(chunk);
     res.end();
