@@ -15,14 +15,20 @@ export type Encoding = 'br' | 'gzip';
 const BROTLI: BrotliOptions = { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } };
 const GZIP: ZlibOptions = { level: 6 };
 
-/** Preferred first when the client weighs them equally: brotli is smaller. */
+interface PreferringNegotiator {
+  encodings(available: string[], options: { preferred: string[] }): string[];
+}
+
+/** Preferred first when the client weighs them equally (browsers send "gzip, deflate, br"): brotli is smaller. */
 const AVAILABLE: Encoding[] = ['br', 'gzip'];
 
 /** The encoding to answer with, or undefined for none (not accepted, or `identity` preferred). */
 export function chooseEncoding(req: IncomingMessage): Encoding | undefined {
   const accept = req.headers['accept-encoding'];
   if (!accept) return undefined;
-  const chosen = new Negotiator(req).encodings([...AVAILABLE, 'identity'])[0];
+  // negotiator 1's `preferred` (not in its type definitions): our order where the client's weights tie.
+  const negotiator = new Negotiator(req) as unknown as PreferringNegotiator;
+  const chosen = negotiator.encodings([...AVAILABLE, 'identity'], { preferred: AVAILABLE })[0];
   return chosen === 'br' || chosen === 'gzip' ? chosen : undefined;
 }
 
