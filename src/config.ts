@@ -37,6 +37,9 @@ const httpUrl = z
   }, 'must be an absolute http(s) URL')
   .transform((v) => v.replace(/\/+$/, ''));
 
+/** An optional URL where an empty value means unset (as `VAR=` in an env file or a compose default). */
+const optionalHttpUrl = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), httpUrl.optional());
+
 const optionalString = z
   .string()
   .trim()
@@ -168,8 +171,8 @@ const env = z.object({
   PORT: port.default(4000),
   HOST: z.string().trim().default('0.0.0.0'),
   VCALL_BASE_URL: httpUrl.optional(),
-  VCALL_NOTICE_BASE_URL: httpUrl.optional(),
-  VCALL_OPEN_BASE_URL: httpUrl.optional(),
+  VCALL_NOTICE_BASE_URL: optionalHttpUrl,
+  VCALL_OPEN_BASE_URL: optionalHttpUrl,
   VCALL_ACCESS_KEY_ID: optionalString,
   VCALL_ACCESS_KEY_SECRET: optionalString,
   VCALL_COMPANY_ID: optionalString,
@@ -183,7 +186,7 @@ const env = z.object({
   HOOK_SECRET: optionalString,
   HOOK_ALLOW_CIDRS: cidrList,
   AUTH_JWT_SECRET: optionalString,
-  AUTH_JWKS_URL: httpUrl.optional(),
+  AUTH_JWKS_URL: optionalHttpUrl,
   UPSTREAM_TIMEOUT_MS: positiveInt(10_000),
   UPLOAD_MAX_BYTES: z.coerce
     .number({ message: 'must be a number' })

@@ -53,7 +53,12 @@ describe('GET /explorer (GraphiQL, bundled with the gateway)', () => {
     const csp = String(res.headers['content-security-policy']).split('; ');
     const host = new URL(stack.url).host;
     expect(csp).toEqual(
-      expect.arrayContaining(["default-src 'none'", "script-src 'self'", "worker-src 'self'", `connect-src 'self' ws://${host} wss://${host}`]),
+      expect.arrayContaining([
+        "default-src 'none'",
+        "script-src 'self'",
+        "worker-src 'self'",
+        `connect-src 'self' ws://${host} wss://${host}`,
+      ]),
     );
   });
 

@@ -126,7 +126,10 @@ describe('start-up failures', () => {
     try {
       const { code, output } = await runToExit({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
       expect(code).toBe(2);
-      const lines = output.trim().split('\n').filter((l) => !l.startsWith('{')); // log lines are JSON
+      const lines = output
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('{')); // log lines are JSON
       expect(lines).toEqual([`occ-gateway failed to start: port ${port} on 127.0.0.1 is already in use (PORT, HOST)`]);
       expect(output).not.toMatch(/Internal error|\n\s+at /);
     } finally {

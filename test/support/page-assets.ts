@@ -42,7 +42,8 @@ export async function fetchPageWithAssets(origin: string, path: string, assetsPa
     const res = await request(`${origin}${next}`);
     const asset = { url: next, status: res.statusCode, type: String(res.headers['content-type'] ?? ''), body: await res.body.text() };
     seen.set(next, asset);
-    if (/html|css|javascript/.test(asset.type)) queue.push(...localReferences(asset.body, asset.type, assetsPath, next).filter((p) => !p.endsWith('.map')));
+    if (/html|css|javascript/.test(asset.type))
+      queue.push(...localReferences(asset.body, asset.type, assetsPath, next).filter((p) => !p.endsWith('.map')));
   }
   return [...seen.values()];
 }
@@ -58,6 +59,7 @@ export function externalLoads(asset: FetchedAsset): string[] {
   if (/html|css/.test(asset.type)) return asset.body.match(urls) ?? [];
   const sinks =
     /(?:import\s*\(|importScripts\s*\(|new\s+(?:Shared)?Worker\s*\(|fetch\s*\(|\bsrc\s*=|\bhref\s*=|url\()\s*["'`]https?:\/\/[^"'`]+/g;
-  const cdns = /https?:\/\/(?:[a-z0-9-]+\.)*(?:esm\.sh|unpkg\.com|jsdelivr\.net|cdnjs\.cloudflare\.com|googleapis\.com|gstatic\.com|apollographql\.com|embeddable-sandbox[^"'`]*)[^"'`]*/g;
+  const cdns =
+    /https?:\/\/(?:[a-z0-9-]+\.)*(?:esm\.sh|unpkg\.com|jsdelivr\.net|cdnjs\.cloudflare\.com|googleapis\.com|gstatic\.com|apollographql\.com|embeddable-sandbox[^"'`]*)[^"'`]*/g;
   return [...(asset.body.match(sinks) ?? []), ...(asset.body.match(cdns) ?? [])];
 }
