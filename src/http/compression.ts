@@ -12,7 +12,7 @@ import Negotiator from 'negotiator';
 export type Encoding = 'br' | 'gzip';
 
 /** Brotli's default quality (11) takes seconds for a few MB; 4 compresses JSON about as well as gzip 6, faster. */
-const BROTLI: BrotliOptions = { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } };
+export const BROTLI: BrotliOptions = { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } };
 const GZIP: ZlibOptions = { level: 6 };
 
 interface PreferringNegotiator {
