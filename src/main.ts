@@ -64,10 +64,13 @@ async function main(): Promise<void> {
     const { drainMs, timeoutMs } = config.shutdown;
     gateway.beginShutdown();
     logger.info({ signal, drainMs, timeoutMs }, 'shutting down: not ready, draining');
-    const force = setTimeout(() => {
-      logger.error('shutdown did not complete in time: exiting');
-      process.exit(1);
-    }, drainMs + timeoutMs + 10_000);
+    const force = setTimeout(
+      () => {
+        logger.error('shutdown did not complete in time: exiting');
+        process.exit(1);
+      },
+      drainMs + timeoutMs + 10_000,
+    );
     force.unref();
     await new Promise((resolve) => setTimeout(resolve, drainMs));
     logger.info('drained: closing');

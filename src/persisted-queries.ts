@@ -59,6 +59,7 @@ class SizeBounded implements KeyValueCache<string> {
 
 /** Apollo's persistedQueries option: shared through Redis, or a bounded LRU of this instance's memory. */
 export function persistedQueries(store: Store, settings: { ttlSeconds: number; maxBytes: number }, logger: Logger): PersistedQueryOptions {
-  const inner = store.kind === 'memory' ? new InMemoryLRUCache<string>({ maxSize: MEMORY_CACHE_BYTES }) : new StorePersistedQueries(store, logger);
+  const inner =
+    store.kind === 'memory' ? new InMemoryLRUCache<string>({ maxSize: MEMORY_CACHE_BYTES }) : new StorePersistedQueries(store, logger);
   return { cache: new SizeBounded(inner, settings.maxBytes), ttl: settings.ttlSeconds };
 }
