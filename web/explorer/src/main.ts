@@ -5,7 +5,7 @@ import { createClient } from 'graphql-ws';
 import { createElement } from 'react';
 import { createRoot } from 'react-dom/client';
 import './explorer.css';
-import { takeToken } from './token';
+import { takeFragmentToken } from '../../shared/fragment-token';
 import { setupWorkers } from './workers';
 
 /**
@@ -14,7 +14,7 @@ import { setupWorkers } from './workers';
  * the token in connection_init. All of it bundled by esbuild (scripts/build-web.mjs): no CDN.
  */
 setupWorkers();
-const token = takeToken();
+const token = takeFragmentToken('occ-explorer-token'); // this tab only, gone when it closes
 const authorization = token ? `Bearer ${token}` : undefined;
 const socketUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
 
