@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import express, { type Express } from 'express';
 import { getOperationAST, GraphQLError, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -42,7 +44,10 @@ import { RateLimits } from './guards/rate-limits';
 import { SocketLimits } from './guards/socket-limits';
 import { clientAddressResolver } from './http/client-address';
 import { GraphqlHttp } from './http/graphql-http';
+import { InFlightRequests } from './http/in-flight';
+import { listenOrExplain } from './http/listen';
 import { multipartUploads } from './http/multipart';
+import { persistedQueries } from './persisted-queries';
 import { staticPages } from './http/static-pages';
 import type { Principal } from './auth/principal';
 import { GatewayMetrics } from './observability/metrics';
@@ -57,7 +62,13 @@ export interface Gateway {
   /** Where GET /metrics is served: the main port, or METRICS_PORT's. */
   metricsUrl: string;
   services: Services;
-  /** Graceful stop: no new connections, in-flight requests finish, sockets close with 1001. */
+  /** The first step of a graceful stop: /readyz answers 503 from now on; everything else is still served. */
+  beginShutdown(): void;
+  /**
+   * Graceful stop (after the drain, src/main.ts): no new connections, WebSockets closed with 1012
+   * (service restart: clients reconnect elsewhere and resume after their cursor), in-flight requests
+   * finish within SHUTDOWN_TIMEOUT_MS or are answered UNAVAILABLE, then everything is closed.
+   */
   close(): Promise<void>;
 }
 
@@ -137,6 +148,14 @@ function createServices(config: Config, logger: Logger): Services {
   return { config, logger, store, upstream, tokens, jwt, events, lookups, ivr, rateLimits, metrics, tracing };
 }
 
+/**
+ * Closes every WebSocket with 1012 (service restart): graphql-ws clients reconnect (to another
+ * instance) and resume their subscriptions after the last cursor they received.
+ */
+function closeSocketsForRestart(sockets: Iterable<{ close(code: number, reason: string): void }>): void {
+  for (const socket of sockets) socket.close(1012, 'Service restart');
+}
+
 async function checkReadiness(services: Services) {
   const checks: Record<string, string> = {};
   if (services.store.kind === 'memory') checks.store = 'in-process';
@@ -187,13 +206,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const hookRoutes = new HookRoutes(config, logger);
   // Platform callbacks, IVR requests and /graphql are answered by Node's HTTP server directly; the rest is Express.
   const served: { graphql?: GraphqlHttp } = {}; // /graphql: set once Apollo has started, before the server listens
-  const pages = staticPages();
+  const pages = staticPages({ explorer: config.explorer, compressFrom: config.compressionMinBytes });
   // GET /metrics: on the main port, or on METRICS_PORT alone.
   const metricsAt = metricsRoute(services.metrics, config.metrics.token, logger);
   const metricsServer =
     config.metrics.port === undefined ? undefined : await startMetricsServer(metricsAt, config.metrics.port, config.host);
+  const inFlight = new InFlightRequests();
+  let shuttingDown = false;
   const httpServer = http.createServer((req, res) => {
-    if (pages(req, res)) return; // GET /, /wallboard and its assets (src/http/static-pages.ts)
+    inFlight.track(req, res);
+    if (pages(req, res)) return; // GET /, /wallboard, /explorer and their assets (src/http/static-pages.ts)
     if (!metricsServer && metricsAt(req, res)) return;
     if (!hookRoutes.handle(req, res) && !served.graphql?.handle(req, res)) app(req, res);
   });
@@ -356,6 +378,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     introspection: config.allowIntrospection,
     // Without introspection, no "Did you mean …" either: both tell a stranger the schema.
     hideSchemaDetailsFromClientErrors: !config.allowIntrospection,
+    // Shared by every instance through Redis (src/persisted-queries.ts), bounded by APQ_TTL_S and APQ_MAX_BYTES.
+    persistedQueries: persistedQueries(services.store, config.apq, logger),
     parseOptions: guard.parseOptions,
     validationRules: guard.validationRules,
     plugins: [
@@ -363,8 +387,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // No HTTP cache hints or federated traces are used: without these, no plugin hooks every field.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
       operationObserver(services),
+      // Apollo's landing page loads Apollo Sandbox from Apollo's CDN: the gateway serves its own explorer (/explorer).
+      ApolloServerPluginLandingPageDisabled(),
       {
         async serverWillStart() {
           return {
@@ -382,6 +407,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     res.json({ status: 'alive' });
   });
   app.get('/readyz', async (_req, res) => {
+    // Stopping: the load balancer is told at once and moves new traffic away during the drain.
+    if (shuttingDown) return void res.status(503).json({ status: 'shutting down' });
     const { ready, checks } = await checkReadiness(services);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...checks });
   });
@@ -396,18 +423,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // body is read; uploads and JSON bodies have their own limits; then Apollo.
   served.graphql = new GraphqlHttp({
     apollo,
-    context: (principal, requestId) => new GatewayContext(services, principal!, requestId),
+    context: (principal, requestId) => new GatewayContext(services, principal, requestId),
     cors: corsGuard(config.cors),
     authenticate: authenticateFirst(services.jwt, services.rateLimits, clientAddressResolver(config.trustProxy)),
     uploads: multipartUploads(config.uploadMaxBytes),
     maxBodyBytes: config.httpMaxBodyBytes,
+    compressFrom: config.compressionMinBytes,
+    browserPage: config.explorer ? '/explorer' : undefined,
     logger,
     metrics: services.metrics,
     tracing: services.tracing,
   });
 
-  httpServer.listen(config.port, config.host);
-  await once(httpServer, 'listening');
+  await listenOrExplain(httpServer, config.port, config.host);
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
   logger.info({ url: `${url}/graphql`, port, store: services.store.kind }, 'gateway listening');
@@ -418,10 +446,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     port,
     metricsUrl: metricsServer ? `http://127.0.0.1:${metricsServer.port}` : url,
     services,
+    beginShutdown: () => {
+      shuttingDown = true;
+    },
     close: () =>
       (closing ??= (async () => {
-        // Apollo's drain plugin stops accepting, waits for in-flight requests, then the WS cleanup closes sockets with 1001.
-        await apollo.stop();
+        shuttingDown = true;
+        httpServer.close(); // no new connections; idle keep-alive ones are closed
+        httpServer.closeIdleConnections();
+        closeSocketsForRestart(wsServer.clients);
+        const { timeoutMs } = config.shutdown;
+        if (!(await inFlight.settle(timeoutMs))) {
+          const cut = inFlight.cutOff(`The gateway is shutting down and the operation did not finish within ${timeoutMs} ms; try again`);
+          logger.warn({ requests: cut, timeoutMs }, 'shutdown deadline: requests still in flight answered UNAVAILABLE');
+        }
+        httpServer.closeAllConnections();
+        await apollo.stop(); // its drainServer hook disposes of graphql-ws (sockets still open: 1001)
         socketLimits.close();
         for (const f of features) await f.close?.();
         wsServer.close();
@@ -430,6 +470,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await services.lookups.close();
         await services.upstream.close();
         await services.store.close();
+        for (const socket of wsServer.clients) socket.terminate(); // a peer that never answered the close
         await metricsServer?.close();
         await services.tracing?.flush();
         logger.info('gateway stopped');

@@ -1,14 +1,26 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-/** Thrown when the environment holds a value the gateway cannot run with; the message names the variable. */
+/** One variable the gateway cannot run with, and why. */
+export interface ConfigProblem {
+  variable: string;
+  detail: string;
+}
+
+/**
+ * Thrown when the environment holds values the gateway cannot run with: every problem found, one
+ * line each in the message (`invalid configuration: <VARIABLE> <why>`), so one start names them all.
+ */
 export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    detail: string,
-  ) {
-    super(`invalid configuration: ${variable} ${detail}`);
+  readonly problems: readonly ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    super(problems.map((p) => `invalid configuration: ${p.variable} ${p.detail}`).join('\n'));
     this.name = 'ConfigError';
+    this.problems = problems;
+  }
+  /** The first variable named (most errors name one). */
+  get variable(): string {
+    return this.problems[0].variable;
   }
 }
 
@@ -24,6 +36,9 @@ const httpUrl = z
     }
   }, 'must be an absolute http(s) URL')
   .transform((v) => v.replace(/\/+$/, ''));
+
+/** An optional URL where an empty value means unset (as `VAR=` in an env file or a compose default). */
+const optionalHttpUrl = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), httpUrl.optional());
 
 const optionalString = z
   .string()
@@ -187,8 +202,8 @@ const env = z.object({
   PORT: port.default(4000),
   HOST: z.string().trim().default('0.0.0.0'),
   VCALL_BASE_URL: httpUrl.optional(),
-  VCALL_NOTICE_BASE_URL: httpUrl.optional(),
-  VCALL_OPEN_BASE_URL: httpUrl.optional(),
+  VCALL_NOTICE_BASE_URL: optionalHttpUrl,
+  VCALL_OPEN_BASE_URL: optionalHttpUrl,
   VCALL_ACCESS_KEY_ID: optionalString,
   VCALL_ACCESS_KEY_SECRET: optionalString,
   VCALL_COMPANY_ID: optionalString,
@@ -202,7 +217,7 @@ const env = z.object({
   HOOK_SECRET: optionalString,
   HOOK_ALLOW_CIDRS: cidrList,
   AUTH_JWT_SECRET: optionalString,
-  AUTH_JWKS_URL: httpUrl.optional(),
+  AUTH_JWKS_URL: optionalHttpUrl,
   UPSTREAM_TIMEOUT_MS: positiveInt(10_000),
   UPLOAD_MAX_BYTES: z.coerce
     .number({ message: 'must be a number' })
@@ -266,6 +281,12 @@ const env = z.object({
   UPSTREAM_QUEUE_PER_FAMILY: limit(1000),
   TOKEN_BACKOFF_MAX_MS: positiveInt(60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_DRAIN_MS: limit(5000),
+  SHUTDOWN_TIMEOUT_MS: positiveInt(20_000),
+  APQ_TTL_S: positiveInt(86_400),
+  APQ_MAX_BYTES: positiveInt(64 * 1024),
+  COMPRESSION_MIN_BYTES: limit(1024),
+  EXPLORER: optionalBool,
 });
 
 export interface UpstreamHosts {
@@ -371,41 +392,73 @@ export interface Config {
   };
   /** GET /metrics: on its own port (METRICS_PORT; then not on the main one), behind a bearer token (METRICS_TOKEN). */
   metrics: { port: number | undefined; token: string | undefined };
+  /**
+   * SIGTERM/SIGINT: /readyz answers 503 at once and the gateway keeps serving for drainMs (the load
+   * balancer moves away), then stops accepting, closes WebSockets with 1012 and gives in-flight
+   * requests up to timeoutMs (longer than the upstream timeout) before answering them UNAVAILABLE.
+   */
+  shutdown: { drainMs: number; timeoutMs: number };
+  /** Automatic persisted queries: how long a registered query is kept, and the largest kept. */
+  apq: { ttlSeconds: number; maxBytes: number };
+  /** Answers (of /graphql and the pages) from this size on are compressed when the client accepts it (0: all). */
+  compressionMinBytes: number;
+  /** GraphiQL at /explorer: on in sandbox and development mode, in production only with EXPLORER=true. */
+  explorer: boolean;
 }
 
-/** Reads and validates the environment. Throws ConfigError naming the first bad variable. */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = env.safeParse(source);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+type Env = z.infer<typeof env>;
+
+/**
+ * Each variable on its own, so that every bad one is named (not only the first): the values that
+ * parsed, and the problems (one per variable, its first reason).
+ */
+function parseEachVariable(source: NodeJS.ProcessEnv): { values: Partial<Env>; problems: ConfigProblem[] } {
+  const values: Record<string, unknown> = {};
+  const problems: ConfigProblem[] = [];
+  for (const [name, schema] of Object.entries(env.shape)) {
+    const parsed = (schema as z.ZodType).safeParse(source[name]);
+    if (parsed.success) values[name] = parsed.data;
+    else problems.push({ variable: name, detail: parsed.error.issues[0].message });
   }
-  const e = parsed.data;
-  const sandbox = e.VCALL_BASE_URL === undefined;
-  if (e.AUTH_JWT_SECRET && e.AUTH_JWKS_URL) {
-    throw new ConfigError('AUTH_JWKS_URL', 'must not be set together with AUTH_JWT_SECRET');
-  }
-  if (e.AUTH_JWT_SECRET && e.AUTH_JWT_SECRET.length < 32) {
-    throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 32 characters');
-  }
-  const corsOrigins = e.CORS_ORIGINS;
-  if (corsOrigins.includes('*') && corsOrigins.length > 1)
-    throw new ConfigError('CORS_ORIGINS', 'must be * alone or a list of exact origins');
-  if (corsOrigins.includes('*') && e.CORS_ALLOW_CREDENTIALS) {
-    throw new ConfigError('CORS_ALLOW_CREDENTIALS', 'must not be true with CORS_ORIGINS=* (name the origins that may send credentials)');
+  return { values: values as Partial<Env>, problems };
+}
+
+/** The rules between variables, checked on those that parsed (a bad one is already named). */
+function crossChecks(e: Partial<Env>, sandbox: boolean): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const problem = (variable: string, detail: string) => problems.push({ variable, detail });
+  if (e.AUTH_JWT_SECRET && e.AUTH_JWKS_URL) problem('AUTH_JWKS_URL', 'must not be set together with AUTH_JWT_SECRET');
+  if (e.AUTH_JWT_SECRET && e.AUTH_JWT_SECRET.length < 32) problem('AUTH_JWT_SECRET', 'must be at least 32 characters');
+  const corsOrigins = e.CORS_ORIGINS ?? [];
+  if (corsOrigins.includes('*') && corsOrigins.length > 1) problem('CORS_ORIGINS', 'must be * alone or a list of exact origins');
+  else if (corsOrigins.includes('*') && e.CORS_ALLOW_CREDENTIALS) {
+    problem('CORS_ALLOW_CREDENTIALS', 'must not be true with CORS_ORIGINS=* (name the origins that may send credentials)');
   }
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
-    throw new ConfigError('METRICS_PORT', 'must differ from PORT (leave it unset to serve /metrics on the main port)');
+    problem('METRICS_PORT', 'must differ from PORT (leave it unset to serve /metrics on the main port)');
   }
-  const production = e.NODE_ENV === 'production';
   if (!sandbox) {
     for (const name of ['VCALL_ACCESS_KEY_ID', 'VCALL_ACCESS_KEY_SECRET', 'HOOK_SECRET', 'REDIS_URL'] as const) {
-      if (!e[name]) throw new ConfigError(name, 'is required when VCALL_BASE_URL is set');
+      if (!e[name]) problem(name, 'is required when VCALL_BASE_URL is set');
     }
-    if (!e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL) {
-      throw new ConfigError('AUTH_JWT_SECRET', 'or AUTH_JWKS_URL is required when VCALL_BASE_URL is set');
-    }
+    if (!e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL) problem('AUTH_JWT_SECRET', 'or AUTH_JWKS_URL is required when VCALL_BASE_URL is set');
   }
+  // An operation still waiting on a platform request when the deadline comes is cut: give it the whole upstream timeout.
+  if (e.SHUTDOWN_TIMEOUT_MS !== undefined && e.UPSTREAM_TIMEOUT_MS !== undefined && e.SHUTDOWN_TIMEOUT_MS <= e.UPSTREAM_TIMEOUT_MS) {
+    problem('SHUTDOWN_TIMEOUT_MS', `must be longer than UPSTREAM_TIMEOUT_MS (${e.UPSTREAM_TIMEOUT_MS})`);
+  }
+  return problems;
+}
+
+/** Reads and validates the environment. Throws ConfigError naming every bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = parseEachVariable(source);
+  const sandbox = source.VCALL_BASE_URL === undefined;
+  const problems = [...parsed.problems, ...crossChecks(parsed.values, sandbox)];
+  if (problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.values as Env;
+  const corsOrigins = e.CORS_ORIGINS;
+  const production = e.NODE_ENV === 'production';
   const base = e.VCALL_BASE_URL;
   return {
     port: e.PORT,
@@ -479,5 +532,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       nearCacheMs: e.LOOKUP_NEAR_CACHE_MS,
     },
     metrics: { port: e.METRICS_PORT, token: e.METRICS_TOKEN },
+    shutdown: { drainMs: e.SHUTDOWN_DRAIN_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    apq: { ttlSeconds: e.APQ_TTL_S, maxBytes: e.APQ_MAX_BYTES },
+    compressionMinBytes: e.COMPRESSION_MIN_BYTES,
+    // On where a person develops or tries the gateway; in production only when asked for.
+    explorer: e.EXPLORER ?? (sandbox || !production),
   };
 }

@@ -5,6 +5,7 @@ import { startGateway, type Gateway } from './app';
 import { mintToken } from './auth/jwt';
 import { ConfigError, loadConfig, type Config } from './config';
 import { features } from './features';
+import { StartupError } from './http/listen';
 import { createLogger, logDestination } from './logger';
 import type { Sandbox } from '../sandbox/server';
 
@@ -47,19 +48,33 @@ async function main(): Promise<void> {
       process.stdout.write(
         `\nocc-gateway (sandbox) at ${gateway.url}/graphql\n` +
           `wallboard (open it; a viewer token, 12 h):\n  ${gateway.url}/wallboard#token=${viewer}\n` +
+          (config.explorer ? `explorer (GraphiQL; the admin token):\n  ${gateway.url}/explorer#token=${admin}\n` : '') +
           `admin token (12 h):\n  Authorization: Bearer ${admin}\n` +
           `mint others with: AUTH_JWT_SECRET=${config.jwtSecret} npm run token -- --role agent --agent 1001\n\n`,
       );
     }
   }
 
+  // SIGTERM (a rolling upgrade, a scale-down) or SIGINT: readiness 503 at once, keep serving for the
+  // drain so the load balancer moves away, then stop (src/app.ts close: 1012 to sockets, in-flight
+  // requests given SHUTDOWN_TIMEOUT_MS). Exit 0 when it went so; 1 only if closing itself hangs.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15_000);
+    const { drainMs, timeoutMs } = config.shutdown;
+    gateway.beginShutdown();
+    logger.info({ signal, drainMs, timeoutMs }, 'shutting down: not ready, draining');
+    const force = setTimeout(
+      () => {
+        logger.error('shutdown did not complete in time: exiting');
+        process.exit(1);
+      },
+      drainMs + timeoutMs + 10_000,
+    );
     force.unref();
+    await new Promise((resolve) => setTimeout(resolve, drainMs));
+    logger.info('drained: closing');
     await gateway.close();
     await sandbox?.close();
     process.exit(0);
@@ -68,7 +83,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
+// A start-up failure is one line (no stack trace: StartupError messages say what to change) and exit code 2.
 main().catch((err: Error) => {
-  process.stderr.write(`occ-gateway failed to start: ${err.message}\n`);
-  process.exit(1);
+  const reason = err instanceof StartupError ? err.message : err.message.split('\n')[0];
+  process.stderr.write(`occ-gateway failed to start: ${reason}\n`);
+  process.exit(2);
 });

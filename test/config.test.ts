@@ -132,10 +132,11 @@ describe('configuration', () => {
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ VCALL_BASE_URL: 'not a url' }, 'VCALL_BASE_URL'],
-  ])('the process exits non-zero with one line naming the variable for %j', async (env, variable) => {
+  ])('the process exits 2 with one line per problem, the first naming the variable, for %j', async (env, variable) => {
     const { code, output } = await runToExit(env);
-    expect(code).not.toBe(0);
-    expect(output.trim().split('\n')).toHaveLength(1);
-    expect(output).toContain(variable);
+    expect(code).toBe(2);
+    const lines = output.trim().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^invalid configuration: ${variable} `));
+    for (const line of lines) expect(line).toMatch(/^invalid configuration: [A-Z_]+ /); // the rest: what VCALL_BASE_URL needs
   });
 });

@@ -47,7 +47,7 @@ describe('health, readiness and graceful shutdown', () => {
     const answer = await inflight;
     expect(answer.errors).toBeUndefined();
     expect(answer.data!.task.status).toBe('RUNNING');
-    expect(await closed).toBe(1001);
+    expect(await closed).toBe(1012); // service restart: reconnect elsewhere
     await stopping;
     await expect(request(`${stack.url}/healthz`)).rejects.toThrow();
   });

@@ -6,7 +6,7 @@ import { sendErrors } from '../http/respond';
 import type { RateLimits } from './rate-limits';
 import type { Logger } from '../logger';
 
-/** A browser asking /graphql for a page (Apollo's landing page): no query, HTML accepted. */
+/** A browser asking /graphql for a page (sent to the explorer): no query, HTML accepted. */
 export function wantsLandingPage(req: IncomingMessage): boolean {
   return req.method === 'GET' && !(req.url ?? '').includes('?') && (req.headers.accept ?? '').includes('text/html');
 }

@@ -14,8 +14,8 @@ import { sendText } from './respond';
 
 export interface GraphqlHttpOptions {
   apollo: ApolloServer<GatewayContext>;
-  /** The context of one operation (principal undefined only for Apollo's landing page, which runs none). */
-  context(principal: Principal | undefined, requestId: string): GatewayContext;
+  /** The context of one operation. */
+  context(principal: Principal, requestId: string): GatewayContext;
   /** CORS: true when it answered the request (a preflight). */
   cors(req: IncomingMessage, res: ServerResponse): boolean;
   /** The bearer token, before any body is read: the principal, or undefined when it answered (401, 429). */
@@ -24,6 +24,10 @@ export interface GraphqlHttpOptions {
   uploads(req: IncomingMessage, res: ServerResponse): Promise<unknown>;
   /** HTTP_MAX_BODY_BYTES. */
   maxBodyBytes: number;
+  /** Where a browser asking /graphql for a page is sent (the explorer), or undefined: it needs a token like any request. */
+  browserPage?: string;
+  /** COMPRESSION_MIN_BYTES: answers from this size on are compressed when the client accepts it. */
+  compressFrom: number;
   logger: Logger;
   /** Counts the refusals answered here (bodyBytes, authFailures); Apollo's answers are counted by its plugin. */
   metrics?: GatewayMetrics;
@@ -109,13 +113,15 @@ export class GraphqlHttp {
   private async serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const { options } = this;
     if (options.cors(req, res)) return;
-    let principal: Principal | undefined;
-    if (!wantsLandingPage(req)) {
-      principal = await options.authenticate(req, res);
-      if (!principal) {
-        if (res.statusCode === 429) options.metrics?.refused('authFailures');
-        return;
-      }
+    if (options.browserPage && wantsLandingPage(req)) {
+      res.writeHead(302, { location: options.browserPage, 'cache-control': 'no-store', 'content-length': '0' });
+      res.end();
+      return;
+    }
+    const principal = await options.authenticate(req, res);
+    if (!principal) {
+      if (res.statusCode === 429) options.metrics?.refused('authFailures');
+      return;
     }
     const { tracing } = options;
     return tracing
@@ -124,7 +130,7 @@ export class GraphqlHttp {
   }
 
   /** Reads the body and answers with Apollo (in the operation's span, when tracing is on). */
-  private async answer(req: IncomingMessage, res: ServerResponse, principal: Principal | undefined, requestId: string): Promise<void> {
+  private async answer(req: IncomingMessage, res: ServerResponse, principal: Principal, requestId: string): Promise<void> {
     const { options } = this;
     let body: unknown;
     if (isMultipart(req)) {
@@ -145,9 +151,11 @@ export class GraphqlHttp {
       httpGraphQLRequest,
       context: async () => options.context(principal, requestId),
     });
+    // Answered meanwhile: the gateway stopped and its deadline cut the operation (src/http/in-flight.ts).
+    if (res.headersSent) return;
     for (const [key, value] of answer.headers) res.setHeader(key, value);
     const status = answer.status || 200;
-    if (answer.body.kind === 'complete') return sendText(req, res, status, answer.body.string);
+    if (answer.body.kind === 'complete') return sendText(req, res, status, answer.body.string, options.compressFrom);
     res.statusCode = status;
     for await (const chunk of answer.body.asyncIterator) res.write(chunk);
     res.end();

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import contentType from 'content-type';
 import fresh from 'fresh';
 import { requestIdOfAnswer } from '../observability/request-id';
+import { addVary, chooseEncoding, compressible, sendCompressed } from './compression';
 
 /**
  * Answers as Express's `res.send(string)` / `res.json(value)` answered, for the routes served by
@@ -44,8 +45,13 @@ function isFresh(req: IncomingMessage, res: ServerResponse): boolean {
   return fresh(headers, { etag: res.getHeader('etag'), 'last-modified': res.getHeader('last-modified') });
 }
 
-/** `res.status(status).send(body)` with a string body, the Content-Type set before (or text/html, as Express defaults). */
-export function sendText(req: IncomingMessage, res: ServerResponse, status: number, body: string): void {
+/**
+ * `res.status(status).send(body)` with a string body, the Content-Type set before (or text/html, as
+ * Express defaults). With `compressFrom` (COMPRESSION_MIN_BYTES), a body of that many bytes or more
+ * is sent compressed when the client accepts it (src/http/compression.ts; the ETag stays that of the
+ * uncompressed body, weak as it is).
+ */
+export function sendText(req: IncomingMessage, res: ServerResponse, status: number, body: string, compressFrom?: number): void {
   const type = res.getHeader('content-type');
   res.setHeader('Content-Type', typeof type === 'string' ? charsetUtf8(type) : 'text/html; charset=utf-8');
   const length = Buffer.byteLength(body, 'utf8');
@@ -62,6 +68,11 @@ export function sendText(req: IncomingMessage, res: ServerResponse, status: numb
     res.setHeader('Content-Length', '0');
     res.removeHeader('Transfer-Encoding');
     body = '';
+  }
+  if (compressFrom !== undefined && body !== '' && compressible(String(res.getHeader('content-type')), length, compressFrom)) {
+    addVary(res);
+    const encoding = chooseEncoding(req);
+    if (encoding && req.method !== 'HEAD') return sendCompressed(res, body, encoding);
   }
   // A string body leaves with the head in one write (Node prepends the head to a first string chunk).
   if (req.method === 'HEAD') res.end();

@@ -2,30 +2,41 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, extname, join, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, gzip } from 'node:zlib';
+import { addVary, BROTLI, chooseEncoding, type Encoding } from './compression';
 
 /**
  * The gateway's own pages, served by Node's HTTP server ahead of any other routing: `GET /` (a
- * short page pointing to the wallboard and the GraphQL endpoint) and `GET /wallboard` with its
- * assets, the files `npm run build` bundled into dist/web/wallboard (scripts/build-web.mjs).
+ * short page pointing to the wallboard and the GraphQL endpoint), `GET /wallboard` and
+ * `GET /explorer` (GraphiQL; only when EXPLORER is on) with their assets, the files `npm run build`
+ * bundled into dist/web/<page> (scripts/build-web.mjs).
  *
  * The files are read once, when the handler is made; nothing is built or looked up on disk per
  * request, and a request can only name one of the files read (no path reaches the file system).
  * Pages are never cached (`no-cache`, with an ETag); files under /wallboard/assets/ have a hash of
  * their content in their name and are cached for a year (`immutable`). Every page carries a strict
  * Content-Security-Policy: scripts, styles, images and fonts from this origin only (no inline
- * script), connections to this origin and its ws:/wss: twin only, no framing.
+ * script), connections to this origin and its ws:/wss: twin only, no framing. The explorer's editor
+ * (Monaco) also sets inline styles, runs its workers from this origin and has its icon fonts inline.
+ * Files from COMPRESSION_MIN_BYTES on go out brotli- or gzip-compressed when accepted (each encoding
+ * made once, on its first request).
  */
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 export interface StaticPagesOptions {
-  /** The built wallboard (default: dist/web/wallboard of the project). */
-  wallboardDir?: string;
+  /** The built pages, one folder each (default: dist/web of the project). */
+  webDir?: string;
+  /** Serve /explorer (EXPLORER). */
+  explorer?: boolean;
+  /** Files of at least this many bytes are sent compressed when accepted (COMPRESSION_MIN_BYTES; default 1024). */
+  compressFrom?: number;
 }
 
 interface StaticFile {
   body: Buffer;
-  gzip?: Buffer;
+  /** The compressed forms, made on first use (undefined: not worth compressing). */
+  encoded?: Map<Encoding, Promise<Buffer>>;
   type: string;
   etag: string;
   cacheControl: string;
@@ -33,6 +44,8 @@ interface StaticFile {
   page: boolean;
   /** Extra style-src sources (the hash of an inline stylesheet). */
   styleSources?: string;
+  /** The explorer's page: its editor's needs in the Content-Security-Policy. */
+  editor?: boolean;
 }
 
 const TYPES: Record<string, string> = {
@@ -49,29 +62,43 @@ const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.map', '.svg']);
 const PAGE_CACHE = 'no-cache';
 const ASSET_CACHE = 'public, max-age=31536000, immutable';
 
-const WALLBOARD = '/wallboard';
-const ASSETS = '/wallboard/assets/';
+const EXPLORER = '/explorer';
 
 /**
- * dist/web/wallboard beside the compiled gateway (this module is dist/src/http/static-pages.js),
- * or in the project when it runs from its TypeScript source (src/http/static-pages.ts, in tests).
+ * dist/web beside the compiled gateway (this module is dist/src/http/static-pages.js), or in the
+ * project when it runs from its TypeScript source (src/http/static-pages.ts, in tests).
  */
-function defaultWallboardDir(): string {
+function defaultWebDir(): string {
   const up = resolve(__dirname, '..', '..');
-  return basename(up) === 'dist' ? join(up, 'web', 'wallboard') : join(up, 'dist', 'web', 'wallboard');
+  return basename(up) === 'dist' ? join(up, 'web') : join(up, 'dist', 'web');
 }
+
+const compressWith: Record<Encoding, (body: Buffer) => Promise<Buffer>> = {
+  // Brotli's default quality (11) takes half a minute for the explorer's 5 MB script.
+  br: (body) => promisify(brotliCompress)(body, BROTLI),
+  gzip: (body) => promisify(gzip)(body, { level: 9 }),
+};
 
 function file(body: Buffer, ext: string, cacheControl: string, page: boolean): StaticFile {
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-  const gzip = COMPRESSIBLE.has(ext) && body.length > 1024 ? gzipSync(body, { level: 9 }) : undefined;
   return {
     body,
-    gzip: gzip && gzip.length < body.length ? gzip : undefined,
+    encoded: COMPRESSIBLE.has(ext) ? new Map() : undefined,
     type: TYPES[ext] ?? 'application/octet-stream',
     etag,
     cacheControl,
     page,
   };
+}
+
+/** The file in an encoding, compressed on first use (in zlib's thread pool, not on the event loop). */
+function encodedBody(f: StaticFile, encoding: Encoding): Promise<Buffer> {
+  let body = f.encoded!.get(encoding);
+  if (!body) {
+    body = compressWith[encoding](f.body);
+    f.encoded!.set(encoding, body);
+  }
+  return body;
 }
 
 const HOME_STYLE =
@@ -95,7 +122,7 @@ const HOME_HTML = `<!doctype html>
 <h1>occ-gateway</h1>
 <p>One GraphQL API in front of the v-call contact-center platform.</p>
 <ul>
-<li><a href="/wallboard">Wallboard</a><span>Live skill groups and agents. Needs a viewer token: it asks for one, or takes <code>/wallboard#token=&lt;JWT&gt;</code>.</span></li>
+%EXPLORER%<li><a href="/wallboard">Wallboard</a><span>Live skill groups and agents. Needs a viewer token: it asks for one, or takes <code>/wallboard#token=&lt;JWT&gt;</code>.</span></li>
 <li><a href="/graphql">GraphQL endpoint</a><span><code>POST /graphql</code> with <code>Authorization: Bearer &lt;JWT&gt;</code>; subscriptions over WebSocket at the same path (<code>graphql-transport-ws</code>).</span></li>
 <li><a href="/readyz">Readiness</a><span><code>/healthz</code> and <code>/readyz</code>.</span></li>
 </ul>
@@ -104,44 +131,61 @@ const HOME_HTML = `<!doctype html>
 </html>
 `;
 
-const NOT_BUILT_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Wallboard not built</title></head>
-<body><p>The wallboard is not built: run <code>npm run build</code> (it bundles web/wallboard into dist/web/wallboard).</p></body></html>
+const EXPLORER_ITEM =
+  '<li><a href="/explorer">Explorer</a><span>GraphiQL for this gateway: the schema, queries, mutations and subscriptions. ' +
+  'Put a JWT in its Authorization header, or open <code>/explorer#token=&lt;JWT&gt;</code>.</span></li>\n';
+
+const notBuiltHtml = (page: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Page not built</title></head>
+<body><p>The ${page} is not built: run <code>npm run build</code> (it bundles web/${page} into dist/web/${page}).</p></body></html>
 `;
 
-function homePage(): StaticFile {
-  const home = file(Buffer.from(HOME_HTML), '.html', PAGE_CACHE, true);
+function homePage(explorer: boolean): StaticFile {
+  const home = file(Buffer.from(HOME_HTML.replace('%EXPLORER%', explorer ? EXPLORER_ITEM : '')), '.html', PAGE_CACHE, true);
   home.styleSources = `'sha256-${createHash('sha256').update(HOME_STYLE).digest('base64')}'`;
   return home;
 }
 
-/** The built wallboard: index.html and the files of assets/, by URL path; undefined when it was not built. */
-function wallboardFiles(dir: string): Map<string, StaticFile> | undefined {
-  if (!existsSync(join(dir, 'index.html'))) return undefined;
-  const files = new Map<string, StaticFile>();
-  files.set(WALLBOARD, file(readFileSync(join(dir, 'index.html')), '.html', PAGE_CACHE, true));
-  const assets = join(dir, 'assets');
-  if (existsSync(assets)) {
-    for (const entry of readdirSync(assets, { withFileTypes: true })) {
-      if (!entry.isFile()) continue;
-      files.set(`${ASSETS}${entry.name}`, file(readFileSync(join(assets, entry.name)), extname(entry.name), ASSET_CACHE, false));
+/**
+ * A built page (dist/web/<name>): index.html at /<name> and the files of assets/ at
+ * /<name>/assets/<file>; undefined when it was not built. Read once per folder and process (the
+ * explorer's bundle is megabytes; every gateway started in one process shares it).
+ */
+const builtPages = new Map<string, Map<string, StaticFile> | undefined>();
+
+function pageFiles(dir: string, urlPath: string): Map<string, StaticFile> | undefined {
+  if (builtPages.has(dir)) return builtPages.get(dir);
+  let files: Map<string, StaticFile> | undefined;
+  if (existsSync(join(dir, 'index.html'))) {
+    files = new Map<string, StaticFile>();
+    files.set(urlPath, file(readFileSync(join(dir, 'index.html')), '.html', PAGE_CACHE, true));
+    const assets = join(dir, 'assets');
+    if (existsSync(assets)) {
+      for (const entry of readdirSync(assets, { withFileTypes: true })) {
+        if (!entry.isFile()) continue;
+        files.set(`${urlPath}/assets/${entry.name}`, file(readFileSync(join(assets, entry.name)), extname(entry.name), ASSET_CACHE, false));
+      }
     }
   }
+  builtPages.set(dir, files);
   return files;
 }
 
 /** ws: and wss: of the Host the page was asked for (a Host that is not a plain host[:port] adds nothing). */
 const PLAIN_HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
-function contentSecurityPolicy(req: IncomingMessage, styleSources = ''): string {
+function contentSecurityPolicy(req: IncomingMessage, styleSources = '', editor = false): string {
   const host = req.headers.host;
   const sockets = host && PLAIN_HOST.test(host) ? ` ws://${host} wss://${host}` : '';
+  // Monaco (the explorer's editor) sets style attributes and style elements, and GraphiQL's icon fonts are data: URLs.
+  const styles = editor ? " 'unsafe-inline'" : styleSources ? ` ${styleSources}` : '';
   return [
     "default-src 'none'",
     "script-src 'self'",
-    `style-src 'self'${styleSources ? ` ${styleSources}` : ''}`,
+    ...(editor ? ["worker-src 'self'"] : []),
+    `style-src 'self'${styles}`,
     "img-src 'self' data:",
-    "font-src 'self'",
+    `font-src 'self'${editor ? ' data:' : ''}`,
     `connect-src 'self'${sockets}`,
     "base-uri 'none'",
     "form-action 'self'",
@@ -163,20 +207,21 @@ function pathOf(url: string | undefined): string | undefined {
   }
 }
 
-function sendFile(req: IncomingMessage, res: ServerResponse, f: StaticFile): void {
+async function sendFile(req: IncomingMessage, res: ServerResponse, f: StaticFile, compressFrom: number): Promise<void> {
   res.setHeader('Content-Type', f.type);
   res.setHeader('Cache-Control', f.cacheControl);
   res.setHeader('X-Content-Type-Options', 'nosniff');
-  if (f.gzip) res.setHeader('Vary', 'Accept-Encoding');
+  const compress = f.encoded !== undefined && f.body.length >= compressFrom;
+  if (compress) addVary(res);
   if (f.page) {
-    res.setHeader('Content-Security-Policy', contentSecurityPolicy(req, f.styleSources));
+    res.setHeader('Content-Security-Policy', contentSecurityPolicy(req, f.styleSources, f.editor));
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
   }
-  const gzip = f.gzip !== undefined && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const encoding = compress ? chooseEncoding(req) : undefined;
   // Each encoding is its own representation, with its own entity tag.
-  const etag = gzip ? `${f.etag.slice(0, -1)}-gz"` : f.etag;
+  const etag = encoding ? `${f.etag.slice(0, -1)}-${encoding}"` : f.etag;
   res.setHeader('ETag', etag);
   const match = req.headers['if-none-match'];
   if (match && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
@@ -184,8 +229,8 @@ function sendFile(req: IncomingMessage, res: ServerResponse, f: StaticFile): voi
     res.end();
     return;
   }
-  const body = gzip ? f.gzip! : f.body;
-  if (gzip) res.setHeader('Content-Encoding', 'gzip');
+  const body = encoding ? await encodedBody(f, encoding) : f.body;
+  if (encoding) res.setHeader('Content-Encoding', encoding);
   res.setHeader('Content-Length', body.length);
   res.writeHead(200);
   res.end(req.method === 'HEAD' ? undefined : body);
@@ -203,28 +248,52 @@ function plain(req: IncomingMessage, res: ServerResponse, status: number, text: 
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+/** A built page's files, or its "not built" page. */
+interface Page {
+  path: string;
+  files: Map<string, StaticFile> | undefined;
+  notBuilt: StaticFile;
+}
+
+function page(webDir: string, name: string): Page {
+  const path = `/${name}`;
+  return { path, files: pageFiles(join(webDir, name), path), notBuilt: file(Buffer.from(notBuiltHtml(name)), '.html', 'no-store', true) };
+}
+
+/** The file a path names on a page: its index.html (with or without a trailing slash), an asset, or undefined (404). */
+function lookup(p: Page, path: string): StaticFile | undefined {
+  if (path === p.path || path === `${p.path}/`) return p.files?.get(p.path) ?? p.notBuilt;
+  return p.files?.get(path);
+}
+
 /**
- * The handler of `/`, `/wallboard` (and `/wallboard/`) and `/wallboard/assets/*`: true when it
- * answered. Other methods than GET and HEAD on these paths get 405; an unknown file under
- * /wallboard/ gets 404.
+ * The handler of `/`, `/wallboard` (and `/wallboard/`), `/wallboard/assets/*`, and the same under
+ * `/explorer` when it is on: true when it answered. Other methods than GET and HEAD on these paths
+ * get 405; an unknown file under them gets 404.
  */
 export function staticPages(options: StaticPagesOptions = {}): PageHandler {
-  const home = homePage();
-  const dir = options.wallboardDir ?? defaultWallboardDir();
-  const wallboard = wallboardFiles(dir);
-  const notBuilt = file(Buffer.from(NOT_BUILT_HTML), '.html', 'no-store', true);
+  const explorerOn = options.explorer ?? false;
+  const compressFrom = options.compressFrom ?? 1024;
+  const home = homePage(explorerOn);
+  const webDir = options.webDir ?? defaultWebDir();
+  const pages = [page(webDir, 'wallboard'), ...(explorerOn ? [page(webDir, 'explorer')] : [])];
+  const explorerPage = pages[1]?.files?.get(EXPLORER);
+  if (explorerPage) explorerPage.editor = true;
+  const notBuilt = new Set(pages.map((p) => p.notBuilt));
 
   return (req, res) => {
     const url = req.url;
     // Most requests (/graphql, /hooks/…) are told apart by their second character, without parsing.
-    if (url?.charCodeAt(0) === 47 /* / */ && url.length > 1 && !'w?#'.includes(url[1])) return false;
+    if (url?.charCodeAt(0) === 47 /* / */ && url.length > 1 && !'we?#'.includes(url[1])) return false;
     const path = pathOf(url);
     if (path === undefined) return false;
     let found: StaticFile | undefined;
     if (path === '/') found = home;
-    else if (path === WALLBOARD || path === `${WALLBOARD}/`) found = wallboard?.get(WALLBOARD) ?? notBuilt;
-    else if (path.startsWith(`${WALLBOARD}/`)) found = wallboard?.get(path);
-    else return false;
+    else {
+      const p = pages.find((candidate) => path === candidate.path || path.startsWith(`${candidate.path}/`));
+      if (!p) return false;
+      found = lookup(p, path);
+    }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       plain(req, res, 405, 'Method not allowed: GET or HEAD.', { Allow: 'GET, HEAD' });
@@ -234,7 +303,7 @@ export function staticPages(options: StaticPagesOptions = {}): PageHandler {
       plain(req, res, 404, 'Not found.');
       return true;
     }
-    if (found === notBuilt) {
+    if (notBuilt.has(found)) {
       res.statusCode = 503;
       res.setHeader('Content-Type', found.type);
       res.setHeader('Cache-Control', 'no-store');
@@ -242,7 +311,7 @@ export function staticPages(options: StaticPagesOptions = {}): PageHandler {
       res.end(req.method === 'HEAD' ? undefined : found.body);
       return true;
     }
-    sendFile(req, res, found);
+    sendFile(req, res, found, compressFrom).catch(() => res.destroy());
     return true;
   };
 }

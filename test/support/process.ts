@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { SandboxApi } from './sandbox';
 
 export const MAIN_JS = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
@@ -63,4 +64,15 @@ export async function runToExit(
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(timer);
   return { code, output };
+}
+
+/** A gateway process in sandbox mode: its embedded sandbox (from its log) and the admin token it printed. */
+export async function sandboxOf(gateway: GatewayProcess): Promise<{ api: SandboxApi; token: string }> {
+  for (let i = 0; i < 100; i++) {
+    const sandbox = gateway.output.map((l) => /"sandbox":"([^"]+)"/.exec(l)?.[1]).find(Boolean);
+    const token = gateway.output.map((l) => /Authorization: Bearer (\S+)/.exec(l)?.[1]).find(Boolean);
+    if (sandbox && token) return { api: new SandboxApi(sandbox), token };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no sandbox URL or admin token printed:\n${gateway.output.join('\n')}`);
 }
