@@ -93,7 +93,7 @@ describe('graceful shutdown of the gateway process (SIGTERM)', () => {
     const answer = await slow;
     expect(answer.status).toBe(503);
     expect(answer.body).toEqual({
-      errors: [{ message: expect.stringMatching(/shutting down/), extensions: { code: 'UNAVAILABLE' } }],
+      errors: [{ message: expect.stringMatching(/shutting down/), extensions: { code: 'UNAVAILABLE', requestId: expect.any(String) } }],
     });
     expect(await exited).toBe(0);
   });
