@@ -83,7 +83,8 @@ async function load(send: (i: number) => Promise<void>, durationMs: number, conc
 }
 
 /** The value below which a share `q` (0–1) of `sorted` (ascending) lies; NaN when empty. */
-const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+const quantile = (sorted: number[], q: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
 
 function figures(latencies: number[], seconds: number): Figures {
   latencies.sort((x, y) => x - y);

@@ -38,6 +38,8 @@ export interface TrafficFigures {
   /** Event POSTs answered 200 within the run and the drain, and their latencies. */
   posts: number;
   postErrors: number;
+  /** The distinct reasons of the failed POSTs, with counts. */
+  postErrorReasons: Record<string, number>;
   postLatencies: number[];
   /** How late the schedule's last send went out (ms): a loaded sender falls behind. */
   maxSendLagMs: number;
@@ -74,6 +76,7 @@ async function run(settings: LoadSettings, port: NonNullable<typeof parentPort>)
     pushed: 0,
     posts: 0,
     postErrors: 0,
+    postErrorReasons: {},
     postLatencies: [],
     maxSendLagMs: 0,
   };
@@ -81,15 +84,22 @@ async function run(settings: LoadSettings, port: NonNullable<typeof parentPort>)
   const post = async (body: PushedEvent) => {
     const started = Date.now();
     try {
-      const r = await request(settings.hookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const r = await request(settings.hookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       await r.body.dump();
       if (r.statusCode !== 200) throw new Error(`hook answered ${r.statusCode}`);
       if (measuring) {
         traffic.posts++;
         traffic.postLatencies.push(Date.now() - started);
       }
-    } catch {
-      if (measuring) traffic.postErrors++;
+    } catch (err) {
+      if (!measuring) return;
+      traffic.postErrors++;
+      const reason = (err as Error).message;
+      traffic.postErrorReasons[reason] = (traffic.postErrorReasons[reason] ?? 0) + 1;
     }
   };
   const next = (type: LoadCommand['type']) =>
@@ -178,5 +188,7 @@ async function run(settings: LoadSettings, port: NonNullable<typeof parentPort>)
 
 if (parentPort) {
   const port = parentPort;
-  run(workerData as LoadSettings, port).catch((err: Error) => port.postMessage({ type: 'failed', message: err.stack ?? err.message } satisfies LoadReport));
+  run(workerData as LoadSettings, port).catch((err: Error) =>
+    port.postMessage({ type: 'failed', message: err.stack ?? err.message } satisfies LoadReport),
+  );
 }

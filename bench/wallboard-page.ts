@@ -40,7 +40,10 @@ export class WallboardPage {
     page.on('console', (msg) => msg.type() === 'error' && errors.push(`console: ${msg.text()}`));
     await page.goto(`${gatewayUrl}/wallboard#token=${viewerToken}`);
     await page.locator('.wallboard[data-status="live"]').waitFor({ timeout: 30_000 });
-    await page.locator('li.agent').nth(agents - 1).waitFor({ timeout: 30_000 });
+    await page
+      .locator('li.agent')
+      .nth(agents - 1)
+      .waitFor({ timeout: 30_000 });
     return new WallboardPage(browser, page, errors);
   }
 
@@ -63,7 +66,10 @@ export class WallboardPage {
   async stop(): Promise<PageFigures> {
     const seconds = (Date.now() - this.started) / 1000;
     const durations = await this.page.evaluate(() => {
-      const t = (globalThis as Record<string, unknown>).benchTiming as { durations: Record<string, number[]>; observer: { disconnect(): void } };
+      const t = (globalThis as Record<string, unknown>).benchTiming as {
+        durations: Record<string, number[]>;
+        observer: { disconnect(): void };
+      };
       t.observer.disconnect();
       return t.durations;
     });

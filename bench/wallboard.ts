@@ -135,6 +135,7 @@ async function main() {
             eventsPushedPerSecond: perSecond(traffic.pushed),
             eventsAcceptedPerSecond: perSecond(traffic.posts),
             postErrors: traffic.postErrors,
+            postErrorReasons: traffic.postErrorReasons,
             postMs: latencySummary(traffic.postLatencies),
             maxSendLagMs: traffic.maxSendLagMs,
           },
