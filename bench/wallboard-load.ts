@@ -5,7 +5,7 @@
  * subscribers received. Driven by bench/wallboard.ts through messages (LoadCommand / LoadReport).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { ContactCentre, type PushedEvent } from './wallboard-centre';
 import { Subscribers, type Tally } from './wallboard-subscribers';
 
@@ -41,6 +41,8 @@ export interface TrafficFigures {
   /** The distinct reasons of the failed POSTs, with counts. */
   postErrorReasons: Record<string, number>;
   postLatencies: number[];
+  /** The share of the run this (load) thread's event loop was busy: near 1, the measuring side lags too. */
+  loadThreadBusy: number;
   /** How late the schedule's last send went out (ms): a loaded sender falls behind. */
   maxSendLagMs: number;
 }
@@ -61,6 +63,9 @@ function outcome(): { answered: boolean; waitMs: number } {
   return { answered: false, waitMs: between(3, 30) };
 }
 
+/** Connections the simulated platform pushes its events over. */
+const PUSH_CONNECTIONS = 32;
+
 const sleepUntil = (due: number) => (due > Date.now() ? new Promise((r) => setTimeout(r, due - Date.now())) : Promise.resolve());
 
 async function run(settings: LoadSettings, port: NonNullable<typeof parentPort>) {
@@ -79,8 +84,12 @@ async function run(settings: LoadSettings, port: NonNullable<typeof parentPort>)
     postErrorReasons: {},
     postLatencies: [],
     maxSendLagMs: 0,
+    loadThreadBusy: 0,
   };
   let measuring = false;
+  // The platform's pusher as a bounded pool of keep-alive connections: a gateway that falls behind makes the
+  // pushes wait here (counted in their latency) rather than in thousands of new sockets.
+  const pusher = new Agent({ connections: PUSH_CONNECTIONS });
   const post = async (body: PushedEvent) => {
     const started = Date.now();
     try {
@@ -88,6 +97,7 @@ async function run(settings: LoadSettings, port: NonNullable<typeof parentPort>)
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
+        dispatcher: pusher,
       });
       await r.body.dump();
       if (r.statusCode !== 200) throw new Error(`hook answered ${r.statusCode}`);
@@ -130,6 +140,7 @@ async function run(settings: LoadSettings, port: NonNullable<typeof parentPort>)
 
   measuring = true;
   subscribers.start();
+  const busy = performance.eventLoopUtilization();
   const inFlight = new Set<Promise<void>>();
   const send = (body: PushedEvent) => {
     traffic.pushed++;
@@ -180,9 +191,11 @@ async function run(settings: LoadSettings, port: NonNullable<typeof parentPort>)
   await new Promise((r) => setTimeout(r, 2000)); // drain
   measuring = false;
   subscribers.stop();
+  traffic.loadThreadBusy = +performance.eventLoopUtilization(busy).utilization.toFixed(2);
   port.postMessage({ type: 'done', traffic, tally: subscribers.tally } satisfies LoadReport);
   await next('close');
   await subscribers.close();
+  await pusher.close();
   port.postMessage({ type: 'closed' } satisfies LoadReport);
 }
 

@@ -114,9 +114,11 @@ async function main() {
     const commands = countCommands((gateway.services.store as RedisStore).client);
     const before = commands.count;
     const cpuBefore = process.cpuUsage();
+    const busy = performance.eventLoopUtilization();
     load.send({ type: 'go' });
     const { traffic, tally } = await load.next('done');
     const cpu = process.cpuUsage(cpuBefore);
+    const gatewayThreadBusy = +performance.eventLoopUtilization(busy).utilization.toFixed(2);
     const redisCommands = commands.count - before;
     const pageFigures: PageFigures | undefined = await page?.stop();
 
@@ -164,6 +166,8 @@ async function main() {
             perChange: +(redisCommands / changes).toFixed(2),
             byName: commands.byName,
           },
+          gatewayThreadBusy,
+          loadThreadBusy: traffic.loadThreadBusy,
           processCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (traffic.seconds * 1000 + 2000)) * 100),
           page: pageFigures,
         },
