@@ -10,6 +10,8 @@ const MAX_ENTRIES = 600;
 
 let arrived: number[] = [];
 let requested: number | undefined;
+/** The arrivals whose render was committed, waiting for the frame that paints it. */
+let painting: number[] | undefined;
 let entries = 0;
 
 const measure = (name: string, start: number, end: number) => {
@@ -21,7 +23,7 @@ const measure = (name: string, start: number, end: number) => {
 
 /** An update was applied to the board. */
 export function updateArrived(): void {
-  arrived.push(performance.now());
+  if (arrived.length < MAX_ENTRIES) arrived.push(performance.now());
 }
 
 /** The board asked for a render. */
@@ -38,10 +40,18 @@ export function renderCommitted(): void {
   const starts = arrived;
   arrived = [];
   for (const start of starts) measure('wallboard:update', start, end);
+  // One frame awaited at a time (a hidden tab runs no frames: what waits for one stays bounded).
+  if (painting) {
+    if (painting.length < MAX_ENTRIES) painting.push(...starts);
+    return;
+  }
+  painting = starts;
   requestAnimationFrame(() =>
     setTimeout(() => {
       const painted = performance.now();
-      for (const start of starts) measure('wallboard:paint', start, painted);
+      const waited = painting ?? [];
+      painting = undefined;
+      for (const start of waited) measure('wallboard:paint', start, painted);
     }),
   );
 }
