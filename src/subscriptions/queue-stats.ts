@@ -302,10 +302,10 @@ export interface QueueStatisticsOptions {
   clock?: () => number;
 }
 
-/** The statistics of one gateway instance over the shared store (started with the live state). */
 /** How many QueueInfos QueueStatistics remembers having counted (its copies arrive within milliseconds of each other). */
 const COUNTED_KEPT = 1000;
 
+/** The statistics of one gateway instance over the shared store (started with the live state). */
 export class QueueStatistics {
   /** Epoch ms now: windows and the open interval of an agent's activity are read for it. Tests replace it. */
   clock: () => number;
