@@ -63,6 +63,9 @@ function outcome(): { answered: boolean; waitMs: number } {
   return { answered: false, waitMs: between(3, 30) };
 }
 
+/** The longest wait for the updates still on their way after the traffic stops. */
+const DRAIN_MAX_MS = 20_000;
+
 /** Connections the simulated platform pushes its events over. */
 const PUSH_CONNECTIONS = 32;
 
@@ -188,7 +191,13 @@ async function run(settings: LoadSettings, port: NonNullable<typeof parentPort>)
   ]);
   for (const t of leaves) clearTimeout(t);
   await Promise.all(inFlight);
-  await new Promise((r) => setTimeout(r, 2000)); // drain
+  // Drain: until nothing arrived for 2 s (at most DRAIN_MAX_MS); what has not arrived by then is counted as lost.
+  const received = () => subscribers.tally.agentUpdates + subscribers.tally.queueUpdates + subscribers.tally.groupUpdates;
+  for (let quiet = 0, last = -1, waited = 0; quiet < 2 && waited < DRAIN_MAX_MS; waited += 1000) {
+    await new Promise((r) => setTimeout(r, 1000));
+    quiet = received() === last ? quiet + 1 : 0;
+    last = received();
+  }
   measuring = false;
   subscribers.stop();
   traffic.loadThreadBusy = +performance.eventLoopUtilization(busy).utilization.toFixed(2);
