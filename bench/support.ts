@@ -82,10 +82,25 @@ async function load(send: (i: number) => Promise<void>, durationMs: number, conc
   return (performance.now() - started) / 1000;
 }
 
+/** The value below which a share `q` (0–1) of `sorted` (ascending) lies; NaN when empty. */
+const quantile = (sorted: number[], q: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
+
 function figures(latencies: number[], seconds: number): Figures {
   latencies.sort((x, y) => x - y);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { requests: latencies.length, rps: latencies.length / seconds, p50: at(0.5), p99: at(0.99) };
+  return { requests: latencies.length, rps: latencies.length / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
+}
+
+/** Count, p50, p99 and max of latencies (ms, sorted in place), rounded to 0.1 ms. */
+export function latencySummary(latencies: number[]): { count: number; p50: number; p99: number; max: number } {
+  latencies.sort((x, y) => x - y);
+  const round = (v: number) => Math.round(v * 10) / 10;
+  return {
+    count: latencies.length,
+    p50: round(quantile(latencies, 0.5)),
+    p99: round(quantile(latencies, 0.99)),
+    max: round(latencies.length ? latencies[latencies.length - 1] : NaN),
+  };
 }
 
 function print(name: string, f: Figures): void {

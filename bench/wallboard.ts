@@ -1,174 +1,187 @@
 /**
- * npm run bench:wallboard — live wallboard under load: simulated agents change state at a steady
- * total rate (events POSTed as the platform pushes them), BENCH_SUBSCRIBERS graphql-ws clients hold
- * wallboardUpdates. Prints p50/p99 from the event POST to its update at the subscribers, lost
- * updates, and Redis commands per event (sent by the gateway's store client).
+ * npm run bench:wallboard — the live wallboard under load (issue #15): BENCH_AGENTS agents in
+ * BENCH_GROUPS skill groups (logged in with their groups) change state BENCH_RATE times a second in
+ * total, BENCH_CALLS_PER_SECOND inbound calls join the groups' queues and leave them (answered, most
+ * within seconds and some after a long wait, or abandoned), each QueueInfo pushed to every logged-in
+ * agent of its group as the sandbox does (so the gateway gets every change once per agent), all POSTed
+ * to the gateway's callback URL (/hooks/<secret>). BENCH_SUBSCRIBERS graphql-ws clients hold
+ * wallboardUpdates, BENCH_GROUP_SUBSCRIBERS of them with the group figures and their statistics; and
+ * (unless BENCH_BROWSER=0) the wallboard page in headless Chromium shows the board.
  *
- * The events go to the gateway's callback URL (/hooks/<secret>), as the platform sends them.
- * Settings (env): BENCH_AGENTS (200), BENCH_RATE changes per second (10),
- * BENCH_SUBSCRIBERS (500), BENCH_SECONDS (20), REDIS_URL (redis://127.0.0.1:6379).
+ * Prints p50/p99 from the event POST to the update at a subscriber (agent updates, queue updates,
+ * group figures), lost updates, Redis commands per event (sent by the gateway's store client), the
+ * events per second sustained, and the page's own render time per update.
+ *
+ * The gateway runs in this thread; the platform's pushes and the subscribers in a worker thread
+ * (bench/wallboard-load.ts). Settings (env): BENCH_AGENTS (200), BENCH_GROUPS (10), BENCH_RATE (10),
+ * BENCH_CALLS_PER_SECOND (20), BENCH_SUBSCRIBERS (500), BENCH_GROUP_SUBSCRIBERS (50), BENCH_SECONDS
+ * (60), BENCH_BROWSER (1; 0 skips the page), REDIS_URL (redis://127.0.0.1:6379).
  */
 import 'reflect-metadata';
-import { createClient } from 'graphql-ws';
-import Redis from 'ioredis';
-import { request } from 'undici';
-import WebSocket from 'ws';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type Redis from 'ioredis';
 import { mintToken } from '../src/auth/jwt';
-import { RedisStore } from '../src/store/redis';
+import type { RedisStore } from '../src/store/redis';
 import { liveStateOf } from '../src/subscriptions/live-state';
-import { startBenchStack } from './support';
+import { latencySummary, positiveSettings, startBenchStack } from './support';
+import type { LoadCommand, LoadReport, LoadSettings } from './wallboard-load';
+import { WallboardPage, type PageFigures } from './wallboard-page';
 
-const AGENTS = Number(process.env.BENCH_AGENTS ?? 200);
-const RATE = Number(process.env.BENCH_RATE ?? 10);
-const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 500);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const settings = positiveSettings({
+  BENCH_AGENTS: 200,
+  BENCH_GROUPS: 10,
+  BENCH_RATE: 10,
+  BENCH_CALLS_PER_SECOND: 20,
+  BENCH_SUBSCRIBERS: 500,
+  BENCH_GROUP_SUBSCRIBERS: 50,
+  BENCH_SECONDS: 60,
+});
+const BROWSER = process.env.BENCH_BROWSER !== '0';
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
-
 /** Counts the commands the gateway's own Redis client sends (exact, unlike the server-wide counter). */
-function countCommands(client: Redis): { count: number } {
-  const counter = { count: 0 };
+function countCommands(client: Redis): { count: number; byName: Record<string, number> } {
+  const counter = { count: 0, byName: {} as Record<string, number> };
   const send = client.sendCommand.bind(client);
   client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
     counter.count++;
+    const name = args[0].name;
+    counter.byName[name] = (counter.byName[name] ?? 0) + 1;
     return send(...args);
   }) as Redis['sendCommand'];
   return counter;
 }
 
-/** A day of one agent as the events it pushes, cycling. */
-const CYCLE = ['Idle', 'AgentRinging', 'AgentAnswer', 'Conversation', 'After', 'Idle', 'Busy'];
+/** The load worker, as a sequence of awaited reports. */
+function startLoad(load: LoadSettings) {
+  const worker = new Worker(join(__dirname, 'wallboard-load.js'), { workerData: load });
+  const reports: LoadReport[] = [];
+  let wake: (() => void) | undefined;
+  let failure: Error | undefined;
+  worker.on('message', (m: LoadReport) => {
+    if (m.type === 'failed') failure = new Error(`load worker: ${m.message}`);
+    reports.push(m);
+    wake?.();
+  });
+  worker.on('error', (err) => {
+    failure = err;
+    wake?.();
+  });
+  return {
+    send: (command: LoadCommand) => worker.postMessage(command),
+    async next<T extends LoadReport['type']>(type: T): Promise<Extract<LoadReport, { type: T }>> {
+      for (;;) {
+        if (failure) throw failure;
+        const i = reports.findIndex((r) => r.type === type);
+        if (i >= 0) return reports.splice(i, 1)[0] as Extract<LoadReport, { type: T }>;
+        await new Promise<void>((r) => (wake = r));
+      }
+    },
+    terminate: () => worker.terminate(),
+  };
+}
 
 async function main() {
   // Every screen uses the bench's one viewer token: without WS_MAX_SOCKETS_PER_PRINCIPAL=0 the per-principal cap (20) refuses the rest.
   const stack = await startBenchStack({ HOOK_SECRET: 'bench-hook', AUTH_JWT_SECRET: SECRET, WS_MAX_SOCKETS_PER_PRINCIPAL: '0' });
   const { sandbox, gateway } = stack;
-
-  const hook = `${gateway.url}/hooks/bench-hook`;
-
-  let sequence = 0;
-  const post = (agentNumber: string, event: string, eventTime: number) =>
-    request(hook, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'event',
-        event,
-        nowState: event,
-        eventTime,
-        sequence: ++sequence,
-        companyId: sandbox.companyId,
-        agentNumber,
-        agentId: `id-${agentNumber}`,
-        data:
-          event === 'Login'
-            ? { groupIdList: [String(1 + (Number(agentNumber) % 4))] }
-            : event.startsWith('Agent') || event === 'Conversation'
-              ? { callDirection: '0', caller: '13900000000', called: agentNumber }
-              : {},
-      }),
-    }).then(async (r) => {
-      await r.body.dump();
-      if (r.statusCode !== 200) throw new Error(`hook answered ${r.statusCode}`);
-    });
-
-  const numbers = Array.from({ length: AGENTS }, (_, i) => String(7000 + i));
-  for (const n of numbers) await post(n, 'Login', Date.now());
-  await liveStateOf(gateway.services).settled();
-
   const token = await mintToken(SECRET, { sub: 'bench-viewer', roles: ['viewer'] });
-  const cursor = (
-    (await (
-      await request(`${gateway.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query: '{ wallboard { cursor } }' }),
-      })
-    ).body.json()) as { data: { wallboard: { cursor: string } } }
-  ).data.wallboard.cursor;
+  const load = startLoad({
+    hookUrl: `${gateway.url}/hooks/bench-hook`,
+    graphqlUrl: `${gateway.url.replace('http', 'ws')}/graphql`,
+    token,
+    companyId: sandbox.companyId,
+    agents: settings.BENCH_AGENTS,
+    groups: settings.BENCH_GROUPS,
+    rate: settings.BENCH_RATE,
+    callsPerSecond: settings.BENCH_CALLS_PER_SECOND,
+    subscribers: settings.BENCH_SUBSCRIBERS,
+    groupSubscribers: Math.min(settings.BENCH_GROUP_SUBSCRIBERS, settings.BENCH_SUBSCRIBERS),
+    seconds: settings.BENCH_SECONDS,
+  });
+  let page: WallboardPage | undefined;
+  try {
+    await load.next('loggedIn');
+    await liveStateOf(gateway.services).settled();
+    load.send({ type: 'settled' });
+    await load.next('ready');
+    if (BROWSER) {
+      page = await WallboardPage.open(gateway.url, token, settings.BENCH_AGENTS);
+      await page.start();
+    }
 
-  const latencies: number[] = [];
-  let received = 0;
-  const clients = Array.from({ length: SUBSCRIBERS }, () =>
-    createClient({
-      url: `${gateway.url.replace('http', 'ws')}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${token}` },
-      retryAttempts: 0,
-    }),
-  );
-  let started = 0;
-  await Promise.all(
-    clients.map(
-      (c) =>
-        new Promise<void>((ready) => {
-          c.subscribe<{ wallboardUpdates: { agent: { since: string } | null } }>(
-            {
-              query: `subscription($after: String!) { wallboardUpdates(after: $after) { cursor agent { since } } }`,
-              variables: { after: cursor },
-            },
-            {
-              next: (r) => {
-                const since = r.data?.wallboardUpdates.agent?.since;
-                if (since) {
-                  latencies.push(Date.now() - new Date(since).getTime());
-                  received++;
-                }
-              },
-              error: (e) => console.error('subscription error', e),
-              complete: () => {},
-            },
-          );
-          c.on('connected', () => {
-            started++;
-            ready();
-          });
-        }),
-    ),
-  );
-  await new Promise((r) => setTimeout(r, 500)); // subscriptions registered
+    const commands = countCommands((gateway.services.store as RedisStore).client);
+    const before = commands.count;
+    const cpuBefore = process.cpuUsage();
+    const busy = performance.eventLoopUtilization();
+    load.send({ type: 'go' });
+    const { traffic, tally } = await load.next('done');
+    const cpu = process.cpuUsage(cpuBefore);
+    const gatewayThreadBusy = +performance.eventLoopUtilization(busy).utilization.toFixed(2);
+    const redisCommands = commands.count - before;
+    const pageFigures: PageFigures | undefined = await page?.stop();
 
-  const commands = countCommands((gateway.services.store as RedisStore).client);
-  const before = commands.count;
-  const total = RATE * SECONDS;
-  const position = new Map(numbers.map((n) => [n, 0]));
-  const t0 = Date.now();
-  for (let i = 0; i < total; i++) {
-    const due = t0 + (i * 1000) / RATE;
-    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-    const n = numbers[Math.floor(Math.random() * numbers.length)];
-    const k = position.get(n)!;
-    position.set(n, k + 1);
-    // eventTime is the send time, so since (the update's state time) measures POST → update.
-    void post(n, CYCLE[k % CYCLE.length], Date.now());
+    const subscribers = settings.BENCH_SUBSCRIBERS;
+    const changes = traffic.agentChanges + traffic.queueChanges;
+    const perSecond = (n: number) => Math.round((n / traffic.seconds) * 10) / 10;
+    console.log(
+      JSON.stringify(
+        {
+          settings: { ...settings, BENCH_BROWSER: BROWSER ? 1 : 0 },
+          traffic: {
+            agentChanges: traffic.agentChanges,
+            calls: { joined: traffic.joined, answered: traffic.answered, abandoned: traffic.abandoned },
+            queueChanges: traffic.queueChanges,
+            eventsPushed: traffic.pushed,
+            eventsPushedPerSecond: perSecond(traffic.pushed),
+            eventsAcceptedPerSecond: perSecond(traffic.posts),
+            postErrors: traffic.postErrors,
+            postErrorReasons: traffic.postErrorReasons,
+            postMs: latencySummary(traffic.postLatencies),
+            maxSendLagMs: traffic.maxSendLagMs,
+          },
+          agentUpdates: {
+            ms: latencySummary(tally.agentLatencies),
+            received: tally.agentUpdates,
+            expected: traffic.agentChanges * subscribers,
+            lost: traffic.agentChanges * subscribers - tally.agentUpdates,
+          },
+          queueUpdates: {
+            ms: latencySummary(tally.queueLatencies),
+            received: tally.queueUpdates,
+            expected: traffic.queueChanges * subscribers,
+            lost: traffic.queueChanges * subscribers - tally.queueUpdates,
+            repeats: tally.queueRepeats,
+          },
+          groupFigures: {
+            subscribers: Math.min(settings.BENCH_GROUP_SUBSCRIBERS, subscribers),
+            msFromQueueChange: latencySummary(tally.groupLatencies),
+            received: tally.groupUpdates,
+          },
+          subscriptionErrors: tally.errors,
+          redis: {
+            commands: redisCommands,
+            perEventPushed: +(redisCommands / traffic.pushed).toFixed(2),
+            perChange: +(redisCommands / changes).toFixed(2),
+            byName: commands.byName,
+          },
+          gatewayThreadBusy,
+          loadThreadBusy: traffic.loadThreadBusy,
+          processCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (traffic.seconds * 1000 + 2000)) * 100),
+          page: pageFigures,
+        },
+        null,
+        2,
+      ),
+    );
+    load.send({ type: 'close' });
+    await load.next('closed');
+  } finally {
+    await page?.close();
+    await load.terminate();
+    await stack.close();
   }
-  await new Promise((r) => setTimeout(r, 2000)); // drain
-  const after = commands.count;
-
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const expected = total * SUBSCRIBERS;
-  console.log(
-    JSON.stringify(
-      {
-        agents: AGENTS,
-        changesPerSecond: RATE,
-        subscribers: started,
-        events: total,
-        p50ms: percentile(sorted, 50),
-        p99ms: percentile(sorted, 99),
-        updatesReceived: received,
-        updatesExpected: expected,
-        lost: expected - received,
-        redisCommandsPerEvent: +((after - before) / total).toFixed(1),
-      },
-      null,
-      2,
-    ),
-  );
-  for (const c of clients) await c.dispose();
-  await stack.close();
 }
 
 main().catch((err) => {

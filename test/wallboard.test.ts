@@ -317,3 +317,70 @@ async function request(stack: Stack, method: 'DELETE') {
   const res = await send(`${stack.sandbox.url}/__sandbox/agents/traffic`, { method });
   await res.body.dump();
 }
+
+describe('the copies of one QueueInfo (one per logged-in agent of the group)', () => {
+  test('cost one live-state write and one statistics update; another QueueInfo costs its own', async () => {
+    const stack = await startStack();
+    try {
+      const { request: send } = await import('undici');
+      const post = async (body: Record<string, unknown>) => {
+        const res = await send(stack.hookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        await res.body.dump();
+        expect(res.statusCode).toBe(200);
+      };
+      const store = stack.gateway.services.store;
+      const liveApply = jest.spyOn(store, 'liveApply');
+      const readBatch = jest.spyOn(store, 'readBatch');
+      const inQueueTime = Date.now() - 5000;
+      // As sandbox/queue.ts builds it: groupID, groupWaitNumber, isInQueue, handleAgentID, data[].
+      const queueInfo = (agentNumber: string, eventTime: number, isInQueue: 0 | 1, handleAgentID: string) => ({
+        type: 'event',
+        event: 'QueueInfo',
+        nowState: 'Idle',
+        eventTime,
+        sequence: 0,
+        companyId: '10001',
+        agentNumber,
+        agentId: `id-${agentNumber}`,
+        ivrParam: '',
+        data: {
+          groupID: 1,
+          groupWaitNumber: isInQueue,
+          isInQueue,
+          handleAgentID,
+          data: isInQueue ? [{ caller: '13900000101', called: '4008001000', groupID: 1, inQueueTime }] : [],
+        },
+      });
+      const counts = () => ({
+        live: liveApply.mock.calls.filter(([, member]) => member === 'queue:1').length,
+        reads: readBatch.mock.calls.length,
+      });
+      const settle = () => liveStateOf(stack.gateway.services).settled();
+
+      const joined = inQueueTime + 1;
+      await post(queueInfo('1001', joined, 1, ''));
+      await settle();
+      const one = counts();
+      expect(one.live).toBe(1);
+      expect(one.reads).toBeGreaterThan(0);
+      for (const n of ['1002', '1003']) await post(queueInfo(n, joined, 1, ''));
+      await settle();
+      expect(counts()).toEqual(one);
+      expect((await board(stack, ['1'])).groups[0]).toMatchObject({ callsWaiting: 1 });
+
+      await post(queueInfo('1001', joined + 3000, 0, '1001'));
+      await settle();
+      const two = counts();
+      expect(two.live).toBe(2);
+      expect(two.reads).toBeGreaterThan(one.reads);
+      const stats = await stack.gql(`{ wallboard(groupIds: ["1"]) { groups { callsWaiting stats(window: TODAY) { offered answered } } } }`);
+      expect(stats.data!.wallboard.groups[0]).toEqual({ callsWaiting: 0, stats: { offered: 1, answered: 1 } });
+    } finally {
+      await stack.close();
+    }
+  });
+});

@@ -347,6 +347,12 @@ export class LiveState {
   private readonly known = new Map<string, string>();
   /** The names last seen per member (agentName, a group's name): a name part is written only when it changes. */
   private readonly names = new Map<string, string>();
+  /**
+   * Per member, the newest version of each part this instance wrote or read (of the current generation): a part
+   * not newer is a no-op in the store, so it is not sent — the copies of one QueueInfo (one per logged-in agent
+   * of the group, the same eventTime) cost one write and one change, not one per agent.
+   */
+  private readonly versions = new Map<string, Map<string, string>>();
   private pulling?: Promise<void>;
   private again = false;
   private applying = Promise.resolve();
@@ -380,15 +386,19 @@ export class LiveState {
     }
     const event = { ...data, eventTime, sequence: Number(data.sequence) || 0 };
     if (this.stats) recordStatistics(this.stats, event);
-    const updates = agentEventUpdates(event).filter((u) => this.withoutKnownNames(u));
+    const updates = agentEventUpdates(event).filter((u) => this.withoutKnownNames(u) && this.withoutKnownVersions(u));
     if (updates.length === 0) return;
+    for (const u of updates) for (const [part, p] of Object.entries(u.parts)) this.knowVersion(u.member, `_v:${part}`, p.version);
     // One write at a time per instance keeps the store load bounded under bursts.
     this.applying = this.applying
       .then(async () => {
         for (const u of updates) await this.store.liveApply(LIVE_COLLECTION, u.member, u.parts, LIVE_LOG_MAX);
       })
       .then(() => this.pull())
-      .catch((err: Error) => this.logger.warn({ err: err.message, key: delivered.key }, 'live state: event not applied'));
+      .catch((err: Error) => {
+        for (const u of updates) this.versions.delete(u.member); // not known to be written: let the next copy try
+        this.logger.warn({ err: err.message, key: delivered.key }, 'live state: event not applied');
+      });
   }
 
   /** Reads changes after the last one handed out (coalescing concurrent calls) and hands them to the listeners. */
@@ -430,6 +440,7 @@ export class LiveState {
   }
 
   private remember(member: string, fields: Record<string, string>): void {
+    for (const [field, value] of Object.entries(fields)) if (field.startsWith('_v:')) this.knowVersion(member, field, value);
     if (member.startsWith('agent:')) this.known.set(member, fields.activity ?? '');
     const name = member.startsWith('agent:') ? fields.agentName : fields.name;
     if (name) this.names.set(member, name);
@@ -439,6 +450,24 @@ export class LiveState {
   private withoutKnownNames(u: LiveUpdate): boolean {
     for (const [part, field] of Object.entries(NAME_PARTS)) {
       if (u.parts[part] && this.names.get(u.member) === u.parts[part].fields[field]) delete u.parts[part];
+    }
+    return Object.keys(u.parts).length > 0;
+  }
+
+  private knowVersion(member: string, field: string, version: string): void {
+    let parts = this.versions.get(member);
+    if (!parts) this.versions.set(member, (parts = new Map()));
+    const known = parts.get(field);
+    if (known === undefined || known < version) parts.set(field, version);
+  }
+
+  /** Drops the parts of an update not newer than the store has them already; false when nothing is left. */
+  private withoutKnownVersions(u: LiveUpdate): boolean {
+    const parts = this.versions.get(u.member);
+    if (!parts) return true;
+    for (const [part, p] of Object.entries(u.parts)) {
+      const known = parts.get(`_v:${part}`);
+      if (known !== undefined && p.version <= known) delete u.parts[part];
     }
     return Object.keys(u.parts).length > 0;
   }
@@ -460,6 +489,7 @@ export class LiveState {
     );
     this.epoch = head.epoch;
     this.position = 0;
+    this.versions.clear(); // the new generation has none of them
     const marker: LiveChange = { rev: 0, member: '', fields: {}, epoch: head.epoch, stale: head.stale };
     for (const l of this.listeners) l(marker);
   }

@@ -302,12 +302,21 @@ export interface QueueStatisticsOptions {
   clock?: () => number;
 }
 
+/** How many QueueInfos QueueStatistics remembers having counted (its copies arrive within milliseconds of each other). */
+const COUNTED_KEPT = 1000;
+
 /** The statistics of one gateway instance over the shared store (started with the live state). */
 export class QueueStatistics {
   /** Epoch ms now: windows and the open interval of an agent's activity are read for it. Tests replace it. */
   clock: () => number;
   readonly thresholdMs: number;
   private chain = Promise.resolve();
+  /**
+   * The QueueInfos this instance counted lately, exactly (group, time, agent, calls): the platform sends each
+   * change once per logged-in agent of the group, mostly with the same eventTime, and a copy changes nothing
+   * (it would only cost the reads that find so), so it is not read again. Bounded: the oldest are forgotten.
+   */
+  private readonly counted = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -358,7 +367,15 @@ export class QueueStatistics {
   // ---- queue calls -------------------------------------------------------------------------
 
   /** Applies one QueueInfo (idempotent; any arrival order gives the same figures). */
-  applyQueueInfo(e: QueueInfoInput): Promise<void> {
+  async applyQueueInfo(e: QueueInfoInput): Promise<void> {
+    const copy = JSON.stringify(e);
+    if (this.counted.has(copy)) return;
+    await this.countQueueInfo(e);
+    this.counted.add(copy);
+    if (this.counted.size > COUNTED_KEPT) this.counted.delete(this.counted.values().next().value!);
+  }
+
+  private countQueueInfo(e: QueueInfoInput): Promise<void> {
     const g = e.groupId;
     const t = e.at;
     const listed = new Map<string, number>();

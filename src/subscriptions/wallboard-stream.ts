@@ -121,6 +121,14 @@ export function groupFeedOf(
   return feed;
 }
 
+/** The JSON of a tick's figures, to compare with what a subscriber was last sent: one per figures object, shared by the subscribers of a tick. */
+const figuresJson = new WeakMap<GroupFigures, string>();
+const jsonOf = (figures: GroupFigures): string => {
+  let json = figuresJson.get(figures);
+  if (json === undefined) figuresJson.set(figures, (json = JSON.stringify(figures)));
+  return json;
+};
+
 const expired = (detail: string, reason: 'LOST' | 'TRIMMED' = 'LOST') => new CursorExpiredError('after', reason, detail);
 
 /**
@@ -204,7 +212,7 @@ export function wallboardUpdates(
     const now = Date.now();
     for (const figures of [...board.groups, board.totals] as GroupFigures[]) {
       const key = figures.groupId === undefined ? 't' : `g${figures.groupId}`;
-      const json = JSON.stringify(figures);
+      const json = jsonOf(figures);
       if (sent.get(key) === json) continue;
       // A tick released late (waiting for its changes) is not followed at once by the next one's figures: those wait a tick.
       if (now - (sentAt.get(key) ?? 0) < minGapMs) continue;

@@ -1,6 +1,7 @@
 import { createClient, type Client } from 'graphql-ws/client';
 import type { Board } from './board';
 import { parseSnapshot, parseUpdate, SNAPSHOT_QUERY, UPDATES_SUBSCRIPTION } from './queries';
+import { updateArrived } from './timing';
 
 /**
  * connecting: before the first connection; live: connected and following; reconnecting: the socket
@@ -171,6 +172,7 @@ export function startLive(options: LiveOptions): { close(): void } {
           snapshot(); // a new generation of the live state: start from its snapshot
           return;
         }
+        updateArrived();
         options.onChange();
       },
       error: (err) => {

@@ -1,9 +1,10 @@
 import { html } from 'htm/preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import { ACTIVITY_ORDER, Board } from './board';
 import { ACTIVITY_LABEL, clock, count, percent, seconds, since, timeOfDay } from './format';
 import { startLive, type Status } from './live';
 import { TOTALS_ID, type Activity, type Agent, type Group } from './queries';
+import { renderCommitted, renderRequested } from './timing';
 import { Trend } from './trend';
 
 /** Waits this long (seconds) are shown in warning and alarm colours. */
@@ -42,6 +43,7 @@ export function App({ token, url, groupIds, onRefused, onFailed }: AppProps) {
       onChange: () => {
         frame ||= requestAnimationFrame(() => {
           frame = 0;
+          renderRequested();
           setRevision((r) => r + 1);
         });
       },
@@ -57,6 +59,8 @@ export function App({ token, url, groupIds, onRefused, onFailed }: AppProps) {
       cancelAnimationFrame(frame);
     };
   }, []);
+
+  useLayoutEffect(renderCommitted); // after every commit: the page's render time per update (timing.ts)
 
   const groups = board.groupList();
   const agents = board.agentList();
