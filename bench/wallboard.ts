@@ -15,6 +15,7 @@ import { request } from 'undici';
 import WebSocket from 'ws';
 import { mintToken } from '../src/auth/jwt';
 import { RedisStore } from '../src/store/redis';
+import type { RedisClient } from '../src/store/redis-connection';
 import { liveStateOf } from '../src/subscriptions/live-state';
 import { startBenchStack } from './support';
 
@@ -28,10 +29,11 @@ const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 
 /** Counts the commands the gateway's own Redis client sends (exact, unlike the server-wide counter). */
-function countCommands(client: Redis): { count: number } {
+function countCommands(client: RedisClient): { count: number } {
   const counter = { count: 0 };
-  const send = client.sendCommand.bind(client);
-  client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+  const target = client as Redis; // a Cluster client sends through sendCommand alike
+  const send = target.sendCommand.bind(target);
+  target.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
     counter.count++;
     return send(...args);
   }) as Redis['sendCommand'];

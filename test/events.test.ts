@@ -3,6 +3,7 @@ import { request } from 'undici';
 import WebSocket from 'ws';
 import { collect, until } from './support/subscriptions';
 import { stackWithOwnRedis, startStack, twoInstances, type Stack } from './support/stack';
+import { TEST_REDIS_MODES } from './support/redis';
 
 const CALL_END = `subscription($after: ID, $taskSn: ID) { callEnded(after: $after, taskSn: $taskSn) { cursor callId taskSn } }`;
 
@@ -25,8 +26,8 @@ const callEnd = (callId: string, taskSn = 'task-1') => ({
   duration: 1000,
 });
 
-describe('event backbone across instances', () => {
-  const two = twoInstances();
+describe.each(TEST_REDIS_MODES)('event backbone across instances (%s)', (mode) => {
+  const two = twoInstances({}, mode);
 
   it('delivers a callback received by one instance to subscribers on both, once, however often it is posted', async () => {
     const taskSn = randomUUID();
