@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { mintToken } from '../src/auth/jwt';
 import { deleteKeysWithPrefix } from '../src/store/redis';
-import { testRedisUrl } from './support/redis';
+import { TEST_REDIS_MODES, testRedisConnection, testRedisEnv } from './support/redis';
 import { platformEnv } from './support/sandbox';
 import { JWT_SECRET, stackWithOwnRedis, startStack, type Stack } from './support/stack';
 import { startGatewayProcess, type GatewayProcess } from './support/process';
@@ -87,11 +87,11 @@ describe('platform token', () => {
     });
   });
 
-  it('two gateway processes sharing one Redis cause exactly one token request for 400 cold requests', async () => {
+  it.each(TEST_REDIS_MODES)('two gateway processes sharing one Redis (%s) cause exactly one token request for 400 cold requests', async (mode) => {
     const sandbox: Sandbox = await startSandbox();
     const env = {
       ...platformEnv(sandbox),
-      REDIS_URL: testRedisUrl(),
+      ...testRedisEnv(mode),
       REDIS_PREFIX: `test:${Date.now()}:${Math.random()}:`,
       HOOK_SECRET: 'hook-secret-for-two-processes',
       AUTH_JWT_SECRET: JWT_SECRET,
@@ -126,7 +126,7 @@ describe('platform token', () => {
       expect(logs).not.toContain(jwt);
     } finally {
       const codes = await Promise.all(procs.map((p) => p.stop('SIGTERM')));
-      await deleteKeysWithPrefix(testRedisUrl(), env.REDIS_PREFIX);
+      await deleteKeysWithPrefix(testRedisConnection(mode), env.REDIS_PREFIX);
       expect(codes).toEqual([0, 0]);
       await sandbox.close();
     }
