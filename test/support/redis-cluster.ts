@@ -88,6 +88,8 @@ export interface RedisClusterGroup {
   servers: Map<number, ServerProcess>;
   /** The port of the master serving `key`'s slot now. */
   masterOf(key: string): Promise<number>;
+  /** The ports of the replicas of the master on `port`. */
+  replicasOf(port: number): Promise<number[]>;
   /** Kills the server on `port`. */
   kill(port: number): Promise<void>;
   /** Starts the server on `port` again (it rejoins the cluster with its nodes file, as a replica when it was replaced). */
@@ -136,6 +138,12 @@ export async function startRedisCluster(bases = [7100, 7120, 7140, 7160, 7180]):
         }
       }
       throw new Error(`no master serves the slot of ${key}`);
+    },
+    async replicasOf(port) {
+      const lines = (await cli(port, 'cluster', 'nodes')).split('\n').map((l) => l.split(' '));
+      const portOf = (parts: string[]) => Number(parts[1].split(':')[1].split('@')[0]);
+      const id = lines.find((parts) => portOf(parts) === port)?.[0];
+      return lines.filter((parts) => parts[2].includes('slave') && parts[3] === id).map(portOf);
     },
     async kill(port) {
       await killServer(servers.get(port)!);
@@ -187,6 +195,8 @@ export interface RedisSentinelGroup {
   servers: Map<number, ServerProcess>;
   /** The port of the master the sentinels name now. */
   master(): Promise<number>;
+  /** The ports of the servers that are not the master (its replica). */
+  replicasOf(port: number): Promise<number[]>;
   kill(port: number): Promise<void>;
   /** Starts the server on `port` again, as a replica of the current master. */
   restartAsReplica(port: number): Promise<void>;
@@ -216,6 +226,9 @@ export async function startRedisSentinel(bases = [7200, 7220, 7240, 7260, 7280])
         if (lines.length === 2) return Number(lines[1]);
       }
       throw new Error('no sentinel names a master');
+    },
+    async replicasOf(port) {
+      return [masterPort, replicaPort].filter((p) => p !== port);
     },
     async kill(port) {
       await killServer(servers.get(port)!);

@@ -21,8 +21,11 @@ export interface GqlResult<T = Record<string, any>> {
 }
 
 export interface StackOptions {
-  /** 'redis' (default: the suite's Redis), 'redis-cluster' or 'redis-sentinel' (the suite's groups), 'memory', or a redis URL. */
-  store?: TestRedisMode | 'memory' | string;
+  /**
+   * 'redis' (default: the suite's Redis), 'redis-cluster' or 'redis-sentinel' (the suite's groups),
+   * 'memory', a redis URL, or the environment of another Redis (REDIS_CLUSTER_NODES, …).
+   */
+  store?: TestRedisMode | 'memory' | string | Record<string, string>;
   /** Share a key prefix between gateways (several instances of one deployment). */
   prefix?: string;
   /** An existing sandbox to point at (several gateways, one platform). */
@@ -57,6 +60,12 @@ function startOrClose<T>(sandbox: Sandbox | undefined, fn: () => T): T {
   }
 }
 
+function redisEnvOf(store: NonNullable<StackOptions['store']>): Record<string, string> {
+  if (typeof store !== 'string') return store;
+  if (store === 'memory') return {};
+  return (TEST_REDIS_MODES as readonly string[]).includes(store) ? testRedisEnv(store as TestRedisMode) : { REDIS_URL: store };
+}
+
 /** Starts a sandbox platform (unless given) and a gateway pointed at it over HTTP. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const ownSandbox = !options.sandbox;
@@ -69,7 +78,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       PORT: '0',
       HOST: '127.0.0.1',
       ...platformEnv(sandbox),
-      ...(store === 'memory' ? {} : (TEST_REDIS_MODES as readonly string[]).includes(store) ? testRedisEnv(store as TestRedisMode) : { REDIS_URL: store }),
+      ...redisEnvOf(store),
       REDIS_PREFIX: prefix,
       HOOK_SECRET: hookSecret,
       AUTH_JWT_SECRET: JWT_SECRET,
