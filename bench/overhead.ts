@@ -46,6 +46,7 @@ import {
   gatewayEnvFor,
   positiveSettings,
   processCpuMs,
+  REDIS_TARGET,
   REDIS_URL,
   sequentialLoad,
   summarize,
@@ -84,7 +85,7 @@ const GATEWAY_SETTINGS: Record<string, string> = {
 
 let prefix: string | undefined;
 /** abort(code) kills the children, removes the run's Redis keys (bounded in time) and exits. */
-const { children, abort } = childProcesses('servers', async () => prefix && deleteKeysWithPrefix(REDIS_URL, prefix));
+const { children, abort } = childProcesses('servers', async () => prefix && deleteKeysWithPrefix(REDIS_TARGET, prefix));
 
 interface Server {
   name: string;
@@ -583,7 +584,7 @@ async function main(): Promise<number> {
   } finally {
     await agent.close();
     for (const s of servers.reverse()) await s.stop();
-    if (prefix) await deleteKeysWithPrefix(REDIS_URL, prefix);
+    if (prefix) await deleteKeysWithPrefix(REDIS_TARGET, prefix);
   }
 }
 

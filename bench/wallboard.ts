@@ -6,7 +6,8 @@
  *
  * The events go to the gateway's callback URL (/hooks/<secret>), as the platform sends them.
  * Settings (env): BENCH_AGENTS (200), BENCH_RATE changes per second (10),
- * BENCH_SUBSCRIBERS (500), BENCH_SECONDS (20), REDIS_URL (redis://127.0.0.1:6379).
+ * BENCH_SUBSCRIBERS (500), BENCH_SECONDS (20), the Redis as the gateway takes it (bench/support.ts REDIS_ENV: REDIS_URL,
+ * default redis://127.0.0.1:6379, or REDIS_CLUSTER_NODES, or REDIS_SENTINELS + REDIS_SENTINEL_NAME).
  */
 import 'reflect-metadata';
 import { createClient } from 'graphql-ws';

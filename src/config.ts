@@ -375,12 +375,17 @@ function redisConnection(e: z.infer<typeof env>): RedisConnection | undefined {
   if (e.REDIS_SENTINEL_NAME && !e.REDIS_SENTINELS) throw new ConfigError('REDIS_SENTINEL_NAME', 'needs REDIS_SENTINELS');
   const auth = { ...(e.REDIS_PASSWORD ? { password: e.REDIS_PASSWORD } : {}), ...(e.REDIS_TLS ? { tls: true } : {}) };
   if (e.REDIS_URL) {
-    if (e.REDIS_PASSWORD || e.REDIS_TLS) throw new ConfigError('REDIS_PASSWORD', 'and REDIS_TLS are for REDIS_CLUSTER_NODES and REDIS_SENTINELS (REDIS_URL carries its own: rediss://:password@host)');
+    if (e.REDIS_PASSWORD || e.REDIS_TLS)
+      throw new ConfigError(
+        'REDIS_PASSWORD',
+        'and REDIS_TLS are for REDIS_CLUSTER_NODES and REDIS_SENTINELS (REDIS_URL carries its own: rediss://:password@host)',
+      );
     return { mode: 'single', url: e.REDIS_URL };
   }
   if (e.REDIS_CLUSTER_NODES) return { mode: 'cluster', nodes: e.REDIS_CLUSTER_NODES, ...auth };
   if (e.REDIS_SENTINELS) {
-    if (!e.REDIS_SENTINEL_NAME) throw new ConfigError('REDIS_SENTINEL_NAME', 'is required with REDIS_SENTINELS (the master group name the sentinels monitor)');
+    if (!e.REDIS_SENTINEL_NAME)
+      throw new ConfigError('REDIS_SENTINEL_NAME', 'is required with REDIS_SENTINELS (the master group name the sentinels monitor)');
     return { mode: 'sentinel', sentinels: e.REDIS_SENTINELS, name: e.REDIS_SENTINEL_NAME, ...auth };
   }
   return undefined;

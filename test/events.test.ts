@@ -7,7 +7,6 @@ import { callEnd, postHook } from './support/callbacks';
 
 const CALL_END = `subscription($after: ID, $taskSn: ID) { callEnded(after: $after, taskSn: $taskSn) { cursor callId taskSn } }`;
 
-
 describe.each(TEST_REDIS_MODES)('event backbone across instances (%s)', (mode) => {
   const two = twoInstances({}, mode);
 

@@ -3,7 +3,6 @@ import { checkMaxLength, isPhoneNumber } from '../upstream/convert';
 import { BadInputError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
 import type { Store } from '../store/store';
-import { IVR_SLOT } from '../store/slots';
 import {
   canonicalDtmf,
   canonicalNumber,
@@ -17,9 +16,9 @@ import {
 } from './rules';
 
 /** Every rule, one hash field per rule id (JSON). */
-const RULES_KEY = `${IVR_SLOT}:rules`;
+const RULES_KEY = 'ivr:rules';
 /** Incremented on every change; instances reload the rules when it moves. */
-const REVISION_KEY = `${IVR_SLOT}:rev`;
+const REVISION_KEY = 'ivr:rev';
 export const MAX_RULES = 10_000;
 const DEFAULT_PRIORITY = 100;
 

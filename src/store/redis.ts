@@ -653,7 +653,9 @@ export class RedisStore implements Store {
   async readEvents(streams: string[], after: string, count: number) {
     const lists = await this.run(() =>
       Promise.all(
-        streams.map(async (s) => toEntries(s, (await this.client.xrange(eventLogKey(s), `(${after}-0`, '+', 'COUNT', count)) as RawEntries)),
+        streams.map(async (s) =>
+          toEntries(s, (await this.client.xrange(eventLogKey(s), `(${after}-0`, '+', 'COUNT', count)) as RawEntries),
+        ),
       ),
     );
     return mergeById(lists, count);
@@ -701,7 +703,9 @@ export class RedisStore implements Store {
    * then WAIT for that write (its replication offset is past every entry read).
    */
   private async confirmRead(client: RedisClient): Promise<boolean> {
-    const [, reached] = await this.run(async () => replies(await client.pipeline().incr(CONFIRM_KEY).wait(this.waitReplicas, this.waitTimeoutMs).exec()));
+    const [, reached] = await this.run(async () =>
+      replies(await client.pipeline().incr(CONFIRM_KEY).wait(this.waitReplicas, this.waitTimeoutMs).exec()),
+    );
     return Number(reached) >= this.waitReplicas;
   }
   async eventLogHead(): Promise<EventLogHead> {

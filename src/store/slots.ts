@@ -21,11 +21,9 @@ export const liveSlot = (collection: string) => `{${collection}}`;
  */
 export const QUEUE_STATS_SLOT = '{qs}';
 
-/** IVR routing rules and their revision. */
-export const IVR_SLOT = '{ivr}';
-
 /** One platform token and its refresh lock. */
 export const tokenSlot = (name: string) => `{token:${name}}`;
 
-/** One number's lookups (every kind) and their refresh locks; lookups of many numbers span slots (read per slot). */
-export const lookupSlot = (number: string) => `{lookup:${number}}`;
+// Keys no script or transaction touches together need no tag: IVR rules and their revision
+// (`ivr:rules`, `ivr:rev`), lookups and their locks (`lookup:…`; a read of many is split by slot),
+// leases, counters. They keep their names, so an upgrade keeps the rules and a warm lookup cache.

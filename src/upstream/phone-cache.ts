@@ -6,7 +6,6 @@ import type { Logger } from '../logger';
 import { LookupKind } from '../schema/lookup';
 import { StoreUnavailableError, type Store } from '../store/store';
 import { UpstreamRejectedError } from './http';
-import { lookupSlot } from '../store/slots';
 
 export interface LookupCacheSettings {
   /** Time to live of a successful answer, per kind. */
@@ -181,7 +180,7 @@ export class PhoneLookupCache {
 
   /** The store key of one lookup of one number (also read by the lookups benchmark). */
   static key(kind: LookupKind, number: string): string {
-    return `lookup:${KEY_VERSION}:${lookupSlot(number)}:${kind}`;
+    return `lookup:${KEY_VERSION}:${kind}:${number}`;
   }
 
   /**
