@@ -8,7 +8,9 @@
  * every subscriber socket.
  * Settings (env): BENCH_SUBSCRIBERS (1000), BENCH_RATE per second (200), BENCH_SECONDS (10),
  * BENCH_ONLY (raw,coalesced,gateway: the sides to run), BENCH_GATEWAY_NODE_ARGS (e.g. --cpu-prof),
- * REDIS_URL (redis://127.0.0.1:6379). The issue's target run and the figures: docs/benchmarks.md.
+ * BENCH_INSTANCES (1: gateway processes of one deployment; subscribers and callbacks spread over
+ * them), the Redis as the gateway takes it: REDIS_URL (redis://127.0.0.1:6379), REDIS_CLUSTER_NODES
+ * or REDIS_SENTINELS + REDIS_SENTINEL_NAME. The issue's target run and the figures: docs/benchmarks.md.
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
@@ -21,11 +23,12 @@ import WebSocket from 'ws';
 import { mintToken } from '../src/auth/jwt';
 import { startSandbox } from '../sandbox/server';
 import { deleteKeysWithPrefix } from '../src/store/redis';
-import { benchPrefix, gatewayEnv, REDIS_URL } from './support';
+import { benchPrefix, gatewayEnv, REDIS_TARGET } from './support';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const INSTANCES = Math.max(1, Number(process.env.BENCH_INSTANCES ?? 1));
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const HOOK = 'bench-hook';
 
@@ -153,9 +156,10 @@ async function startProcess(script: string, env: Record<string, string>, nodeArg
 }
 
 interface Target {
-  server: ServerProcess;
-  /** WebSocket URL and subprotocol subscribers connect with. */
-  url: string;
+  /** The server processes (several gateway instances of one deployment; subscribers spread over them). */
+  servers: ServerProcess[];
+  /** WebSocket URL of each server, and the subprotocol subscribers connect with. */
+  urls: string[];
   protocol?: string;
   /** Sent once the socket is open (graphql-ws: connection_init, then subscribe on the ack). */
   onOpen?(ws: WebSocket): void;
@@ -169,8 +173,8 @@ async function measure(target: Target, count: number): Promise<Run> {
   const run: Run = { latencies: [], expected: count * SUBSCRIBERS, received: 0, failedPosts: 0, postLatencies: [], serverCpuMs: NaN };
   const sockets: WebSocket[] = [];
   await Promise.all(
-    Array.from({ length: SUBSCRIBERS }, async () => {
-      const ws = new WebSocket(target.url, target.protocol);
+    Array.from({ length: SUBSCRIBERS }, async (_, k) => {
+      const ws = new WebSocket(target.urls[k % target.urls.length], target.protocol);
       sockets.push(ws);
       ws.on('message', (m) => {
         const msg = JSON.parse(m.toString());
@@ -185,10 +189,11 @@ async function measure(target: Target, count: number): Promise<Run> {
   );
   await new Promise((r) => setTimeout(r, 1000));
   const agent = new Agent({ connections: 64 });
-  const cpuBefore = target.server.cpuMs();
+  const cpu = () => target.servers.reduce((sum, server) => sum + server.cpuMs(), 0);
+  const cpuBefore = cpu();
   await steady(run, count, (i, sentAt) => target.post(i, sentAt, agent));
   await settle(run);
-  run.serverCpuMs = target.server.cpuMs() - cpuBefore;
+  run.serverCpuMs = cpu() - cpuBefore;
   for (const ws of sockets) ws.terminate();
   await agent.destroy();
   return run;
@@ -199,33 +204,37 @@ async function gatewayRun(count: number): Promise<Run> {
   // BENCH_GATEWAY_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the gateway process.
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const prefix = benchPrefix();
-  const gateway = await startProcess(
-    join(__dirname, '..', 'src', 'main.js'),
-    {
-      ...gatewayEnv(sandbox, prefix),
-      LOG_LEVEL: 'info',
-      HOOK_SECRET: HOOK,
-      AUTH_JWT_SECRET: SECRET,
-      EVENT_BUFFER_SIZE: '100000',
-      // Every subscriber uses the bench's one token: without this the per-principal socket cap (20) refuses the rest.
-      WS_MAX_SOCKETS_PER_PRINCIPAL: '0',
-    },
-    nodeArgs,
+  const gateways = await Promise.all(
+    Array.from({ length: INSTANCES }, () =>
+      startProcess(
+        join(__dirname, '..', 'src', 'main.js'),
+        {
+          ...gatewayEnv(sandbox, prefix),
+          LOG_LEVEL: 'info',
+          HOOK_SECRET: HOOK,
+          AUTH_JWT_SECRET: SECRET,
+          EVENT_BUFFER_SIZE: '100000',
+          // Every subscriber uses the bench's one token: without this the per-principal socket cap (20) refuses the rest.
+          WS_MAX_SOCKETS_PER_PRINCIPAL: '0',
+        },
+        nodeArgs,
+      ),
+    ),
   );
   const token = await mintToken(SECRET, { sub: 'bench', roles: ['viewer'] });
   const query = 'subscription { callEnded(taskSn: "bench") { callId userData } }';
   try {
     return await measure(
       {
-        server: gateway,
-        url: `ws://127.0.0.1:${gateway.port}/graphql`,
+        servers: gateways,
+        urls: gateways.map((g) => `ws://127.0.0.1:${g.port}/graphql`),
         protocol: 'graphql-transport-ws',
         onOpen: (ws) => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
         onMessage: (ws, msg) => {
           if (msg.type === 'connection_ack') ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
         },
         async post(i, sentAt, agent) {
-          const res = await request(`http://127.0.0.1:${gateway.port}/hooks/${HOOK}`, {
+          const res = await request(`http://127.0.0.1:${gateways[i % gateways.length].port}/hooks/${HOOK}`, {
             method: 'POST',
             dispatcher: agent,
             headers: { 'content-type': 'application/json' },
@@ -247,9 +256,9 @@ async function gatewayRun(count: number): Promise<Run> {
       count,
     );
   } finally {
-    await gateway.stop();
+    await Promise.all(gateways.map((g) => g.stop()));
     await sandbox.close();
-    await deleteKeysWithPrefix(REDIS_URL, prefix);
+    await deleteKeysWithPrefix(REDIS_TARGET, prefix);
   }
 }
 
@@ -259,8 +268,8 @@ async function rawRun(count: number, coalesce: boolean): Promise<Run> {
   try {
     return await measure(
       {
-        server,
-        url: `ws://127.0.0.1:${server.port}/`,
+        servers: [server],
+        urls: [`ws://127.0.0.1:${server.port}/`],
         async post(i, sentAt, agent) {
           const res = await request(`http://127.0.0.1:${server.port}/`, {
             method: 'POST',
@@ -280,7 +289,9 @@ async function rawRun(count: number, coalesce: boolean): Promise<Run> {
 
 async function main() {
   const count = RATE * SECONDS;
-  console.log(`bench:events — ${SUBSCRIBERS} subscribers, ${RATE} callbacks/s for ${SECONDS} s (${count} callbacks)`);
+  console.log(
+    `bench:events — ${SUBSCRIBERS} subscribers, ${RATE} callbacks/s for ${SECONDS} s (${count} callbacks), ${INSTANCES} gateway instance(s), Redis: ${REDIS_TARGET.mode}`,
+  );
   const fmt = (n: number) => `${n.toFixed(1)} ms`;
   const print = (s: ReturnType<typeof summary>) =>
     console.log(

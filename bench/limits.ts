@@ -21,7 +21,17 @@ import { Agent, request } from 'undici';
 import { mintToken } from '../src/auth/jwt';
 import { startSandbox, type Sandbox } from '../sandbox/server';
 import { deleteKeysWithPrefix } from '../src/store/redis';
-import { benchPrefix, childProcesses, compare, freePort, gatewayEnv, positiveSettings, REDIS_URL, type Figures } from './support';
+import {
+  benchPrefix,
+  childProcesses,
+  compare,
+  freePort,
+  gatewayEnv,
+  positiveSettings,
+  REDIS_TARGET,
+  REDIS_URL,
+  type Figures,
+} from './support';
 
 const {
   BENCH_SECONDS: SECONDS,
@@ -103,7 +113,7 @@ async function startSide(name: SideName, limits: Record<string, string>): Promis
       clearTimeout(force);
     }
     await sandbox.close();
-    await deleteKeysWithPrefix(REDIS_URL, prefix);
+    await deleteKeysWithPrefix(REDIS_TARGET, prefix);
   };
   const url = `http://127.0.0.1:${port}`;
   // Ready: the gateway answers /readyz (Redis reachable, platform token obtained).

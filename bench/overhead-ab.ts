@@ -26,7 +26,7 @@ import { Agent, request } from 'undici';
 import { mintToken } from '../src/auth/jwt';
 import { deleteKeysWithPrefix } from '../src/store/redis';
 import { CREDENTIALS, GATEWAY_SETTINGS, SECRET, SKILL_GROUPS_QUERY } from './overhead-settings';
-import { benchPrefix, concurrentLoad, freePort, gatewayEnvFor, processCpuMs, REDIS_URL, sequentialLoad, summarize } from './support';
+import { benchPrefix, concurrentLoad, freePort, gatewayEnvFor, processCpuMs, REDIS_TARGET, sequentialLoad, summarize } from './support';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 12);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -49,7 +49,7 @@ process.on('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     killAll();
-    void Promise.all(prefixes.map((p) => deleteKeysWithPrefix(REDIS_URL, p))).finally(() => process.exit(130));
+    void Promise.all(prefixes.map((p) => deleteKeysWithPrefix(REDIS_TARGET, p))).finally(() => process.exit(130));
   });
 }
 
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   } finally {
     await agent.close();
     for (const p of [sides.A, sides.B, upstream]) await p.stop();
-    await Promise.all(prefixes.map((p) => deleteKeysWithPrefix(REDIS_URL, p)));
+    await Promise.all(prefixes.map((p) => deleteKeysWithPrefix(REDIS_TARGET, p)));
   }
   const steal = stealTicks() - steal0;
   const seconds = (Date.now() - startedAt.getTime()) / 1000;

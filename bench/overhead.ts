@@ -47,6 +47,7 @@ import {
   gatewayEnvFor,
   positiveSettings,
   processCpuMs,
+  REDIS_TARGET,
   REDIS_URL,
   sequentialLoad,
   summarize,
@@ -74,7 +75,7 @@ const TARGET = { throughputRatio: 0.4, p50AddedMs: 0.5, p99AddedMs: 2 };
 
 let prefix: string | undefined;
 /** abort(code) kills the children, removes the run's Redis keys (bounded in time) and exits. */
-const { children, abort } = childProcesses('servers', async () => prefix && deleteKeysWithPrefix(REDIS_URL, prefix));
+const { children, abort } = childProcesses('servers', async () => prefix && deleteKeysWithPrefix(REDIS_TARGET, prefix));
 
 interface Server {
   name: string;
@@ -573,7 +574,7 @@ async function main(): Promise<number> {
   } finally {
     await agent.close();
     for (const s of servers.reverse()) await s.stop();
-    if (prefix) await deleteKeysWithPrefix(REDIS_URL, prefix);
+    if (prefix) await deleteKeysWithPrefix(REDIS_TARGET, prefix);
   }
 }
 

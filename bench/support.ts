@@ -10,9 +10,21 @@ import { loadConfig } from '../src/config';
 import { features } from '../src/features';
 import { createLogger } from '../src/logger';
 import { deleteKeysWithPrefix } from '../src/store/redis';
+import type { RedisConnection } from '../src/store/redis-connection';
 import { startSandbox, type Sandbox } from '../sandbox/server';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * The benches' Redis as the gateway's environment takes it: REDIS_CLUSTER_NODES, REDIS_SENTINELS
+ * (with REDIS_SENTINEL_NAME) or REDIS_URL (default the suite's single Redis); and as a connection.
+ */
+export const REDIS_ENV: Record<string, string> = process.env.REDIS_CLUSTER_NODES
+  ? { REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES }
+  : process.env.REDIS_SENTINELS
+    ? { REDIS_SENTINELS: process.env.REDIS_SENTINELS, REDIS_SENTINEL_NAME: process.env.REDIS_SENTINEL_NAME ?? '' }
+    : { REDIS_URL };
+export const REDIS_TARGET: RedisConnection = loadConfig(REDIS_ENV).redis!;
 
 export interface BenchStack {
   sandbox: Sandbox;
@@ -35,7 +47,7 @@ export function gatewayEnv(sandbox: Sandbox, prefix: string): Record<string, str
     VCALL_ACCESS_KEY_ID: sandbox.credentials.accessKeyId,
     VCALL_ACCESS_KEY_SECRET: sandbox.credentials.accessKeySecret,
     VCALL_COMPANY_ID: sandbox.credentials.companyId,
-    REDIS_URL,
+    ...REDIS_ENV,
     REDIS_PREFIX: prefix,
   };
 }
@@ -53,7 +65,7 @@ export async function startBenchStack(env: Record<string, string>): Promise<Benc
     async close() {
       await gateway.close();
       await sandbox.close();
-      await deleteKeysWithPrefix(REDIS_URL, prefix);
+      await deleteKeysWithPrefix(REDIS_TARGET, prefix);
     },
   };
 }
@@ -148,7 +160,7 @@ export function gatewayEnvFor(
     VCALL_ACCESS_KEY_ID: credentials.accessKeyId,
     VCALL_ACCESS_KEY_SECRET: credentials.accessKeySecret,
     VCALL_COMPANY_ID: credentials.companyId,
-    REDIS_URL,
+    ...REDIS_ENV,
     REDIS_PREFIX: prefix,
   };
 }

@@ -15,7 +15,9 @@
  * The gateway runs in this thread; the platform's pushes and the subscribers in a worker thread
  * (bench/wallboard-load.ts). Settings (env): BENCH_AGENTS (200), BENCH_GROUPS (10), BENCH_RATE (10),
  * BENCH_CALLS_PER_SECOND (20), BENCH_SUBSCRIBERS (500), BENCH_GROUP_SUBSCRIBERS (50), BENCH_SECONDS
- * (60), BENCH_BROWSER (1; 0 skips the page), REDIS_URL (redis://127.0.0.1:6379).
+ * (60), BENCH_BROWSER (1; 0 skips the page), and the Redis as the gateway takes it
+ * (bench/support.ts REDIS_ENV: REDIS_URL, default redis://127.0.0.1:6379, or REDIS_CLUSTER_NODES, or
+ * REDIS_SENTINELS + REDIS_SENTINEL_NAME).
  */
 import 'reflect-metadata';
 import { join } from 'node:path';
@@ -23,6 +25,7 @@ import { Worker } from 'node:worker_threads';
 import type Redis from 'ioredis';
 import { mintToken } from '../src/auth/jwt';
 import type { RedisStore } from '../src/store/redis';
+import type { RedisClient } from '../src/store/redis-connection';
 import { liveStateOf } from '../src/subscriptions/live-state';
 import { latencySummary, positiveSettings, startBenchStack } from './support';
 import type { LoadCommand, LoadReport, LoadSettings } from './wallboard-load';
@@ -41,10 +44,11 @@ const BROWSER = process.env.BENCH_BROWSER !== '0';
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
 /** Counts the commands the gateway's own Redis client sends (exact, unlike the server-wide counter). */
-function countCommands(client: Redis): { count: number; byName: Record<string, number> } {
+function countCommands(client: RedisClient): { count: number; byName: Record<string, number> } {
   const counter = { count: 0, byName: {} as Record<string, number> };
-  const send = client.sendCommand.bind(client);
-  client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+  const target = client as Redis; // a Cluster client sends through sendCommand alike
+  const send = target.sendCommand.bind(target);
+  target.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
     counter.count++;
     const name = args[0].name;
     counter.byName[name] = (counter.byName[name] ?? 0) + 1;

@@ -88,8 +88,16 @@ export interface GatewayOptions {
 }
 
 function createStore(config: Config, logger: Logger): Store {
-  if (config.redisUrl) return new RedisStore({ url: config.redisUrl, prefix: config.redisPrefix, logger });
-  logger.warn('no REDIS_URL: using the in-process store (single instance only)');
+  if (config.redis) {
+    return new RedisStore({
+      connection: config.redis,
+      prefix: config.redisPrefix,
+      logger,
+      waitReplicas: config.eventsWaitReplicas,
+      waitTimeoutMs: config.eventsWaitTimeoutMs,
+    });
+  }
+  logger.warn('no REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS: using the in-process store (single instance only)');
   return new MemoryStore();
 }
 

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseNodeList, type RedisConnection } from './store/redis-connection';
 
 /** One variable the gateway cannot run with, and why. */
 export interface ConfigProblem {
@@ -197,6 +198,13 @@ export function tracingSettings(source: NodeJS.ProcessEnv): TracingSettings | un
   return { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT!, propagateUpstream: e.OTEL_PROPAGATE_UPSTREAM, serviceName: e.OTEL_SERVICE_NAME };
 }
 
+/** host:port,host:port (cluster seeds, sentinels). */
+const nodeList = optionalString
+  .refine((v) => v === undefined || parseNodeList(v) !== null, 'must be comma-separated host:port pairs (10.0.0.1:6379,10.0.0.2:6379)')
+  .transform((v) => (v === undefined ? undefined : parseNodeList(v)!));
+
+const REDIS_MODES = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const;
+
 const env = z.object({
   ...observabilityEnv,
   PORT: port.default(4000),
@@ -214,6 +222,17 @@ const env = z.object({
     .refine((v) => v === undefined || v === '' || /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL')
     .transform((v) => (v === '' ? undefined : v)),
   REDIS_PREFIX: z.string().default('occ:'),
+  REDIS_CLUSTER_NODES: nodeList,
+  REDIS_SENTINELS: nodeList,
+  REDIS_SENTINEL_NAME: optionalString,
+  REDIS_PASSWORD: optionalString,
+  REDIS_TLS: bool(false),
+  EVENTS_WAIT_REPLICAS: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must not be negative (0: do not wait for replicas)')
+    .optional(),
+  EVENTS_WAIT_TIMEOUT_MS: positiveInt(500),
   HOOK_SECRET: optionalString,
   HOOK_ALLOW_CIDRS: cidrList,
   AUTH_JWT_SECRET: optionalString,
@@ -308,8 +327,15 @@ export interface Config {
   accessKeyId: string | undefined;
   accessKeySecret: string | undefined;
   companyId: string | undefined;
+  /** REDIS_URL (single mode only; see `redis` for every mode). */
   redisUrl: string | undefined;
+  /** The Redis to use, in whichever mode is configured; undefined: the in-process store. */
+  redis: RedisConnection | undefined;
   redisPrefix: string;
+  /** Replicas a callback's append must reach before it is answered 200 (Redis WAIT; 0: no wait). */
+  eventsWaitReplicas: number;
+  /** How long an append waits for them; then the callback is answered 503 (the platform retries). */
+  eventsWaitTimeoutMs: number;
   hookSecret: string | undefined;
   hookAllowCidrs: string[];
   jwtSecret: string | undefined;
@@ -406,6 +432,34 @@ export interface Config {
   explorer: boolean;
 }
 
+/** The Redis connection of the one mode configured (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS); its problems are added. */
+function redisConnection(e: Partial<Env>, problem: (variable: string, detail: string) => void): RedisConnection | undefined {
+  const set = REDIS_MODES.filter((name) => e[name] !== undefined);
+  if (set.length > 1) {
+    problem(set[1], `must not be set together with ${set[0]}: set exactly one of ${REDIS_MODES.join(', ')}`);
+    return undefined;
+  }
+  if (e.REDIS_SENTINEL_NAME && !e.REDIS_SENTINELS) problem('REDIS_SENTINEL_NAME', 'needs REDIS_SENTINELS');
+  const auth = { ...(e.REDIS_PASSWORD ? { password: e.REDIS_PASSWORD } : {}), ...(e.REDIS_TLS ? { tls: true } : {}) };
+  if (e.REDIS_URL) {
+    if (e.REDIS_PASSWORD || e.REDIS_TLS)
+      problem(
+        'REDIS_PASSWORD',
+        'and REDIS_TLS are for REDIS_CLUSTER_NODES and REDIS_SENTINELS (REDIS_URL carries its own: rediss://:password@host)',
+      );
+    return { mode: 'single', url: e.REDIS_URL };
+  }
+  if (e.REDIS_CLUSTER_NODES) return { mode: 'cluster', nodes: e.REDIS_CLUSTER_NODES, ...auth };
+  if (e.REDIS_SENTINELS) {
+    if (!e.REDIS_SENTINEL_NAME) {
+      problem('REDIS_SENTINEL_NAME', 'is required with REDIS_SENTINELS (the master group name the sentinels monitor)');
+      return undefined;
+    }
+    return { mode: 'sentinel', sentinels: e.REDIS_SENTINELS, name: e.REDIS_SENTINEL_NAME, ...auth };
+  }
+  return undefined;
+}
+
 type Env = z.infer<typeof env>;
 
 /**
@@ -437,10 +491,13 @@ function crossChecks(e: Partial<Env>, sandbox: boolean): ConfigProblem[] {
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
     problem('METRICS_PORT', 'must differ from PORT (leave it unset to serve /metrics on the main port)');
   }
+  const redis = redisConnection(e, problem);
   if (!sandbox) {
-    for (const name of ['VCALL_ACCESS_KEY_ID', 'VCALL_ACCESS_KEY_SECRET', 'HOOK_SECRET', 'REDIS_URL'] as const) {
+    for (const name of ['VCALL_ACCESS_KEY_ID', 'VCALL_ACCESS_KEY_SECRET', 'HOOK_SECRET'] as const) {
       if (!e[name]) problem(name, 'is required when VCALL_BASE_URL is set');
     }
+    if (!redis && !problems.some((x) => x.variable.startsWith('REDIS_')))
+      problem('REDIS_URL', 'or REDIS_CLUSTER_NODES or REDIS_SENTINELS is required when VCALL_BASE_URL is set');
     if (!e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL) problem('AUTH_JWT_SECRET', 'or AUTH_JWKS_URL is required when VCALL_BASE_URL is set');
   }
   // An operation still waiting on a platform request when the deadline comes is cut: give it the whole upstream timeout.
@@ -457,6 +514,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const problems = [...parsed.problems, ...crossChecks(parsed.values, sandbox)];
   if (problems.length > 0) throw new ConfigError(problems);
   const e = parsed.values as Env;
+  const redis = redisConnection(e, () => undefined); // its problems were named by crossChecks
   const corsOrigins = e.CORS_ORIGINS;
   const production = e.NODE_ENV === 'production';
   const base = e.VCALL_BASE_URL;
@@ -469,7 +527,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     accessKeySecret: e.VCALL_ACCESS_KEY_SECRET,
     companyId: e.VCALL_COMPANY_ID,
     redisUrl: e.REDIS_URL,
+    redis,
     redisPrefix: e.REDIS_PREFIX,
+    eventsWaitReplicas: e.EVENTS_WAIT_REPLICAS ?? (redis && redis.mode !== 'single' ? 1 : 0),
+    eventsWaitTimeoutMs: e.EVENTS_WAIT_TIMEOUT_MS,
     hookSecret: e.HOOK_SECRET,
     hookAllowCidrs: e.HOOK_ALLOW_CIDRS,
     jwtSecret: e.AUTH_JWT_SECRET,

@@ -20,6 +20,45 @@ describe('configuration', () => {
     expect(c.upstream).toEqual({ cc: 'https://cc.example.test', notice: 'https://cc.example.test', open: 'http://10.0.0.1:8080' });
   });
 
+  it('reads the Redis mode: one server, Sentinel or Cluster, and waits for a replica by default where there are replicas', () => {
+    expect(loadConfig({})).toMatchObject({ redis: undefined, eventsWaitReplicas: 0, eventsWaitTimeoutMs: 500 });
+    expect(loadConfig({ REDIS_URL: 'redis://a:6379' })).toMatchObject({
+      redis: { mode: 'single', url: 'redis://a:6379' },
+      eventsWaitReplicas: 0,
+    });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, [::1]:7001 ', REDIS_PASSWORD: 'pw', REDIS_TLS: 'true' })).toMatchObject({
+      redis: {
+        mode: 'cluster',
+        nodes: [
+          { host: '10.0.0.1', port: 7000 },
+          { host: '::1', port: 7001 },
+        ],
+        password: 'pw',
+        tls: true,
+      },
+      eventsWaitReplicas: 1,
+    });
+    expect(
+      loadConfig({
+        REDIS_SENTINELS: 's1:26379,s2:26379',
+        REDIS_SENTINEL_NAME: 'occ',
+        EVENTS_WAIT_REPLICAS: '0',
+        EVENTS_WAIT_TIMEOUT_MS: '250',
+      }),
+    ).toMatchObject({
+      redis: {
+        mode: 'sentinel',
+        name: 'occ',
+        sentinels: [
+          { host: 's1', port: 26379 },
+          { host: 's2', port: 26379 },
+        ],
+      },
+      eventsWaitReplicas: 0,
+      eventsWaitTimeoutMs: 250,
+    });
+  });
+
   it('reads the callback source allow-list as addresses and ranges, IPv4 and IPv6', () => {
     expect(loadConfig({ HOOK_ALLOW_CIDRS: ' 10.0.0.0/8, 192.0.2.7 ,2001:db8::/32,' }).hookAllowCidrs).toEqual([
       '10.0.0.0/8',
@@ -109,6 +148,15 @@ describe('configuration', () => {
     [{ PORT: '4000', METRICS_PORT: '4000' }, 'METRICS_PORT'],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT'],
     [{ OTEL_PROPAGATE_UPSTREAM: 'sometimes' }, 'OTEL_PROPAGATE_UPSTREAM'],
+    [{ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'b:6379' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'b:6379', REDIS_SENTINELS: 'c:26379', REDIS_SENTINEL_NAME: 'm' }, 'REDIS_SENTINELS'],
+    [{ REDIS_CLUSTER_NODES: 'b' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'b:70000' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_SENTINELS: 'c:26379' }, 'REDIS_SENTINEL_NAME'],
+    [{ REDIS_SENTINEL_NAME: 'm' }, 'REDIS_SENTINEL_NAME'],
+    [{ REDIS_URL: 'redis://a:6379', REDIS_PASSWORD: 'p' }, 'REDIS_PASSWORD'],
+    [{ EVENTS_WAIT_REPLICAS: '-1' }, 'EVENTS_WAIT_REPLICAS'],
+    [{ EVENTS_WAIT_TIMEOUT_MS: '0' }, 'EVENTS_WAIT_TIMEOUT_MS'],
   ])('rejects %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^invalid configuration: ${variable} `));

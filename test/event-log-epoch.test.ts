@@ -4,7 +4,7 @@ import { request } from 'undici';
 import { EVENT_KIND_VALUES } from '../src/events/kinds';
 import { createLogger } from '../src/logger';
 import { MemoryStore } from '../src/store/memory';
-import { deleteKeysWithPrefix } from '../src/store/redis';
+import { deleteKeysWithPrefix, eventLogKey } from '../src/store/redis';
 import type { LogLoss } from '../src/subscriptions/bus';
 import { liveStateOf } from '../src/subscriptions/live-state';
 import { StreamEventBus } from '../src/subscriptions/stream-bus';
@@ -179,11 +179,11 @@ describe('a failover to a replica that lacks the latest events (the log goes bac
     const redis = new Redis(own.redis.url);
     try {
       // The replica's stream: the entries up to the third, its own last id the third's.
-      const key = `${stack.prefix}events:CallEnd`;
+      const key = stack.prefix + eventLogKey('events:CallEnd');
       const kept = (await redis.xrange(key, '-', `${third}-0`)) as [string, string[]][];
       await redis.del(key);
       for (const [id, fields] of kept) await redis.xadd(key, id, ...fields);
-      await redis.set(`${stack.prefix}events:seq`, String(third));
+      await redis.set(stack.prefix + eventLogKey('seq'), String(third));
       await redis.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
     } finally {
       redis.disconnect();

@@ -1,32 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { request } from 'undici';
 import WebSocket from 'ws';
 import { collect, until } from './support/subscriptions';
 import { stackWithOwnRedis, startStack, twoInstances, type Stack } from './support/stack';
+import { TEST_REDIS_MODES } from './support/redis';
+import { callEnd, postHook } from './support/callbacks';
 
 const CALL_END = `subscription($after: ID, $taskSn: ID) { callEnded(after: $after, taskSn: $taskSn) { cursor callId taskSn } }`;
 
-async function postHook(url: string, body: unknown, contentType = 'application/json') {
-  const res = await request(url, {
-    method: 'POST',
-    headers: { 'content-type': contentType },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.statusCode, text: await res.body.text() };
-}
-
-const callEnd = (callId: string, taskSn = 'task-1') => ({
-  event: 'CallEnd',
-  callId,
-  taskSn,
-  called: '13800000000',
-  caller: '95001',
-  hangupGcode: 0,
-  duration: 1000,
-});
-
-describe('event backbone across instances', () => {
-  const two = twoInstances();
+describe.each(TEST_REDIS_MODES)('event backbone across instances (%s)', (mode) => {
+  const two = twoInstances({}, mode);
 
   it('delivers a callback received by one instance to subscribers on both, once, however often it is posted', async () => {
     const taskSn = randomUUID();

@@ -5,6 +5,7 @@ import { SignJWT } from 'jose';
 import { mintToken } from '../src/auth/jwt';
 import { collect } from './support/subscriptions';
 import { JWT_SECRET, stackWithOwnRedis, startStack, twoInstances, type Stack } from './support/stack';
+import { TEST_REDIS_MODES } from './support/redis';
 
 const mobile = (i: number) => `139${String(i).padStart(8, '0')}`;
 const numbers = (n: number, from = 0) => Array.from({ length: n }, (_, i) => mobile(from + i));
@@ -118,8 +119,8 @@ describe('platform-call budget per operation', () => {
   });
 });
 
-describe('rate limits per principal, shared by instances', () => {
-  const two = twoInstances({ RATE_LIMIT_OPERATIONS_PER_MINUTE: '5', RATE_LIMIT_BILLED_PER_MINUTE: '3' });
+describe.each(TEST_REDIS_MODES)('rate limits per principal, shared by instances (%s)', (mode) => {
+  const two = twoInstances({ RATE_LIMIT_OPERATIONS_PER_MINUTE: '5', RATE_LIMIT_BILLED_PER_MINUTE: '3' }, mode);
 
   it('counts operations on both instances and answers RATE_LIMITED with Retry-After', async () => {
     const token = await two.a.token(['viewer']);
@@ -163,8 +164,8 @@ describe('rate limits per principal, shared by instances', () => {
   });
 });
 
-describe('rate limits counted in chunks', () => {
-  const two = twoInstances({ RATE_LIMIT_OPERATIONS_PER_MINUTE: '120' });
+describe.each(TEST_REDIS_MODES)('rate limits counted in chunks (%s)', (mode) => {
+  const two = twoInstances({ RATE_LIMIT_OPERATIONS_PER_MINUTE: '120' }, mode);
 
   it('admits exactly the budget across instances when operations are taken in chunks (120 a minute: chunks of 2)', async () => {
     const token = await mintToken(JWT_SECRET, { sub: 'chunked', roles: ['viewer'] });
@@ -322,8 +323,8 @@ async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
   }
 }
 
-describe('WebSocket limits', () => {
-  const two = twoInstances({ WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '2', WS_MAX_SOCKETS_PER_PRINCIPAL: '2', WS_KEEPALIVE_MS: '300' });
+describe.each(TEST_REDIS_MODES)('WebSocket limits (%s)', (mode) => {
+  const two = twoInstances({ WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '2', WS_MAX_SOCKETS_PER_PRINCIPAL: '2', WS_KEEPALIVE_MS: '300' }, mode);
 
   it('closes a socket whose frame is over 64 KiB', async () => {
     const s = rawSocket(two.a);

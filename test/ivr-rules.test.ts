@@ -2,25 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { IvrRouting } from '../src/ivr/routing';
 import { IvrOutcome } from '../src/ivr/rules';
 import { createLogger } from '../src/logger';
-import { MemoryStore } from '../src/store/memory';
 import { deleteKeysWithPrefix, RedisStore } from '../src/store/redis';
 import type { Store } from '../src/store/store';
-import { testRedisUrl } from './support/redis';
+import { STORE_KINDS } from './support/stores';
 
 const logger = createLogger('silent');
 const call = (caller: string, called: string, dtmf = '') => ({ occCallId: randomUUID(), caller, called, dtmf });
 
 /** The routing rules behave alike on the Redis store and the in-process store (single instance without REDIS_URL). */
-describe.each([
-  ['redis', () => new RedisStore({ url: testRedisUrl(), prefix: `test:${randomUUID()}:` })],
-  ['memory', () => new MemoryStore()],
-])('IVR routing rules on the %s store', (_name, make: () => Store) => {
+describe.each(STORE_KINDS)('IVR routing rules on the %s store', (_name, make: () => Store) => {
   let store: Store;
   let a: IvrRouting;
   let b: IvrRouting;
   beforeEach(async () => {
     store = make();
-    if (store instanceof RedisStore) await store.waitUntilReady(2000);
+    if (store instanceof RedisStore) await store.waitUntilReady(5000);
     a = new IvrRouting(store, logger, 20);
     b = new IvrRouting(store, logger, 20);
     await a.start();
@@ -29,7 +25,7 @@ describe.each([
   afterEach(async () => {
     a.close();
     b.close();
-    if (store instanceof RedisStore) await deleteKeysWithPrefix(testRedisUrl(), store.prefix);
+    if (store instanceof RedisStore) await deleteKeysWithPrefix(store.target, store.prefix);
     await store.close();
   });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { collect } from './support/subscriptions';
 import { stackWithOwnRedis, startStack, twoInstances, type Stack } from './support/stack';
+import { TEST_REDIS_MODES } from './support/redis';
 
 interface IvrAnswer {
   code: number;
@@ -285,8 +286,8 @@ describe('IVR transfer routing', () => {
   });
 });
 
-describe('IVR rules across instances', () => {
-  const two = twoInstances({ IVR_RULES_REFRESH_MS: '100' });
+describe.each(TEST_REDIS_MODES)('IVR rules across instances (%s)', (mode) => {
+  const two = twoInstances({ IVR_RULES_REFRESH_MS: '100' }, mode);
 
   it('a rule created, changed or removed on one instance applies on the other', async () => {
     const called = '4008000001';

@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../src/config';
+import { LookupKind } from '../src/schema/lookup';
+import { PhoneLookupCache } from '../src/upstream/phone-cache';
 import { stackWithOwnRedis, startStack, twoInstances, type Stack } from './support/stack';
+import { TEST_REDIS_MODES } from './support/redis';
 
 const STATE = `query($n: Phone!) { phone(number: $n) { state } }`;
 const LOCATION = `query($n: Phone!) { phone(number: $n) { location { province city } } }`;
@@ -29,7 +32,7 @@ describe('lookup cache expiry', () => {
     // Within the TTL: the cached answer, no platform call.
     expect((await stack.gql(STATE, { n })).data!.phone.state).toBe('NORMAL');
     expect(await stack.api.count('lookup.phonestate')).toBe(before + 1);
-    await waitFor(async () => (await stack.gateway.services.store.pttl(`lookup:v1:state:${n}`)) === -2);
+    await waitFor(async () => (await stack.gateway.services.store.pttl(PhoneLookupCache.key(LookupKind.STATE, n))) === -2);
     expect((await stack.gql(STATE, { n })).data!.phone.state).toBe('POWERED_OFF');
     expect(await stack.api.count('lookup.phonestate')).toBe(before + 2);
   });
@@ -38,7 +41,7 @@ describe('lookup cache expiry', () => {
     const n = '13900002002';
     const before = await stack.api.count('lookup.location');
     await stack.gql(LOCATION, { n });
-    const ttl = await stack.gateway.services.store.pttl(`lookup:v1:location:${n}`);
+    const ttl = await stack.gateway.services.store.pttl(PhoneLookupCache.key(LookupKind.LOCATION, n));
     expect(ttl).toBeGreaterThan(29 * 86_400_000);
     await stack.gql(LOCATION, { n });
     expect(await stack.api.count('lookup.location')).toBe(before + 1);
@@ -57,9 +60,9 @@ describe('lookup cache expiry', () => {
   });
 });
 
-describe('two gateway instances, one platform, one cache', () => {
+describe.each(TEST_REDIS_MODES)('two gateway instances, one platform, one cache (%s)', (mode) => {
   // Many readers of one principal: above the per-minute budget of operations (rate limits have tests of their own).
-  const two = twoInstances({ RATE_LIMIT_OPERATIONS_PER_MINUTE: '0' });
+  const two = twoInstances({ RATE_LIMIT_OPERATIONS_PER_MINUTE: '0' }, mode);
 
   const burst = (n: string, query: string, count = 200) =>
     Promise.all(Array.from({ length: count }, (_, i) => (i % 2 === 0 ? two.a : two.b).gql(query, { n })));
@@ -92,16 +95,16 @@ describe('two gateway instances, one platform, one cache', () => {
   });
 });
 
-describe('two gateway instances: early refresh', () => {
+describe.each(TEST_REDIS_MODES)('two gateway instances: early refresh (%s)', (mode) => {
   // State entries live 60 s and are refreshed early in the last 75 % of their life.
-  const pair = twoInstances({ LOOKUP_TTL_STATE_S: '60', LOOKUP_REFRESH_AHEAD: '0.75', RATE_LIMIT_OPERATIONS_PER_MINUTE: '0' });
+  const pair = twoInstances({ LOOKUP_TTL_STATE_S: '60', LOOKUP_REFRESH_AHEAD: '0.75', RATE_LIMIT_OPERATIONS_PER_MINUTE: '0' }, mode);
 
   it('a hot key near its expiry is refreshed by one platform call while every reader gets an answer', async () => {
     // The entry is made due by moving its refresh time in the store, so a slow machine cannot reach a second
     // refresh point while the burst runs.
     const n = '13900003004';
     const store = pair.a.gateway.services.store;
-    const key = `lookup:v1:state:${n}`;
+    const key = PhoneLookupCache.key(LookupKind.STATE, n);
     await pair.a.gql(STATE, { n });
     const before = pair.sandbox.count('lookup.phonestate');
     await pair.a.api.post('/lookups/override', { number: n, lookup: 'phonestate', data: { state: 3 } });

@@ -1,5 +1,6 @@
 import codes from '../spec/codes.json';
-import { Carrier, PhoneState, Portability } from '../src/schema/lookup';
+import { Carrier, LookupKind, PhoneState, Portability } from '../src/schema/lookup';
+import { PhoneLookupCache } from '../src/upstream/phone-cache';
 import { sandboxLookupData } from '../sandbox/families/lookup';
 import { startStack, type Stack } from './support/stack';
 
@@ -216,7 +217,7 @@ describe('phone lookups', () => {
     await stack.api.post('/lookups/override', { number: n, lookup: 'phonestate', data: { state: 0 } });
     const res = await stack.gql(`query($n: Phone!) { phone(number: $n) { state } }`, { n });
     expect(res.data!.phone.state).toBe('LOOKUP_FAILED');
-    const ttl = await stack.gateway.services.store.pttl(`lookup:v1:state:${n}`);
+    const ttl = await stack.gateway.services.store.pttl(PhoneLookupCache.key(LookupKind.STATE, n));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(stack.config.lookups.failureTtlSeconds * 1000);
   });

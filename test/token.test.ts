@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { mintToken } from '../src/auth/jwt';
 import { deleteKeysWithPrefix } from '../src/store/redis';
-import { testRedisUrl } from './support/redis';
+import { TEST_REDIS_MODES, testRedisConnection, testRedisEnv } from './support/redis';
 import { platformEnv } from './support/sandbox';
 import { JWT_SECRET, stackWithOwnRedis, startStack, type Stack } from './support/stack';
 import { startGatewayProcess, type GatewayProcess } from './support/process';
@@ -87,51 +87,54 @@ describe('platform token', () => {
     });
   });
 
-  it('two gateway processes sharing one Redis cause exactly one token request for 400 cold requests', async () => {
-    const sandbox: Sandbox = await startSandbox();
-    const env = {
-      ...platformEnv(sandbox),
-      REDIS_URL: testRedisUrl(),
-      REDIS_PREFIX: `test:${Date.now()}:${Math.random()}:`,
-      HOOK_SECRET: 'hook-secret-for-two-processes',
-      AUTH_JWT_SECRET: JWT_SECRET,
-      RATE_LIMIT_OPERATIONS_PER_MINUTE: '0',
-      LOG_LEVEL: 'debug', // upstream calls are logged at debug: the lines checked for secrets below
-    };
-    const procs: GatewayProcess[] = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
-    try {
-      const seeded = await request(`${sandbox.url}/__sandbox/tasks`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ taskType: 'flow', status: 1 }),
-      });
-      const { taskSn } = (await seeded.body.json()) as { taskSn: string };
-      const jwt = await mintToken(JWT_SECRET, { sub: 'two-procs', roles: ['viewer'] });
-      const ask = async (url: string) => {
-        const res = await request(`${url}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}` },
-          body: JSON.stringify({ query: STATUS, variables: { sn: taskSn } }),
-        });
-        return (await res.body.json()) as { data?: { task: { status: string } }; errors?: unknown };
+  it.each(TEST_REDIS_MODES)(
+    'two gateway processes sharing one Redis (%s) cause exactly one token request for 400 cold requests',
+    async (mode) => {
+      const sandbox: Sandbox = await startSandbox();
+      const env = {
+        ...platformEnv(sandbox),
+        ...testRedisEnv(mode),
+        REDIS_PREFIX: `test:${Date.now()}:${Math.random()}:`,
+        HOOK_SECRET: 'hook-secret-for-two-processes',
+        AUTH_JWT_SECRET: JWT_SECRET,
+        RATE_LIMIT_OPERATIONS_PER_MINUTE: '0',
+        LOG_LEVEL: 'debug', // upstream calls are logged at debug: the lines checked for secrets below
       };
-      const results = await Promise.all(procs.flatMap((p) => Array.from({ length: 200 }, () => ask(p.url))));
-      expect(results.filter((r) => r.errors)).toEqual([]);
-      expect(sandbox.count('auth.token')).toBe(1);
-      // Neither process logged the platform token, the access key secret or a client JWT.
-      const token = sandbox.requests({ endpoint: 'task.status' })[0].token!;
-      const logs = procs.flatMap((p) => p.output).join('\n');
-      expect(logs).toContain('upstream call');
-      expect(logs).not.toContain(token);
-      expect(logs).not.toContain(sandbox.credentials.accessKeySecret);
-      expect(logs).not.toContain(jwt);
-    } finally {
-      const codes = await Promise.all(procs.map((p) => p.stop('SIGTERM')));
-      await deleteKeysWithPrefix(testRedisUrl(), env.REDIS_PREFIX);
-      expect(codes).toEqual([0, 0]);
-      await sandbox.close();
-    }
-  });
+      const procs: GatewayProcess[] = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
+      try {
+        const seeded = await request(`${sandbox.url}/__sandbox/tasks`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ taskType: 'flow', status: 1 }),
+        });
+        const { taskSn } = (await seeded.body.json()) as { taskSn: string };
+        const jwt = await mintToken(JWT_SECRET, { sub: 'two-procs', roles: ['viewer'] });
+        const ask = async (url: string) => {
+          const res = await request(`${url}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}` },
+            body: JSON.stringify({ query: STATUS, variables: { sn: taskSn } }),
+          });
+          return (await res.body.json()) as { data?: { task: { status: string } }; errors?: unknown };
+        };
+        const results = await Promise.all(procs.flatMap((p) => Array.from({ length: 200 }, () => ask(p.url))));
+        expect(results.filter((r) => r.errors)).toEqual([]);
+        expect(sandbox.count('auth.token')).toBe(1);
+        // Neither process logged the platform token, the access key secret or a client JWT.
+        const token = sandbox.requests({ endpoint: 'task.status' })[0].token!;
+        const logs = procs.flatMap((p) => p.output).join('\n');
+        expect(logs).toContain('upstream call');
+        expect(logs).not.toContain(token);
+        expect(logs).not.toContain(sandbox.credentials.accessKeySecret);
+        expect(logs).not.toContain(jwt);
+      } finally {
+        const codes = await Promise.all(procs.map((p) => p.stop('SIGTERM')));
+        await deleteKeysWithPrefix(testRedisConnection(mode), env.REDIS_PREFIX);
+        expect(codes).toEqual([0, 0]);
+        await sandbox.close();
+      }
+    },
+  );
 
   describe('Redis stopped while serving', () => {
     const own = stackWithOwnRedis();

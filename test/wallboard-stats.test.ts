@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { startSandbox, type Sandbox } from '../sandbox/server';
-import { MemoryStore } from '../src/store/memory';
 import { deleteKeysWithPrefix, RedisStore } from '../src/store/redis';
 import type { Store } from '../src/store/store';
 import { agentEventKey, normalizeAgentEvent } from '../src/subscriptions/agent-event';
@@ -10,8 +9,9 @@ import { QueueStatistics } from '../src/subscriptions/queue-stats';
 import { StatsWindow } from '../src/schema/wallboard';
 import { buildWallboard } from '../src/subscriptions/wallboard';
 import { eventually } from './support/agent-events';
-import { testRedisUrl } from './support/redis';
+import { TEST_REDIS_MODES, testRedisConnection } from './support/redis';
 import { liveStatesSettled, startStack, type Stack } from './support/stack';
+import { STORE_KINDS } from './support/stores';
 
 /**
  * Queue statistics from scripted toolbar events, against figures worked out by hand (docs/wallboard.md).
@@ -173,17 +173,14 @@ function rounded(value: unknown): unknown {
   return value;
 }
 
-describe.each([
-  ['redis', () => new RedisStore({ url: testRedisUrl(), prefix: `test:${randomUUID()}:` })],
-  ['memory', () => new MemoryStore()],
-])('%s store: the statistics of a script in any order', (_name, make: () => Store) => {
+describe.each(STORE_KINDS)('%s store: the statistics of a script in any order', (_name, make: () => Store) => {
   let store: Store;
   beforeEach(async () => {
     store = make();
-    if (store instanceof RedisStore) await store.waitUntilReady(2000);
+    if (store instanceof RedisStore) await store.waitUntilReady(5000);
   });
   afterEach(async () => {
-    if (store instanceof RedisStore) await deleteKeysWithPrefix(testRedisUrl(), store.prefix);
+    if (store instanceof RedisStore) await deleteKeysWithPrefix(store.target, store.prefix);
     await store.close();
   });
 
@@ -356,7 +353,7 @@ async function board(stack: Stack, groupIds?: string[]) {
   return res.data!.wallboard;
 }
 
-describe('through the gateway: hook callbacks, two instances, a controlled clock', () => {
+describe.each(TEST_REDIS_MODES)('through the gateway: hook callbacks, two instances, a controlled clock (%s)', (mode) => {
   let sandbox: Sandbox;
   let a: Stack;
   let b: Stack;
@@ -365,15 +362,15 @@ describe('through the gateway: hook callbacks, two instances, a controlled clock
 
   beforeAll(async () => {
     sandbox = await startSandbox();
-    a = await startStack({ sandbox, prefix });
-    b = await startStack({ sandbox, prefix });
+    a = await startStack({ sandbox, prefix, store: mode });
+    b = await startStack({ sandbox, prefix, store: mode });
     for (const s of [a, b]) queueStatsOf(s.gateway.services)!.clock = () => now;
   });
   afterAll(async () => {
     await a.close();
     await b.close();
     await sandbox.close();
-    await deleteKeysWithPrefix(testRedisUrl(), prefix);
+    await deleteKeysWithPrefix(testRedisConnection(mode), prefix);
   });
   const settle = () => liveStatesSettled(a, b);
 

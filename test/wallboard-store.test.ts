@@ -94,62 +94,63 @@ describe.each(STORE_KINDS)('%s store: live collections', (_name, make: () => Sto
 describe.each(STORE_KINDS)('%s store: guarded batches', (_name, make: () => Store) => {
   let store: Store;
   freshStoreEachTest(make, (s) => (store = s));
+  // The keys of one batch share a hash tag ({b}): on a Redis Cluster they must share a slot.
 
   it('commits only while the guard holds what was read, and moves it on', async () => {
-    const first = await store.readBatch([{ op: 'get', key: 'x' }], 'g');
+    const first = await store.readBatch([{ op: 'get', key: '{b}x' }], '{b}g');
     expect(first).toEqual({ guard: null, results: [null] });
-    expect(await store.commitBatch('g', null, [{ op: 'hincrby', key: 'h', field: 'n', by: 2 }], 10_000)).toBe(true);
+    expect(await store.commitBatch('{b}g', null, [{ op: 'hincrby', key: '{b}h', field: 'n', by: 2 }], 10_000)).toBe(true);
     // A second writer that read the same guard loses and writes nothing.
-    expect(await store.commitBatch('g', null, [{ op: 'hincrby', key: 'h', field: 'n', by: 5 }], 10_000)).toBe(false);
-    const again = await store.readBatch([{ op: 'hgetall', key: 'h' }], 'g');
+    expect(await store.commitBatch('{b}g', null, [{ op: 'hincrby', key: '{b}h', field: 'n', by: 5 }], 10_000)).toBe(false);
+    const again = await store.readBatch([{ op: 'hgetall', key: '{b}h' }], '{b}g');
     expect(again.results).toEqual([{ n: '2' }]);
     expect(again.guard).not.toBeNull();
-    expect(await store.commitBatch('g', again.guard, [{ op: 'hincrby', key: 'h', field: 'n', by: -1 }], 10_000)).toBe(true);
-    expect((await store.readBatch([{ op: 'hmget', key: 'h', fields: ['n', 'm'] }])).results).toEqual([['1', null]]);
-    expect(await store.pttl('g')).toBeGreaterThan(5000);
+    expect(await store.commitBatch('{b}g', again.guard, [{ op: 'hincrby', key: '{b}h', field: 'n', by: -1 }], 10_000)).toBe(true);
+    expect((await store.readBatch([{ op: 'hmget', key: '{b}h', fields: ['n', 'm'] }])).results).toEqual([['1', null]]);
+    expect(await store.pttl('{b}g')).toBeGreaterThan(5000);
   });
 
   it('applies each kind of write in order: hashes, conditional sets, sorted sets, ranges, expiry', async () => {
     const ok = await store.commitBatch(
-      'g',
+      '{b}g',
       null,
       [
-        { op: 'hset', key: 'h', fields: { a: '1', b: '2', c: '3' } },
-        { op: 'hdel', key: 'h', fields: ['c'] },
-        { op: 'hset', key: 'empty', fields: {} },
-        { op: 'hsetif', key: 'h', field: 'max', cmp: 'gt', value: 5, fields: { at: 'five' } },
-        { op: 'hsetif', key: 'h', field: 'max', cmp: 'gt', value: 3, fields: { at: 'three' } },
-        { op: 'hsetif', key: 'h', field: 'min', cmp: 'lt', value: 1_700_000_000_123, fields: { who: 'late' } },
-        { op: 'hsetif', key: 'h', field: 'min', cmp: 'lt', value: 1_700_000_000_001, fields: { who: 'early' } },
-        { op: 'zadd', key: 'z', score: 3, member: 'c' },
-        { op: 'zadd', key: 'z', score: 1, member: 'a' },
-        { op: 'zadd', key: 'z', score: 2, member: 'b' },
-        { op: 'zadd', key: 'z', score: 2, member: 'bb' },
-        { op: 'zadd', key: 'z', score: 1_700_000_000_000, member: 'far' },
-        { op: 'zrem', key: 'z', members: ['c', 'none'] },
-        { op: 'zadd', key: 'lex', score: 0, member: '0001|A' },
-        { op: 'zadd', key: 'lex', score: 0, member: '0002|B' },
-        { op: 'zadd', key: 'lex', score: 0, member: '0003|C' },
-        { op: 'zadd', key: 'lex', score: 0, member: '0004|D' },
-        { op: 'zremrangebylex', key: 'lex', min: '-', max: '(0002' },
-        { op: 'zadd', key: 'gone', score: 1, member: 'x' },
-        { op: 'zremrangebyscore', key: 'gone', min: '-inf', max: '(2' },
+        { op: 'hset', key: '{b}h', fields: { a: '1', b: '2', c: '3' } },
+        { op: 'hdel', key: '{b}h', fields: ['c'] },
+        { op: 'hset', key: '{b}empty', fields: {} },
+        { op: 'hsetif', key: '{b}h', field: 'max', cmp: 'gt', value: 5, fields: { at: 'five' } },
+        { op: 'hsetif', key: '{b}h', field: 'max', cmp: 'gt', value: 3, fields: { at: 'three' } },
+        { op: 'hsetif', key: '{b}h', field: 'min', cmp: 'lt', value: 1_700_000_000_123, fields: { who: 'late' } },
+        { op: 'hsetif', key: '{b}h', field: 'min', cmp: 'lt', value: 1_700_000_000_001, fields: { who: 'early' } },
+        { op: 'zadd', key: '{b}z', score: 3, member: 'c' },
+        { op: 'zadd', key: '{b}z', score: 1, member: 'a' },
+        { op: 'zadd', key: '{b}z', score: 2, member: 'b' },
+        { op: 'zadd', key: '{b}z', score: 2, member: 'bb' },
+        { op: 'zadd', key: '{b}z', score: 1_700_000_000_000, member: 'far' },
+        { op: 'zrem', key: '{b}z', members: ['c', 'none'] },
+        { op: 'zadd', key: '{b}lex', score: 0, member: '0001|A' },
+        { op: 'zadd', key: '{b}lex', score: 0, member: '0002|B' },
+        { op: 'zadd', key: '{b}lex', score: 0, member: '0003|C' },
+        { op: 'zadd', key: '{b}lex', score: 0, member: '0004|D' },
+        { op: 'zremrangebylex', key: '{b}lex', min: '-', max: '(0002' },
+        { op: 'zadd', key: '{b}gone', score: 1, member: 'x' },
+        { op: 'zremrangebyscore', key: '{b}gone', min: '-inf', max: '(2' },
       ],
       10_000,
     );
     expect(ok).toBe(true);
     const { results } = await store.readBatch([
-      { op: 'hgetall', key: 'h' },
-      { op: 'zrangebyscore', key: 'z', min: '-inf', max: '+inf' },
-      { op: 'zrangebyscore', key: 'z', min: '(1', max: '2' },
-      { op: 'zrangebyscore', key: 'z', min: '-inf', max: '+inf', rev: true, limit: 2 },
-      { op: 'zrangebylex', key: 'lex', min: '-', max: '+' },
-      { op: 'zrangebylex', key: 'lex', min: '-', max: '(0003|C', rev: true, limit: 1 },
-      { op: 'zrangebylex', key: 'lex', min: '(0002|B', max: '+', limit: 5 },
-      { op: 'zrangebylex', key: 'lex', min: '[0003|C', max: '[0003|C' },
-      { op: 'hgetall', key: 'empty' },
-      { op: 'zrangebyscore', key: 'gone', min: '-inf', max: '+inf' },
-      { op: 'hmget', key: 'h', fields: [] },
+      { op: 'hgetall', key: '{b}h' },
+      { op: 'zrangebyscore', key: '{b}z', min: '-inf', max: '+inf' },
+      { op: 'zrangebyscore', key: '{b}z', min: '(1', max: '2' },
+      { op: 'zrangebyscore', key: '{b}z', min: '-inf', max: '+inf', rev: true, limit: 2 },
+      { op: 'zrangebylex', key: '{b}lex', min: '-', max: '+' },
+      { op: 'zrangebylex', key: '{b}lex', min: '-', max: '(0003|C', rev: true, limit: 1 },
+      { op: 'zrangebylex', key: '{b}lex', min: '(0002|B', max: '+', limit: 5 },
+      { op: 'zrangebylex', key: '{b}lex', min: '[0003|C', max: '[0003|C' },
+      { op: 'hgetall', key: '{b}empty' },
+      { op: 'zrangebyscore', key: '{b}gone', min: '-inf', max: '+inf' },
+      { op: 'hmget', key: '{b}h', fields: [] },
     ]);
     expect(results).toEqual([
       { a: '1', b: '2', max: '5', at: 'five', min: '1700000000001', who: 'early' },
@@ -175,21 +176,21 @@ describe.each(STORE_KINDS)('%s store: guarded batches', (_name, make: () => Stor
       [],
       [],
     ]);
-    const g = (await store.readBatch([], 'g')).guard;
-    expect(await store.commitBatch('g', g, [{ op: 'pexpire', key: 'h', ms: 60 }], 10_000)).toBe(true);
+    const g = (await store.readBatch([], '{b}g')).guard;
+    expect(await store.commitBatch('{b}g', g, [{ op: 'pexpire', key: '{b}h', ms: 60 }], 10_000)).toBe(true);
     await new Promise((r) => setTimeout(r, 120));
-    expect((await store.readBatch([{ op: 'hgetall', key: 'h' }])).results).toEqual([{}]);
+    expect((await store.readBatch([{ op: 'hgetall', key: '{b}h' }])).results).toEqual([{}]);
   });
 
   it('concurrent read-modify-writes on one guard: each retry sees the other, none is lost', async () => {
     const bump = async () => {
       for (;;) {
-        const r = await store.readBatch([{ op: 'hmget', key: 'c', fields: ['n'] }], 'g');
+        const r = await store.readBatch([{ op: 'hmget', key: '{b}c', fields: ['n'] }], '{b}g');
         const n = Number((r.results[0] as (string | null)[])[0] ?? 0);
-        if (await store.commitBatch('g', r.guard, [{ op: 'hset', key: 'c', fields: { n: String(n + 1) } }], 10_000)) return;
+        if (await store.commitBatch('{b}g', r.guard, [{ op: 'hset', key: '{b}c', fields: { n: String(n + 1) } }], 10_000)) return;
       }
     };
     await Promise.all(Array.from({ length: 20 }, bump));
-    expect((await store.readBatch([{ op: 'hgetall', key: 'c' }])).results).toEqual([{ n: '20' }]);
+    expect((await store.readBatch([{ op: 'hgetall', key: '{b}c' }])).results).toEqual([{ n: '20' }]);
   });
 });

@@ -4,7 +4,7 @@ import { deleteKeysWithPrefix } from '../src/store/redis';
 import { agentEventKey, normalizeAgentEvent, type AgentEventData } from '../src/subscriptions/agent-event';
 import { liveStateOf } from '../src/subscriptions/live-state';
 import { AgentEventRelay, eventually } from './support/agent-events';
-import { testRedisUrl } from './support/redis';
+import { TEST_REDIS_MODES, testRedisConnection } from './support/redis';
 import { liveStatesSettled, startStack, type Stack } from './support/stack';
 
 const BOARD = `query($g: [ID!]) { wallboard(groupIds: $g) {
@@ -23,7 +23,7 @@ const withoutCursor = ({ cursor: _c, ...rest }: Record<string, unknown>) => rest
 /** The revision of a wallboard cursor ("<generation>:<revision>"). */
 const rev = (cursor: string) => Number(cursor.split(':').pop());
 
-describe('live state from the sandbox toolbar flows', () => {
+describe.each(TEST_REDIS_MODES)('live state from the sandbox toolbar flows (%s)', (mode) => {
   let sandbox: Sandbox;
   let a: Stack;
   let b: Stack;
@@ -32,8 +32,8 @@ describe('live state from the sandbox toolbar flows', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox();
-    a = await startStack({ sandbox, prefix });
-    b = await startStack({ sandbox, prefix });
+    a = await startStack({ sandbox, prefix, store: mode });
+    b = await startStack({ sandbox, prefix, store: mode });
     relay = new AgentEventRelay([a.gateway, b.gateway]);
     await relay.start(sandbox);
     await a.api.post('/agents/config', { stepMs: 5 });
@@ -43,7 +43,7 @@ describe('live state from the sandbox toolbar flows', () => {
     await a.close();
     await b.close();
     await sandbox.close();
-    await deleteKeysWithPrefix(testRedisUrl(), prefix);
+    await deleteKeysWithPrefix(testRedisConnection(mode), prefix);
   });
 
   const settle = () => liveStatesSettled(a, b);
@@ -92,7 +92,7 @@ describe('live state from the sandbox toolbar flows', () => {
     // A restarted instance still has it.
     const before = await board(b);
     await b.close();
-    b = await startStack({ sandbox, prefix });
+    b = await startStack({ sandbox, prefix, store: mode });
     relay.gateways.splice(1, 1, b.gateway);
     expect(await board(b)).toEqual(before);
   });

@@ -1,10 +1,14 @@
-import Redis, { type RedisOptions } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import type { Pipeline } from 'ioredis';
 import type { Logger } from '../logger';
+import { createRedisClient, isCluster, scanTargets, type RedisClient, type RedisConnection } from './redis-connection';
+import { EVENT_LOG_SLOT, liveSlot } from './slots';
 import {
   ENTRY_EPOCH_FIELD,
   liveFields,
   mergeById,
   parseEpochValue,
+  NotReplicatedError,
   StoreUnavailableError,
   type AppendedEvent,
   type BatchRead,
@@ -49,12 +53,19 @@ end`;
  * keeps exactly its latest `maxLen` entries (at most 100 trimmed per append, so a lowered maximum
  * converges without one long script); the id of the newest one trimmed is kept in the trim hash.
  * KEYS: stream, dedupe key, sequence key, epoch key, trim hash. ARGV: dedupe TTL ms, max length,
- * stream name (the trim hash's field), field, value, … Returns {epoch id, n}, or nil for a duplicate.
+ * stream name (the trim hash's field), "1" when the append is to be confirmed on replicas, field,
+ * value, … Returns {epoch id, n}, or nil for a duplicate.
  */
 const APPEND_EVENT = `
 if redis.replicate_commands then redis.replicate_commands() end
 ${NEW_EPOCH}
-if redis.call("SET", KEYS[2], "1", "NX", "PX", ARGV[1]) == false then return false end
+if redis.call("SET", KEYS[2], "1", "NX", "PX", ARGV[1]) == false then
+  -- A duplicate whose append is to be confirmed on replicas: a write (the dedupe key's own expiry,
+  -- unchanged) puts this connection's replication offset past the original append, so the WAIT
+  -- after it confirms that append too, whichever instance made it.
+  if ARGV[4] == "1" then redis.call("PEXPIRE", KEYS[2], math.max(1, redis.call("PTTL", KEYS[2]))) end
+  return false
+end
 local epoch = redis.call("GET", KEYS[4])
 if not epoch then
   epoch = newEpoch() .. ":" .. (redis.call("GET", KEYS[3]) or "0")
@@ -62,7 +73,7 @@ if not epoch then
 end
 local id = string.match(epoch, "^[^:]*")
 local n = redis.call("INCR", KEYS[3])
-local added = redis.pcall("XADD", KEYS[1], n .. "-0", "${ENTRY_EPOCH_FIELD}", id, unpack(ARGV, 4))
+local added = redis.pcall("XADD", KEYS[1], n .. "-0", "${ENTRY_EPOCH_FIELD}", id, unpack(ARGV, 5))
 if type(added) == "table" and added.err then
   -- The sequence is behind this stream (its key was lost without the stream): move it past the
   -- stream's last id rather than fail every append; never leave a dedupe key for an event not appended.
@@ -76,7 +87,7 @@ if type(added) == "table" and added.err then
   if top and top >= n then
     n = top + 1
     redis.call("SET", KEYS[3], n)
-    added = redis.pcall("XADD", KEYS[1], n .. "-0", "${ENTRY_EPOCH_FIELD}", id, unpack(ARGV, 4))
+    added = redis.pcall("XADD", KEYS[1], n .. "-0", "${ENTRY_EPOCH_FIELD}", id, unpack(ARGV, 5))
   end
   if type(added) == "table" and added.err then
     redis.call("DEL", KEYS[2])
@@ -107,11 +118,18 @@ if epoch and string.match(epoch, "^[^:]*") == ARGV[1] then
 end
 return { epoch or false, seq }`;
 
-const SEQUENCE_KEY = 'events:seq';
+/**
+ * The key of a name of the event log (a stream, an idempotency key): every one of them in the
+ * log's slot, so that one script may touch them together on a Redis Cluster.
+ */
+export const eventLogKey = (name: string) => `${EVENT_LOG_SLOT}:${name}`;
+const SEQUENCE_KEY = eventLogKey('seq');
 /** The log's generation, beside the sequence: "<id>:<sequence value when it began>". */
-const EPOCH_KEY = 'events:epoch';
+const EPOCH_KEY = eventLogKey('epoch');
 /** Per stream, the id of the newest entry trimmed away. */
-const TRIMMED_KEY = 'events:trimmed';
+const TRIMMED_KEY = eventLogKey('trimmed');
+/** Written by a reader before it waits for replicas (see waitEvents): its offset covers what it read. */
+const CONFIRM_KEY = eventLogKey('confirm');
 
 /**
  * Live collection update (see Store.liveApply). KEYS: member hash, revision counter, member set, log
@@ -250,14 +268,11 @@ function encodeWrite(w: BatchWrite): string[] {
   }
 }
 
-const liveKeys = (c: string) => ({
-  rev: `${c}:rev`,
-  members: `${c}:members`,
-  member: `${c}:m:`,
-  log: `${c}:log`,
-  epoch: `${c}:epoch`,
-  rebuild: `${c}:rebuild`,
-});
+/** A live collection's keys, all in its slot. */
+const liveKeys = (collection: string) => {
+  const c = liveSlot(collection);
+  return { rev: `${c}:rev`, members: `${c}:members`, member: `${c}:m:`, log: `${c}:log`, epoch: `${c}:epoch`, rebuild: `${c}:rebuild` };
+};
 
 function parseLiveChange(entry: string): LiveChange {
   const raw = JSON.parse(entry) as {
@@ -342,34 +357,42 @@ function replies(results: [Error | null, unknown][] | null): unknown[] {
 const leaseTtl = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs));
 
 export interface RedisStoreOptions {
-  url: string;
+  /** A redis(s):// URL (one server), or a connection of any mode (src/store/redis-connection.ts). */
+  url?: string;
+  connection?: RedisConnection;
   prefix: string;
   logger?: Logger;
   /** Fail a command after this long instead of waiting for a dead server. */
   commandTimeoutMs?: number;
+  /**
+   * Replicas an append must reach before it counts as taken (Redis WAIT; 0: none). Appends then
+   * leave on a connection of their own, each pipeline followed by its WAIT.
+   */
+  waitReplicas?: number;
+  /** How long an append waits for them before it is refused (NotReplicatedError). */
+  waitTimeoutMs?: number;
 }
 
-/** Builds an ioredis client that fails fast while disconnected instead of queueing without bound. */
-export function createRedisClient(url: string, extra: RedisOptions = {}): Redis {
-  return new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2000),
-    lazyConnect: false,
-    ...extra,
-  });
-}
+const connectionOf = (options: { url?: string; connection?: RedisConnection }): RedisConnection => {
+  if (options.connection) return options.connection;
+  if (options.url) return { mode: 'single', url: options.url };
+  throw new Error('RedisStore: no url or connection');
+};
 
-/** Deletes every key under a prefix (a test's or a benchmark's), in batches, without blocking Redis. */
-export async function deleteKeysWithPrefix(url: string, prefix: string): Promise<number> {
+/** Deletes every key under a prefix (a test's or a benchmark's), in batches, without blocking Redis; on every master of a cluster. */
+export async function deleteKeysWithPrefix(target: string | RedisConnection, prefix: string): Promise<number> {
   if (!prefix) throw new Error('refusing to delete every key: no prefix');
-  const client = createRedisClient(url, { enableOfflineQueue: true });
+  const client = createRedisClient(target, { enableOfflineQueue: true });
   let deleted = 0;
   try {
-    for await (const keys of client.scanStream({ match: `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, count: 1000 }) as AsyncIterable<
-      string[]
-    >) {
-      if (keys.length > 0) deleted += await client.unlink(...keys);
+    if (isCluster(client)) await new Promise<void>((resolve, reject) => client.once('ready', resolve).once('error', reject));
+    for (const node of scanTargets(client)) {
+      for await (const keys of node.scanStream({ match: `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, count: 1000 }) as AsyncIterable<
+        string[]
+      >) {
+        // One UNLINK per key: the keys of one scan page may lie in several slots.
+        if (keys.length > 0) deleted += (await Promise.all(keys.map((k) => node.unlink(k)))).reduce((a, b) => a + b, 0);
+      }
     }
   } finally {
     client.disconnect();
@@ -377,69 +400,110 @@ export async function deleteKeysWithPrefix(url: string, prefix: string): Promise
   return deleted;
 }
 
+/** Whether a client is (or becomes) ready within `timeoutMs`. */
+function readyWithin(client: RedisClient, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.once('ready', onReady);
+  });
+}
+
+type AppendsPipeline = Pipeline & { appendEvent(...args: (string | number)[]): unknown };
+
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
-  readonly client: Redis;
+  readonly client: RedisClient;
   private reportedDown = false;
-  /** Connections made again (see Store.reconnects): 'ready' events of either client after its first. */
+  /** Connections made again (see Store.reconnects): 'ready' events of any client after its first. */
   private reconnections = 0;
   /** Connection for blocking reads, created on first use. */
-  private blocking?: Redis;
+  private blocking?: RedisClient;
+  /** Connection appends leave on when they wait for replicas (a WAIT holds up its connection). */
+  private appender?: RedisClient;
   /** Appends waiting for this turn's pipeline (see appendEvent). */
   private appends: { args: (string | number)[]; resolve(appended: AppendedEvent | null): void; reject(err: unknown): void }[] = [];
+  private readonly connection: RedisConnection;
+  private readonly waitReplicas: number;
+  private readonly waitTimeoutMs: number;
 
   constructor(private readonly options: RedisStoreOptions) {
-    this.client = createRedisClient(options.url, {
-      keyPrefix: options.prefix,
-      commandTimeout: options.commandTimeoutMs ?? 1000,
-    });
-    this.client.defineCommand('compareAndDelete', { numberOfKeys: 1, lua: COMPARE_AND_DELETE });
-    this.client.defineCommand('appendEvent', { numberOfKeys: 5, lua: APPEND_EVENT });
-    this.client.defineCommand('renewEventLog', { numberOfKeys: 2, lua: RENEW_EVENT_LOG });
-    this.client.defineCommand('liveApply', { numberOfKeys: 6, lua: LIVE_APPLY });
-    this.client.defineCommand('liveSnapshot', { numberOfKeys: 4, lua: LIVE_SNAPSHOT });
-    this.client.defineCommand('liveRebuild', { numberOfKeys: 4, lua: LIVE_REBUILD });
-    this.client.defineCommand('commitBatch', { numberOfKeys: 1, lua: COMMIT_BATCH });
-    this.client.defineCommand('acquireLease', { numberOfKeys: 1, lua: ACQUIRE_LEASE });
-    this.client.defineCommand('renewLeases', { numberOfKeys: 1, lua: RENEW_LEASES });
-    this.client.defineCommand('countLeases', { numberOfKeys: 1, lua: COUNT_LEASES });
+    this.connection = connectionOf(options);
+    this.waitReplicas = Math.max(0, Math.floor(options.waitReplicas ?? 0));
+    this.waitTimeoutMs = Math.max(1, Math.floor(options.waitTimeoutMs ?? 500));
+    this.client = this.connect(options.commandTimeoutMs ?? 1000);
     this.client.on('error', (err) => {
       if (!this.reportedDown) options.logger?.warn({ err: err.message }, 'redis unreachable; degrading where possible');
       this.reportedDown = true;
     });
-    let ready = false;
     this.client.on('ready', () => {
       if (this.reportedDown) options.logger?.info('redis reachable again');
       this.reportedDown = false;
+    });
+    if (this.waitReplicas > 0) this.appender = this.connect((options.commandTimeoutMs ?? 1000) + this.waitTimeoutMs, true);
+  }
+
+  /**
+   * A client of this store's connection with its scripts, counted in reconnects(). `quiet`: the
+   * main client reports outages; without a listener ioredis prints every reconnect failure.
+   */
+  private connect(commandTimeout: number | undefined, quiet = false): RedisClient {
+    const client = createRedisClient(this.connection, { keyPrefix: this.options.prefix, commandTimeout });
+    client.defineCommand('compareAndDelete', { numberOfKeys: 1, lua: COMPARE_AND_DELETE });
+    client.defineCommand('appendEvent', { numberOfKeys: 5, lua: APPEND_EVENT });
+    client.defineCommand('renewEventLog', { numberOfKeys: 2, lua: RENEW_EVENT_LOG });
+    client.defineCommand('liveApply', { numberOfKeys: 6, lua: LIVE_APPLY });
+    client.defineCommand('liveSnapshot', { numberOfKeys: 4, lua: LIVE_SNAPSHOT });
+    client.defineCommand('liveRebuild', { numberOfKeys: 4, lua: LIVE_REBUILD });
+    client.defineCommand('commitBatch', { numberOfKeys: 1, lua: COMMIT_BATCH });
+    client.defineCommand('acquireLease', { numberOfKeys: 1, lua: ACQUIRE_LEASE });
+    client.defineCommand('renewLeases', { numberOfKeys: 1, lua: RENEW_LEASES });
+    client.defineCommand('countLeases', { numberOfKeys: 1, lua: COUNT_LEASES });
+    if (quiet) client.on('error', () => undefined);
+    let ready = false;
+    client.on('ready', () => {
       if (ready) this.reconnections++;
       ready = true;
     });
+    return client;
   }
 
-  /** Resolves once connected, or after `timeoutMs` (the gateway then starts degraded and reconnects in the background). */
+  /**
+   * Resolves once connected (the appender too, when there is one), or after `timeoutMs` (the gateway
+   * then starts degraded and reconnects in the background).
+   */
   async waitUntilReady(timeoutMs: number): Promise<boolean> {
-    if (this.client.status === 'ready') return true;
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        this.client.off('ready', onReady);
-        resolve(ok);
-      };
-      const onReady = () => done(true);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.client.once('ready', onReady);
-    });
+    const clients = this.appender ? [this.client, this.appender] : [this.client];
+    const ready = await Promise.all(clients.map((client) => readyWithin(client, timeoutMs)));
+    return ready.every(Boolean);
   }
 
   get prefix() {
     return this.options.prefix;
   }
 
-  /** A failed command as the store reports it: StoreUnavailableError when Redis cannot be reached. */
+  /** The connection this store was made for (to reach the same Redis from tests and benchmarks). */
+  get target(): RedisConnection {
+    return this.connection;
+  }
+
+  /**
+   * A failed command as the store reports it: StoreUnavailableError when Redis cannot be reached,
+   * or a cluster is moving a slot's master (CLUSTERDOWN, TRYAGAIN, a master that is gone).
+   */
   private failure(err: unknown): unknown {
+    if (err instanceof StoreUnavailableError) return err;
     if (
       this.client.status !== 'ready' ||
-      /timed out|Connection is closed|ECONNREFUSED|Stream isn't writeable/i.test(String((err as Error)?.message))
+      /timed out|Connection is closed|ECONNREFUSED|ECONNRESET|Stream isn't writeable|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING|READONLY|Failed to refresh slots cache|Cluster isn't ready|Too many Cluster redirections|max retries per request/i.test(
+        String((err as Error)?.message),
+      )
     ) {
       return new StoreUnavailableError(err);
     }
@@ -454,11 +518,37 @@ export class RedisStore implements Store {
     }
   }
 
+  /**
+   * Keys grouped by slot, in the order given (a multi-key command on a cluster must stay within a
+   * slot); one group on a single server.
+   */
+  private bySlot(keys: string[]): number[][] {
+    if (!isCluster(this.client)) return [keys.map((_, i) => i)];
+    const groups = new Map<number, number[]>();
+    keys.forEach((key, i) => {
+      const slot = calculateSlot(this.options.prefix + key);
+      const group = groups.get(slot);
+      if (group) group.push(i);
+      else groups.set(slot, [i]);
+    });
+    return [...groups.values()];
+  }
+
   get(key: string) {
     return this.run(() => this.client.get(key));
   }
-  mget(keys: string[]) {
-    return keys.length === 0 ? Promise.resolve([]) : this.run(() => this.client.mget(keys));
+  async mget(keys: string[]) {
+    if (keys.length === 0) return [];
+    const out: (string | null)[] = new Array<string | null>(keys.length).fill(null);
+    await this.run(() =>
+      Promise.all(
+        this.bySlot(keys).map(async (group) => {
+          const values = await this.client.mget(group.map((i) => keys[i]));
+          group.forEach((i, j) => (out[i] = values[j]));
+        }),
+      ),
+    );
+    return out;
   }
   async set(key: string, value: string, ttlMs?: number) {
     await this.run(() =>
@@ -468,11 +558,13 @@ export class RedisStore implements Store {
   async setIfAbsent(key: string, value: string, ttlMs: number) {
     return (await this.run(() => this.client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'))) === 'OK';
   }
-  del(...keys: string[]) {
-    return keys.length === 0 ? Promise.resolve(0) : this.run(() => this.client.del(...keys));
+  async del(...keys: string[]) {
+    if (keys.length === 0) return 0;
+    const counts = await this.run(() => Promise.all(this.bySlot(keys).map((group) => this.client.del(...group.map((i) => keys[i])))));
+    return counts.reduce((a, b) => a + b, 0);
   }
   async deleteIfEquals(key: string, expected: string) {
-    const client = this.client as Redis & { compareAndDelete(key: string, expected: string): Promise<number> };
+    const client = this.client as RedisClient & { compareAndDelete(key: string, expected: string): Promise<number> };
     return (await this.run(() => client.compareAndDelete(key, expected))) === 1;
   }
   pttl(key: string) {
@@ -496,7 +588,8 @@ export class RedisStore implements Store {
   /**
    * Appends wait for the end of the event-loop turn and leave together in one pipeline (group
    * commit): a burst of callbacks costs one write and one Redis wake-up, not one each. Each append
-   * still resolves only once Redis has taken it, or rejects on its own.
+   * still resolves only once Redis has taken it, or rejects on its own. With replicas to wait for,
+   * the pipeline ends with one WAIT that confirms all of its appends (and the duplicates' originals).
    */
   appendEvent(
     stream: string,
@@ -506,14 +599,15 @@ export class RedisStore implements Store {
     fields: Record<string, string>,
   ): Promise<AppendedEvent | null> {
     const args = [
-      stream,
-      dedupeKey,
+      eventLogKey(stream),
+      eventLogKey(dedupeKey),
       SEQUENCE_KEY,
       EPOCH_KEY,
       TRIMMED_KEY,
       Math.ceil(dedupeTtlMs),
       Math.max(1, Math.floor(maxLen)),
       stream,
+      this.waitReplicas > 0 ? '1' : '0',
       ...Object.entries(fields).flat(),
     ];
     return new Promise((resolve, reject) => {
@@ -524,19 +618,31 @@ export class RedisStore implements Store {
   private flushAppends(): void {
     const batch = this.appends;
     this.appends = [];
-    const pipeline = this.client.pipeline() as ReturnType<Redis['pipeline']> & { appendEvent(...args: (string | number)[]): unknown };
+    const pipeline = (this.appender ?? this.client).pipeline() as AppendsPipeline;
     for (const { args } of batch) pipeline.appendEvent(...args);
+    // On a cluster the pipeline goes to the master of the log's slot, its WAIT with it.
+    if (this.appender) pipeline.wait(this.waitReplicas, this.waitTimeoutMs);
     pipeline.exec().then(
-      (results) =>
+      (results) => {
+        const [waitErr, reached] = this.appender ? (results?.[batch.length] ?? [new Error('Connection is closed.'), 0]) : [null, 0];
+        const unconfirmed = this.appender
+          ? waitErr
+            ? this.failure(waitErr)
+            : Number(reached) < this.waitReplicas
+              ? new NotReplicatedError(Number(reached), this.waitReplicas)
+              : null
+          : null;
         batch.forEach(({ resolve, reject }, i) => {
           const [err, reply] = results?.[i] ?? [new Error('Connection is closed.'), null];
           if (err) reject(this.failure(err));
+          else if (unconfirmed) reject(unconfirmed);
           else if (reply === null) resolve(null);
           else {
             const [epoch, n] = reply as [string, number];
             resolve({ epoch: String(epoch), id: String(n) });
           }
-        }),
+        });
+      },
       (err: unknown) => {
         const failure = this.failure(err);
         for (const { reject } of batch) reject(failure);
@@ -546,7 +652,11 @@ export class RedisStore implements Store {
 
   async readEvents(streams: string[], after: string, count: number) {
     const lists = await this.run(() =>
-      Promise.all(streams.map(async (s) => toEntries(s, (await this.client.xrange(s, `(${after}-0`, '+', 'COUNT', count)) as RawEntries))),
+      Promise.all(
+        streams.map(async (s) =>
+          toEntries(s, (await this.client.xrange(eventLogKey(s), `(${after}-0`, '+', 'COUNT', count)) as RawEntries),
+        ),
+      ),
     );
     return mergeById(lists, count);
   }
@@ -554,7 +664,7 @@ export class RedisStore implements Store {
     const tx = this.client.multi();
     tx.mget(EPOCH_KEY, SEQUENCE_KEY);
     if (streams.length > 0) tx.hmget(TRIMMED_KEY, ...streams);
-    for (const s of streams) tx.xrange(s, `(${after}-0`, '+', 'COUNT', count);
+    for (const s of streams) tx.xrange(eventLogKey(s), `(${after}-0`, '+', 'COUNT', count);
     const [head, ...rest] = replies(await this.run(() => tx.exec()));
     const [epoch, last] = head as (string | null)[];
     const marks = (streams.length > 0 ? rest.shift() : []) as (string | null)[];
@@ -570,40 +680,45 @@ export class RedisStore implements Store {
     };
   }
   async waitEvents(streams: string[], after: string, blockMs: number, count: number) {
-    // No command timeout here: a blocking read legitimately waits for blockMs.
-    if (!this.blocking) {
-      this.blocking = createRedisClient(this.options.url, { keyPrefix: this.options.prefix });
-      // The main client reports outages; without a listener ioredis prints every reconnect failure.
-      this.blocking.on('error', () => undefined);
-      let ready = false;
-      this.blocking.on('ready', () => {
-        if (ready) this.reconnections++;
-        ready = true;
-      });
-    }
+    // No command timeout here: a blocking read legitimately waits for blockMs. On a cluster this is
+    // a client of its own too, so the read holds a connection to the log's master of its own.
+    this.blocking ??= this.connect(undefined, true);
     const blocking = this.blocking;
     if (blocking.status !== 'ready') await new Promise((r) => setTimeout(r, Math.min(blockMs, 200)));
+    const keys = streams.map(eventLogKey);
     const reply = (await this.run(() =>
-      blocking.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...streams, ...streams.map(() => `${after}-0`)),
+      blocking.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...keys, ...streams.map(() => `${after}-0`)),
     )) as [string, RawEntries][] | null;
     if (!reply) return [];
-    const prefix = this.options.prefix;
+    if (this.waitReplicas > 0 && !(await this.confirmRead(blocking))) return [];
+    const strip = this.options.prefix.length + eventLogKey('').length;
     return mergeById(
-      reply.map(([key, raw]) => toEntries(key.startsWith(prefix) ? key.slice(prefix.length) : key, raw)),
+      reply.map(([key, raw]) => toEntries(key.slice(strip), raw)),
       Number.MAX_SAFE_INTEGER,
     );
+  }
+
+  /**
+   * Whether what a reader just read is on the replicas: a write after it on the same connection,
+   * then WAIT for that write (its replication offset is past every entry read).
+   */
+  private async confirmRead(client: RedisClient): Promise<boolean> {
+    const [, reached] = await this.run(async () =>
+      replies(await client.pipeline().incr(CONFIRM_KEY).wait(this.waitReplicas, this.waitTimeoutMs).exec()),
+    );
+    return Number(reached) >= this.waitReplicas;
   }
   async eventLogHead(): Promise<EventLogHead> {
     const [epoch, last] = await this.mget([EPOCH_KEY, SEQUENCE_KEY]);
     return parseEpochValue(epoch, last ?? '0');
   }
   async renewEventLog(epoch: string): Promise<EventLogHead> {
-    const client = this.client as Redis & { renewEventLog(...args: string[]): Promise<[string | null, string]> };
+    const client = this.client as RedisClient & { renewEventLog(...args: string[]): Promise<[string | null, string]> };
     const [value, seq] = await this.run(() => client.renewEventLog(EPOCH_KEY, SEQUENCE_KEY, epoch));
     return parseEpochValue(value, String(seq));
   }
   async liveApply(collection: string, member: string, parts: Record<string, LivePart>, maxLog: number) {
-    const client = this.client as Redis & { liveApply(...args: (string | number)[]): Promise<string | null> };
+    const client = this.client as RedisClient & { liveApply(...args: (string | number)[]): Promise<string | null> };
     const k = liveKeys(collection);
     const args: (string | number)[] = [member, maxLog, Object.keys(parts).length];
     for (const [name, part] of Object.entries(parts)) {
@@ -614,7 +729,7 @@ export class RedisStore implements Store {
     return entry === null ? null : parseLiveChange(entry);
   }
   async liveSnapshot(collection: string): Promise<LiveSnapshot> {
-    const client = this.client as Redis & {
+    const client = this.client as RedisClient & {
       liveSnapshot(...args: string[]): Promise<[string, string, number, ...(string | string[])[]]>;
     };
     const k = liveKeys(collection);
@@ -641,7 +756,7 @@ export class RedisStore implements Store {
     return { epoch: epoch ?? null, rev: Number(rev ?? 0), stale: Number(stale) === 1, changes: (entries as string[]).map(parseLiveChange) };
   }
   async liveRebuild(collection: string, members: string[], ttlMs: number, renew?: string): Promise<LiveHead> {
-    const client = this.client as Redis & { liveRebuild(...args: (string | number)[]): Promise<[string, string, number]> };
+    const client = this.client as RedisClient & { liveRebuild(...args: (string | number)[]): Promise<[string, string, number]> };
     const k = liveKeys(collection);
     const [epoch, rev, stale] = await this.run(() =>
       client.liveRebuild(k.epoch, k.members, k.rebuild, k.rev, leaseTtl(ttlMs), renew ?? '', ...members),
@@ -681,25 +796,25 @@ export class RedisStore implements Store {
     return { guard: head, results };
   }
   async commitBatch(guard: string, expected: string | null, writes: BatchWrite[], guardTtlMs: number): Promise<boolean> {
-    const client = this.client as Redis & { commitBatch(...args: string[]): Promise<number> };
+    const client = this.client as RedisClient & { commitBatch(...args: string[]): Promise<number> };
     const encoded = JSON.stringify(writes.filter((w) => !isEmptyWrite(w)).map(encodeWrite));
     const ttl = String(leaseTtl(guardTtlMs));
     return (await this.run(() => client.commitBatch(guard, expected ?? '', this.options.prefix, ttl, encoded))) === 1;
   }
   async acquireLease(key: string, member: string, max: number, ttlMs: number) {
-    const client = this.client as Redis & { acquireLease(key: string, member: string, max: number, ttlMs: number): Promise<number> };
+    const client = this.client as RedisClient & { acquireLease(key: string, member: string, max: number, ttlMs: number): Promise<number> };
     return (await this.run(() => client.acquireLease(key, member, Math.floor(max), leaseTtl(ttlMs)))) === 1;
   }
   async renewLeases(key: string, members: string[], ttlMs: number) {
     if (members.length === 0) return;
-    const client = this.client as Redis & { renewLeases(key: string, ttlMs: number, ...members: string[]): Promise<number> };
+    const client = this.client as RedisClient & { renewLeases(key: string, ttlMs: number, ...members: string[]): Promise<number> };
     await this.run(() => client.renewLeases(key, leaseTtl(ttlMs), ...members));
   }
   async releaseLease(key: string, member: string) {
     await this.run(() => this.client.zrem(key, member));
   }
   async countLeases(key: string) {
-    const client = this.client as Redis & { countLeases(key: string): Promise<number> };
+    const client = this.client as RedisClient & { countLeases(key: string): Promise<number> };
     return Number(await this.run(() => client.countLeases(key)));
   }
   async ping() {
@@ -713,6 +828,7 @@ export class RedisStore implements Store {
   }
   async close() {
     this.blocking?.disconnect();
+    this.appender?.disconnect();
     if (this.client.status !== 'ready') {
       this.client.disconnect();
       return;

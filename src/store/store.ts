@@ -29,7 +29,11 @@ export interface Store {
    * trimmed away is recorded (EventLogPage.trimmed), so a reader can tell a gap from a trim.
    * The log has a generation (EventLogHead.epoch): a store without one holds a new, empty log
    * (a first start, or a Redis that lost its data), and the first append creates it.
-   * Resolves with the entry's generation and id, or null for a duplicate.
+   * Resolves with the entry's generation and id, or null for a duplicate. A store that confirms
+   * appends on replicas (Redis with EVENTS_WAIT_REPLICAS) rejects with NotReplicatedError when the
+   * append, or the earlier append a duplicate repeats, is not confirmed in time: nothing acknowledged
+   * on its word is lost by a failover, and a retry of the same key is not taken for a duplicate of
+   * an event that did not survive.
    * The field name `epoch` is the store's own (each entry carries its generation).
    */
   appendEvent(
@@ -47,7 +51,12 @@ export interface Store {
    * after it trimmed away).
    */
   readEventLog(streams: string[], after: string, count: number): Promise<EventLogPage>;
-  /** Like readEvents, but waits up to `blockMs` for a new entry (on a connection of its own). */
+  /**
+   * Like readEvents, but waits up to `blockMs` for a new entry (on a connection of its own). A store
+   * that confirms appends on replicas hands out only entries that are on them (none when they could
+   * not be confirmed in time: read again from the same place), so a failover cannot take back an
+   * event a reader was given.
+   */
   waitEvents(streams: string[], after: string, blockMs: number, count: number): Promise<StreamEntry[]>;
   /** The log's generation and the id of its latest entry, read atomically. */
   eventLogHead(): Promise<EventLogHead>;
@@ -91,6 +100,8 @@ export interface Store {
    * members in lex order (highest first with `rev`), at most `limit` of either.
    */
   readBatch(reads: BatchRead[], guard?: string): Promise<BatchReadResult>;
+  // On a Redis Cluster the keys of one readBatch or commitBatch (its guard with them) must share a
+  // slot: give them one hash tag (`{qs}:…`, src/store/slots.ts).
   /**
    * Applies `writes` atomically, in order, if `guard` still holds `expected` (null: absent), and then
    * moves the guard on (a new value, expiring after `guardTtlMs`). Resolves false, writing nothing,
@@ -273,5 +284,17 @@ export class StoreUnavailableError extends Error {
   constructor(cause: unknown) {
     super(`store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * Raised for an append Redis took but could not confirm on the replicas asked for in time
+ * (EVENTS_WAIT_REPLICAS): a failover now could lose it, so the caller must not acknowledge it.
+ * A StoreUnavailableError, so everything that refuses on an unavailable store refuses on it too.
+ */
+export class NotReplicatedError extends StoreUnavailableError {
+  constructor(replicas: number, wanted: number) {
+    super(new Error(`the append reached ${replicas} of ${wanted} replicas in time`));
+    this.name = 'NotReplicatedError';
   }
 }

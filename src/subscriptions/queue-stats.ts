@@ -3,6 +3,7 @@ import type { Logger } from '../logger';
 import type { BatchRead, BatchWrite, Store } from '../store/store';
 import { toNumber } from '../upstream/convert';
 import type { AgentEventData } from './agent-event';
+import { QUEUE_STATS_SLOT } from '../store/slots';
 
 /**
  * Queue and agent statistics from the agent toolbar's event stream (docs/wallboard.md), kept in the
@@ -55,22 +56,22 @@ const TALKING = 'TALKING';
 const AFTER_CALL = 'AFTER_CALL';
 
 const keys = {
-  groupGuard: (g: string) => `qs:g:${g}:v`,
-  groupMeta: (g: string) => `qs:g:${g}:meta`,
-  calls: (g: string, day: number) => `qs:g:${g}:c:${day}`,
-  open: (g: string) => `qs:g:${g}:open`,
-  left: (g: string) => `qs:g:${g}:left`,
-  leaves: (g: string) => `qs:g:${g}:ev`,
-  minute: (g: string, m: number) => `qs:g:${g}:m:${m}`,
-  day: (g: string, d: number) => `qs:g:${g}:d:${d}`,
-  waits: (g: string, m: number) => `qs:g:${g}:aw:${m}`,
-  index: (day: number) => `qs:ix:${day}`,
-  agentGuard: (a: string) => `qs:a:${a}:v`,
-  timeline: (a: string) => `qs:a:${a}:tl`,
-  afterInfo: (a: string) => `qs:a:${a}:ac`,
-  handled: (a: string) => `qs:a:${a}:hc`,
-  agentDay: (a: string, d: number) => `qs:a:${a}:d:${d}`,
-  agentInfo: (a: string) => `qs:a:${a}:info`,
+  groupGuard: (g: string) => `${QUEUE_STATS_SLOT}:g:${g}:v`,
+  groupMeta: (g: string) => `${QUEUE_STATS_SLOT}:g:${g}:meta`,
+  calls: (g: string, day: number) => `${QUEUE_STATS_SLOT}:g:${g}:c:${day}`,
+  open: (g: string) => `${QUEUE_STATS_SLOT}:g:${g}:open`,
+  left: (g: string) => `${QUEUE_STATS_SLOT}:g:${g}:left`,
+  leaves: (g: string) => `${QUEUE_STATS_SLOT}:g:${g}:ev`,
+  minute: (g: string, m: number) => `${QUEUE_STATS_SLOT}:g:${g}:m:${m}`,
+  day: (g: string, d: number) => `${QUEUE_STATS_SLOT}:g:${g}:d:${d}`,
+  waits: (g: string, m: number) => `${QUEUE_STATS_SLOT}:g:${g}:aw:${m}`,
+  index: (day: number) => `${QUEUE_STATS_SLOT}:ix:${day}`,
+  agentGuard: (a: string) => `${QUEUE_STATS_SLOT}:a:${a}:v`,
+  timeline: (a: string) => `${QUEUE_STATS_SLOT}:a:${a}:tl`,
+  afterInfo: (a: string) => `${QUEUE_STATS_SLOT}:a:${a}:ac`,
+  handled: (a: string) => `${QUEUE_STATS_SLOT}:a:${a}:hc`,
+  agentDay: (a: string, d: number) => `${QUEUE_STATS_SLOT}:a:${a}:d:${d}`,
+  agentInfo: (a: string) => `${QUEUE_STATS_SLOT}:a:${a}:info`,
 };
 
 /** Bucket fields (minute and day hashes of a group). Times in ms. */

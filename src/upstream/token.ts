@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import { StoreUnavailableError, type Store } from '../store/store';
 import type { GatewayMetrics } from '../observability/metrics';
 import { UpstreamRejectedError, upstreamOutcomeOf, type PlatformClock, type TokenSource, type UpstreamClient } from './http';
+import { tokenSlot } from '../store/slots';
 
 /** The platform re-issues a token only within the last 4 h of its 24 h life (spec "Get access token"). */
 export const REFRESH_WINDOW_MS = 4 * 3600_000;
@@ -80,7 +81,7 @@ export class TokenProvider implements TokenSource {
   private readonly lockKey: string;
 
   constructor(private readonly options: TokenProviderOptions) {
-    this.key = `token:${options.endpointId === 'auth.token' ? 'cc' : 'notice'}:${options.accessKeyId}`;
+    this.key = tokenSlot(`${options.endpointId === 'auth.token' ? 'cc' : 'notice'}:${options.accessKeyId}`);
     this.lockKey = `${this.key}:lock`;
   }
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
+import { parseNodeList, type RedisConnection } from '../../src/store/redis-connection';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -80,4 +81,29 @@ export function testRedisUrl(): string {
   const url = process.env.TEST_REDIS_URL;
   if (!url) throw new Error('TEST_REDIS_URL not set: run the tests through jest (global setup)');
   return url;
+}
+
+/** The Redis modes the suite runs the store contract and multi-instance tests on. */
+export const TEST_REDIS_MODES = ['redis', 'redis-cluster', 'redis-sentinel'] as const;
+export type TestRedisMode = (typeof TEST_REDIS_MODES)[number];
+
+function testEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} not set: run the tests through jest (global setup)`);
+  return value;
+}
+
+/** The suite's Redis of one mode, as the store takes it (the cluster and sentinel groups of the global setup). */
+export function testRedisConnection(mode: TestRedisMode): RedisConnection {
+  if (mode === 'redis') return { mode: 'single', url: testRedisUrl() };
+  const nodes = (name: string) => parseNodeList(testEnv(name))!;
+  if (mode === 'redis-cluster') return { mode: 'cluster', nodes: nodes('TEST_REDIS_CLUSTER_NODES') };
+  return { mode: 'sentinel', sentinels: nodes('TEST_REDIS_SENTINELS'), name: testEnv('TEST_REDIS_SENTINEL_NAME') };
+}
+
+/** The gateway's environment for the suite's Redis of one mode. */
+export function testRedisEnv(mode: TestRedisMode): Record<string, string> {
+  if (mode === 'redis') return { REDIS_URL: testRedisUrl() };
+  if (mode === 'redis-cluster') return { REDIS_CLUSTER_NODES: testEnv('TEST_REDIS_CLUSTER_NODES') };
+  return { REDIS_SENTINELS: testEnv('TEST_REDIS_SENTINELS'), REDIS_SENTINEL_NAME: testEnv('TEST_REDIS_SENTINEL_NAME') };
 }

@@ -12,7 +12,7 @@ import { createLogger } from '../../src/logger';
 import { deleteKeysWithPrefix } from '../../src/store/redis';
 import { liveStateOf } from '../../src/subscriptions/live-state';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
-import { startOwnRedis, testRedisUrl, type OwnRedis } from './redis';
+import { startOwnRedis, TEST_REDIS_MODES, testRedisEnv, type OwnRedis, type TestRedisMode } from './redis';
 import { platformEnv, SandboxApi } from './sandbox';
 
 export interface GqlResult<T = Record<string, any>> {
@@ -22,8 +22,11 @@ export interface GqlResult<T = Record<string, any>> {
 }
 
 export interface StackOptions {
-  /** 'redis' (default: the suite's Redis), 'memory', or a redis URL. */
-  store?: 'redis' | 'memory' | string;
+  /**
+   * 'redis' (default: the suite's Redis), 'redis-cluster' or 'redis-sentinel' (the suite's groups),
+   * 'memory', a redis URL, or the environment of another Redis (REDIS_CLUSTER_NODES, …).
+   */
+  store?: TestRedisMode | 'memory' | string | Record<string, string>;
   /** Share a key prefix between gateways (several instances of one deployment). */
   prefix?: string;
   /** An existing sandbox to point at (several gateways, one platform). */
@@ -60,6 +63,12 @@ function startOrClose<T>(sandbox: Sandbox | undefined, fn: () => T): T {
   }
 }
 
+function redisEnvOf(store: NonNullable<StackOptions['store']>): Record<string, string> {
+  if (typeof store !== 'string') return store;
+  if (store === 'memory') return {};
+  return (TEST_REDIS_MODES as readonly string[]).includes(store) ? testRedisEnv(store as TestRedisMode) : { REDIS_URL: store };
+}
+
 /** Starts a sandbox platform (unless given) and a gateway pointed at it over HTTP. */
 /** Waits until each stack's live state (wallboard) has taken in every event its instance has read. */
 export async function liveStatesSettled(...stacks: Stack[]): Promise<void> {
@@ -77,7 +86,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       PORT: '0',
       HOST: '127.0.0.1',
       ...platformEnv(sandbox),
-      ...(store === 'memory' ? {} : { REDIS_URL: store === 'redis' ? testRedisUrl() : store }),
+      ...redisEnvOf(store),
       REDIS_PREFIX: prefix,
       HOOK_SECRET: hookSecret,
       AUTH_JWT_SECRET: JWT_SECRET,
@@ -126,7 +135,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await gateway.close();
       if (ownSandbox) await sandbox.close();
       // The suite's Redis outlives the run: a stack that made its prefix takes its keys with it.
-      if (!options.prefix && config.redisUrl) await deleteKeysWithPrefix(config.redisUrl, prefix).catch(() => undefined);
+      if (!options.prefix && config.redis) await deleteKeysWithPrefix(config.redis, prefix).catch(() => undefined);
     },
   };
   return stack;
@@ -174,24 +183,24 @@ export interface TwoInstances {
 
 /**
  * Starts the two instances before the enclosing describe's tests and stops them after; the
- * platform's callbacks go to `a`. `env` applies to both.
+ * platform's callbacks go to `a`. `env` applies to both; `store`: the suite's Redis of that mode.
  */
-export function twoInstances(env: Record<string, string> = {}): TwoInstances {
+export function twoInstances(env: Record<string, string> = {}, store: TestRedisMode = 'redis'): TwoInstances {
   let sandbox: Sandbox | undefined;
   let a: Stack | undefined;
   let b: Stack | undefined;
   beforeAll(async () => {
     sandbox = await startSandbox({ callbacks: { retryIntervalMs: 200 } });
     const prefix = `test:${randomUUID()}:`;
-    a = await startStack({ sandbox, prefix, env });
-    b = await startStack({ sandbox, prefix, env: { ...env, HOOK_SECRET: a.config.hookSecret! } });
+    a = await startStack({ sandbox, prefix, env, store });
+    b = await startStack({ sandbox, prefix, env: { ...env, HOOK_SECRET: a.config.hookSecret! }, store });
     sandbox.callbacks.configure({ hookUrl: a.hookUrl });
   });
   afterAll(async () => {
     await a?.close();
     await b?.close();
     await sandbox?.close();
-    if (a) await deleteKeysWithPrefix(testRedisUrl(), a.prefix).catch(() => undefined);
+    if (a?.config.redis) await deleteKeysWithPrefix(a.config.redis, a.prefix).catch(() => undefined);
   });
   return {
     get sandbox() {

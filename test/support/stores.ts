@@ -2,17 +2,28 @@ import { randomUUID } from 'node:crypto';
 import { MemoryStore } from '../../src/store/memory';
 import { deleteKeysWithPrefix, RedisStore } from '../../src/store/redis';
 import type { Store } from '../../src/store/store';
-import { testRedisUrl } from './redis';
+import { testRedisConnection, type TestRedisMode } from './redis';
 
-/** Both stores, for contract tests that must hold for each (`describe.each(STORE_KINDS)`). */
+/** A store on the suite's Redis of one mode; on a cluster or Sentinel group appends wait for a replica, as the gateway's do there. */
+export function testRedisStore(mode: TestRedisMode): RedisStore {
+  return new RedisStore({
+    connection: testRedisConnection(mode),
+    prefix: `test:${randomUUID()}:`,
+    waitReplicas: mode === 'redis' ? 0 : 1,
+  });
+}
+
+/** Every store, for contract tests that must hold for each (`describe.each(STORE_KINDS)`). */
 export const STORE_KINDS: [name: string, make: () => Store][] = [
-  ['redis', () => new RedisStore({ url: testRedisUrl(), prefix: `test:${randomUUID()}:` })],
+  ['redis', () => testRedisStore('redis')],
+  ['redis-cluster', () => testRedisStore('redis-cluster')],
+  ['redis-sentinel', () => testRedisStore('redis-sentinel')],
   ['memory', () => new MemoryStore()],
 ];
 
 /** What a Redis restarted without persistence (or flushed) does to a deployment's keys. */
 export async function loseData(store: Store): Promise<void> {
-  if (store instanceof RedisStore) await deleteKeysWithPrefix(testRedisUrl(), store.prefix);
+  if (store instanceof RedisStore) await deleteKeysWithPrefix(store.target, store.prefix);
   else if (store instanceof MemoryStore) store.flush();
 }
 
@@ -21,11 +32,11 @@ export function freshStoreEachTest(make: () => Store, use: (store: Store) => voi
   let store: Store;
   beforeEach(async () => {
     store = make();
-    if (store instanceof RedisStore) await store.waitUntilReady(2000);
+    if (store instanceof RedisStore) await store.waitUntilReady(5000);
     use(store);
   });
   afterEach(async () => {
-    if (store instanceof RedisStore) await deleteKeysWithPrefix(testRedisUrl(), store.prefix);
+    if (store instanceof RedisStore) await deleteKeysWithPrefix(store.target, store.prefix);
     await store.close();
   });
 }
