@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseNodeList, type RedisConnection } from './store/redis-connection';
+import type { RedisConnection } from './store/redis-connection';
+import { parseNodeList } from './store/redis-nodes';
 
 /** One variable the gateway cannot run with, and why. */
 export interface ConfigProblem {

@@ -12,6 +12,7 @@ import { eventually } from './support/agent-events';
 import { testRedisUrl } from './support/redis';
 import { stackWithOwnRedis, startStack, type Stack } from './support/stack';
 import { collect, until, type Collected } from './support/subscriptions';
+import { callEnd } from './support/callbacks';
 
 /** Issue 14: an event log that survives losing Redis (generations, CURSOR_EXPIRED, a stale wallboard, /readyz). */
 
@@ -24,16 +25,6 @@ async function postHook(url: string, body: unknown) {
   await res.body.dump();
   return res.statusCode;
 }
-
-const callEnd = (callId: string, taskSn: string) => ({
-  event: 'CallEnd',
-  callId,
-  taskSn,
-  called: '13800000000',
-  caller: '95001',
-  hangupGcode: 0,
-  duration: 1000,
-});
 
 let sequence = 1;
 const agentEvent = (agentNumber: string, event: string, data?: Record<string, unknown>) => ({

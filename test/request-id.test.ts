@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { LEVEL, LogCapture } from './support/logs';
 import { startStack, type Stack } from './support/stack';
+import { callEnd } from './support/callbacks';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -103,15 +104,7 @@ describe('request ids', () => {
     const res = await request(stack.hookUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': id },
-      body: JSON.stringify({
-        event: 'CallEnd',
-        callId: id,
-        taskSn: id,
-        called: '13800000000',
-        caller: '95001',
-        hangupGcode: 0,
-        duration: 1,
-      }),
+      body: JSON.stringify(callEnd(id, id)),
     });
     expect(res.statusCode).toBe(200);
     await res.body.dump();

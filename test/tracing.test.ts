@@ -10,6 +10,7 @@ import { assertBuilt, startGatewayProcess, type GatewayProcess } from './support
 import { testRedisUrl } from './support/redis';
 import { platformEnv } from './support/sandbox';
 import { JWT_SECRET } from './support/stack';
+import { callEnd } from './support/callbacks';
 
 const GROUPS = `query Groups { skillGroups(page: 1, pageSize: 5) { total } }`;
 const HOOK_SECRET = 'hook-secret-for-tracing';
@@ -100,15 +101,7 @@ describe('OpenTelemetry traces (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     const res = await request(`${gateway.proc.url}/hooks/${HOOK_SECRET}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        event: 'CallEnd',
-        callId,
-        taskSn: callId,
-        called: '13800000000',
-        caller: '95001',
-        hangupGcode: 0,
-        duration: 1,
-      }),
+      body: JSON.stringify(callEnd(callId, callId)),
     });
     expect(res.statusCode).toBe(200);
     await res.body.dump();

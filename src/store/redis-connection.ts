@@ -1,10 +1,8 @@
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
 
-/** host:port of a cluster seed or a sentinel. */
-export interface RedisNode {
-  host: string;
-  port: number;
-}
+import type { RedisNode } from './redis-nodes';
+
+export { parseNodeList, type RedisNode } from './redis-nodes';
 
 /**
  * Where the gateway's Redis is and how to reach it: one server (or a managed endpoint) by URL, a
@@ -85,17 +83,4 @@ export const isCluster = (client: RedisClient): client is Cluster => client inst
 /** The servers to scan for keys: every master of a cluster, or the one server. */
 export function scanTargets(client: RedisClient): Redis[] {
   return isCluster(client) ? client.nodes('master') : [client];
-}
-
-/** "host:port,host:port" → nodes; null when an entry is not host:port. */
-export function parseNodeList(text: string): RedisNode[] | null {
-  const nodes: RedisNode[] = [];
-  for (const raw of text.split(',')) {
-    const entry = raw.trim();
-    if (entry === '') continue;
-    const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(entry);
-    if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) return null;
-    nodes.push({ host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2]) });
-  }
-  return nodes.length > 0 ? nodes : null;
 }
