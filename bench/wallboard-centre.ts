@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { addAgent, type AgentPlatform, type PushStep, type SimAgent } from '../sandbox/agent-sim';
+import { addAgent, seededGroup, type AgentPlatform, type PushStep, type SimAgent } from '../sandbox/agent-sim';
 import { hangupSteps, inboundSteps, loginData } from '../sandbox/agent-steps';
 import { queueInfoData, type QueuedCall } from '../sandbox/queue';
 
@@ -55,18 +55,7 @@ export class ContactCentre {
   ) {
     for (let g = 1; g <= groups; g++) {
       const sn = String(g);
-      this.platform.groups.set(sn, {
-        sn,
-        name: `Group ${g}`,
-        policy: 1,
-        agentAutoIdle: 1,
-        agentAutoIdleTime: 0,
-        agentMakeCall: 1,
-        remark: '',
-        popupWindowUrl: '',
-        caller: '',
-        onlyTransferToCurrent: 0,
-      });
+      this.platform.groups.set(sn, seededGroup(sn, `Group ${g}`));
       this.members.set(sn, []);
     }
     for (let i = 0; i < agents; i++) {

@@ -84,6 +84,22 @@ function seedAgent(p: AgentPlatform, agentNumber: string, groupSn: string): SimA
   return agent;
 }
 
+/** A skill group as the sandbox seeds it (auto idle on, outbound calls allowed). */
+export function seededGroup(sn: string, name: string) {
+  return {
+    sn,
+    name,
+    policy: 1,
+    agentAutoIdle: 1,
+    agentAutoIdleTime: 0,
+    agentMakeCall: 1,
+    remark: '',
+    popupWindowUrl: '',
+    caller: '',
+    onlyTransferToCurrent: 0,
+  };
+}
+
 function seed(p: AgentPlatform): void {
   p.groups.clear();
   p.agents.clear();
@@ -93,18 +109,7 @@ function seed(p: AgentPlatform): void {
     ['1', 'Sales'],
     ['2', 'Support'],
   ]) {
-    p.groups.set(sn, {
-      sn,
-      name,
-      policy: 1,
-      agentAutoIdle: 1,
-      agentAutoIdleTime: 0,
-      agentMakeCall: 1,
-      remark: '',
-      popupWindowUrl: '',
-      caller: '',
-      onlyTransferToCurrent: 0,
-    });
+    p.groups.set(sn, seededGroup(sn, name));
   }
   for (let i = 1; i <= 20; i++) seedAgent(p, String(1000 + i), i <= 10 ? '1' : '2');
 }

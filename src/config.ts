@@ -478,9 +478,8 @@ function parseEachVariable(source: NodeJS.ProcessEnv): { values: Partial<Env>; p
   return { values: values as Partial<Env>, problems };
 }
 
-/** The rules between variables, checked on those that parsed (a bad one is already named). */
-function crossChecks(e: Partial<Env>, sandbox: boolean): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+/** The rules between variables, checked on those that parsed (a bad one is already named); adds to `problems`. */
+function crossChecks(e: Partial<Env>, sandbox: boolean, redis: RedisConnection | undefined, problems: ConfigProblem[]): void {
   const problem = (variable: string, detail: string) => problems.push({ variable, detail });
   if (e.AUTH_JWT_SECRET && e.AUTH_JWKS_URL) problem('AUTH_JWKS_URL', 'must not be set together with AUTH_JWT_SECRET');
   if (e.AUTH_JWT_SECRET && e.AUTH_JWT_SECRET.length < 32) problem('AUTH_JWT_SECRET', 'must be at least 32 characters');
@@ -492,7 +491,6 @@ function crossChecks(e: Partial<Env>, sandbox: boolean): ConfigProblem[] {
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
     problem('METRICS_PORT', 'must differ from PORT (leave it unset to serve /metrics on the main port)');
   }
-  const redis = redisConnection(e, problem);
   if (!sandbox) {
     for (const name of ['VCALL_ACCESS_KEY_ID', 'VCALL_ACCESS_KEY_SECRET', 'HOOK_SECRET'] as const) {
       if (!e[name]) problem(name, 'is required when VCALL_BASE_URL is set');
@@ -505,17 +503,17 @@ function crossChecks(e: Partial<Env>, sandbox: boolean): ConfigProblem[] {
   if (e.SHUTDOWN_TIMEOUT_MS !== undefined && e.UPSTREAM_TIMEOUT_MS !== undefined && e.SHUTDOWN_TIMEOUT_MS <= e.UPSTREAM_TIMEOUT_MS) {
     problem('SHUTDOWN_TIMEOUT_MS', `must be longer than UPSTREAM_TIMEOUT_MS (${e.UPSTREAM_TIMEOUT_MS})`);
   }
-  return problems;
 }
 
 /** Reads and validates the environment. Throws ConfigError naming every bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = parseEachVariable(source);
   const sandbox = source.VCALL_BASE_URL === undefined;
-  const problems = [...parsed.problems, ...crossChecks(parsed.values, sandbox)];
+  const problems = [...parsed.problems];
+  const redis = redisConnection(parsed.values, (variable, detail) => problems.push({ variable, detail }));
+  crossChecks(parsed.values, sandbox, redis, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const e = parsed.values as Env;
-  const redis = redisConnection(e, () => undefined); // its problems were named by crossChecks
   const corsOrigins = e.CORS_ORIGINS;
   const production = e.NODE_ENV === 'production';
   const base = e.VCALL_BASE_URL;

@@ -12,6 +12,7 @@ import { eventually } from './support/agent-events';
 import { TEST_REDIS_MODES, testRedisConnection } from './support/redis';
 import { liveStatesSettled, startStack, type Stack } from './support/stack';
 import { STORE_KINDS } from './support/stores';
+import { shuffle } from './support/shuffle';
 
 /**
  * Queue statistics from scripted toolbar events, against figures worked out by hand (docs/wallboard.md).
@@ -152,17 +153,6 @@ const NONE = {
 };
 const DAY_2001 = { callsHandled: 1, talkSeconds: 60, afterCallSeconds: 10, busySeconds: 0, loggedInSeconds: 800, occupancyPercent: 8.75 };
 const DAY_2002 = { callsHandled: 1, talkSeconds: 60, afterCallSeconds: 8, busySeconds: 50, loggedInSeconds: 500, occupancyPercent: 13.6 };
-
-function shuffle<T>(items: T[], seed: number): T[] {
-  const out = [...items];
-  let s = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 /** Floats compared to 9 places (100 / 3). */
 function rounded(value: unknown): unknown {

@@ -6,6 +6,7 @@ import { liveStateOf } from '../src/subscriptions/live-state';
 import { AgentEventRelay, eventually } from './support/agent-events';
 import { TEST_REDIS_MODES, testRedisConnection } from './support/redis';
 import { liveStatesSettled, startStack, type Stack } from './support/stack';
+import { shuffle } from './support/shuffle';
 
 const BOARD = `query($g: [ID!]) { wallboard(groupIds: $g) {
   cursor
@@ -169,17 +170,6 @@ function script(): AgentEventData[] {
       },
     }),
   ];
-}
-
-function shuffle<T>(items: T[], seed: number): T[] {
-  const out = [...items];
-  let s = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
 }
 
 describe('order and duplicates', () => {

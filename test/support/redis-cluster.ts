@@ -76,6 +76,9 @@ export async function startServer(port: number, args: string[], dir: string): Pr
 export async function killServer(server: ServerProcess): Promise<void> {
   if (server.process.exitCode !== null || server.process.signalCode !== null) return;
   const exited = new Promise((r) => server.process.once('exit', r));
+  // The child is unref'd while it runs; waiting for its exit must hold the event loop, or a process
+  // with nothing else to do (jest's global teardown) ends before the exit comes, with code 0.
+  server.process.ref();
   server.process.kill('SIGKILL');
   await exited;
 }
